@@ -1,0 +1,72 @@
+extension Duration {
+    /// Parses the durations a pipeline file may write: a number and a unit
+    /// (`ms`, `s`, `m`, `h`; fractions allowed, `1.5s`), a bare number of
+    /// seconds (`2`, `0.25`), or units joined together (`1m30s`).
+    /// Negative, empty and non-finite values are rejected.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingWhitespace()
+        guard !trimmed.isEmpty else { return nil }
+        if let seconds = Double(trimmed) {
+            guard seconds.isFinite, seconds >= 0, trimmed.allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
+            self = .nanoseconds(Int64((seconds * 1e9).rounded()))
+            return
+        }
+        var nanoseconds: Double = 0
+        var rest = Substring(trimmed)
+        while !rest.isEmpty {
+            let number = rest.prefix(while: { $0.isNumber || $0 == "." })
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix(while: { $0.isLetter })
+            guard !unit.isEmpty else { return nil }
+            rest = rest.dropFirst(unit.count)
+            switch unit {
+            case "ns": nanoseconds += value
+            case "us", "µs": nanoseconds += value * 1e3
+            case "ms": nanoseconds += value * 1e6
+            case "s": nanoseconds += value * 1e9
+            case "m": nanoseconds += value * 60e9
+            case "h": nanoseconds += value * 3600e9
+            default: return nil
+            }
+        }
+        guard nanoseconds.isFinite, nanoseconds < Double(Int64.max) else { return nil }
+        self = .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+
+    /// Whole microseconds, the event log's unit.
+    public var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
+    /// Seconds as a floating-point number, for arithmetic on figures.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// Compact human form: `850µs`, `12ms`, `1.25s`, `2m05s`.
+    public var compactDescription: String {
+        let micros = microseconds
+        if micros < 1_000 { return "\(micros)µs" }
+        if micros < 1_000_000 { return "\(micros / 1_000)ms" }
+        let totalSeconds = seconds
+        if totalSeconds < 60 { return String(format2: totalSeconds) + "s" }
+        let minutes = Int(totalSeconds) / 60
+        let remainder = Int(totalSeconds) % 60
+        return "\(minutes)m" + (remainder < 10 ? "0" : "") + "\(remainder)s"
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// A number with two decimals, without Foundation's locale-dependent formatting.
+    init(format2 value: Double) {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        self = "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+}

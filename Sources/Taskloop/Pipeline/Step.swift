@@ -1,0 +1,74 @@
+/// The name of a step: the key under `steps:`, matching `[A-Za-z0-9_.-]+`.
+public struct StepID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var rawValue: String
+
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: StepID, rhs: StepID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Whether `text` is a well-formed step id.
+    public static func isValid(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
+        }
+    }
+}
+
+/// One step of a pipeline: its kind's configuration and the fields every
+/// kind shares.
+public struct Step: Sendable {
+    /// A `needs` entry, with where it was written (cycle and unknown-step
+    /// errors point at it).
+    public struct Dependency: Sendable, Hashable {
+        public var id: StepID
+        public var location: SourceLocation
+
+        public init(_ id: StepID, at location: SourceLocation) {
+            self.id = id
+            self.location = location
+        }
+    }
+
+    public var id: StepID
+    /// The decoded configuration of the step's kind; it runs the step.
+    public var action: any StepKind
+    /// The kind's name: `shell`, `sleep`, `file`, or a plugin's `uses:` name.
+    public var kindName: String
+    public var needs: [Dependency]
+    public var timeout: Duration?
+    public var pool: String?
+    /// Environment for this step, on top of the pipeline's.
+    public var environment: [String: String]
+    /// `cwd:`, the step's folder relative to the pipeline file's folder
+    /// (shell commands run there; relative file paths resolve against it).
+    public var workingDirectory: String?
+    /// When true, a failure of this step does not stop the run, and its
+    /// dependents run anyway.
+    public var continueOnError: Bool
+    /// Where the step's id is written in the file.
+    public var location: SourceLocation
+
+    public init(
+        id: StepID, action: any StepKind, kindName: String, needs: [Dependency] = [],
+        timeout: Duration? = nil, pool: String? = nil, environment: [String: String] = [:],
+        workingDirectory: String? = nil, continueOnError: Bool = false, location: SourceLocation
+    ) {
+        self.id = id
+        self.action = action
+        self.kindName = kindName
+        self.needs = needs
+        self.timeout = timeout
+        self.pool = pool
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.continueOnError = continueOnError
+        self.location = location
+    }
+}

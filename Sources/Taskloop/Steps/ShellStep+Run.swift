@@ -1,0 +1,5 @@
+extension ShellStep {
+    public func run(in context: StepContext) async throws -> StepOutputs {
+        throw StepFailure("not yet")
+    }
+}

@@ -1,0 +1,66 @@
+public import NIOCore
+public import NIOPosix
+
+/// What a running step may use: its identity, its folder and environment,
+/// the event loop it runs on, and a way to stream output.
+///
+/// A context lives for one attempt of one step. Every member may be used from
+/// the step's task, which runs on ``eventLoop``.
+public final class StepContext: Sendable {
+    public let stepID: StepID
+    /// 1 for the first attempt.
+    public let attempt: Int
+    /// The folder of the pipeline file: relative paths are resolved against it.
+    public let workingDirectory: String
+    /// The pipeline's `env:` with the step's `env:` on top (not the inherited
+    /// environment, which shell steps add beneath).
+    public let environment: [String: String]
+    /// The single event loop every I/O step runs on.
+    public let eventLoop: any EventLoop
+    /// For blocking system calls that have no asynchronous form.
+    public let threadPool: NIOThreadPool
+    /// How long a process gets between SIGTERM and SIGKILL when its step is
+    /// cancelled or times out.
+    public let terminationGracePeriod: Duration
+    private let outputHandler: @Sendable (StepOutputChunk) -> Void
+
+    package init(
+        stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
+        eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
+        outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
+    ) {
+        self.stepID = stepID
+        self.attempt = attempt
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.eventLoop = eventLoop
+        self.threadPool = threadPool
+        self.terminationGracePeriod = terminationGracePeriod
+        self.outputHandler = outputHandler
+    }
+
+    /// Streams text to the user as this step's output (prefixed with the step
+    /// id when it is printed). Text may end mid-line; lines are assembled.
+    public func write(_ text: String, to stream: StepOutputChunk.Stream = .standardOutput) {
+        outputHandler(StepOutputChunk(step: stepID, stream: stream, text: text))
+    }
+
+    /// An absolute path for `path`, resolved against ``workingDirectory``.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if workingDirectory.isEmpty || workingDirectory == "." { return path }
+        return workingDirectory.hasSuffix("/") ? workingDirectory + path : workingDirectory + "/" + path
+    }
+}
+
+/// A piece of a step's output stream.
+public struct StepOutputChunk: Sendable, Hashable {
+    public enum Stream: String, Sendable, Hashable, Codable {
+        case standardOutput = "stdout"
+        case standardError = "stderr"
+    }
+
+    public var step: StepID
+    public var stream: Stream
+    public var text: String
+}

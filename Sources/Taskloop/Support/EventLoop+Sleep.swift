@@ -1,0 +1,29 @@
+public import NIOCore
+
+extension EventLoop {
+    /// Suspends the calling task for `duration` using this loop's timer: no
+    /// thread waits. Throws `CancellationError` if the task is cancelled first.
+    public func sleep(for duration: Duration) async throws {
+        let scheduled = scheduleTask(in: .nanoseconds(duration.nanosecondsClamped)) {}
+        do {
+            try await withTaskCancellationHandler {
+                try await scheduled.futureResult.get()
+            } onCancel: {
+                scheduled.cancel()
+            }
+        } catch EventLoopError.cancelled {
+            throw CancellationError()
+        }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating at `Int64.max` for absurdly long durations.
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? 0 : .max }
+        let (total, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow2 ? .max : max(0, total)
+    }
+}
