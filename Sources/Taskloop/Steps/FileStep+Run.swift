@@ -1,5 +1,131 @@
+import NIOCore
+import NIOFileSystem
+
 extension FileStep {
+    /// The largest file `read` loads into the output `content`.
+    static let readLimit = 1024 * 1024
+
     public func run(in context: StepContext) async throws -> StepOutputs {
-        throw StepFailure("not yet")
+        let fileSystem = FileSystem.shared
+        switch operation {
+        case .write(let path, let content):
+            let target = context.resolve(path)
+            try await Self.attempt("write", path) {
+                try await AtomicFile.write(Array(content.utf8), to: target, fileSystem: fileSystem)
+            }
+            return ["path": .string(target), "bytes": JSONValue(content.utf8.count)]
+
+        case .append(let path, let content):
+            let target = context.resolve(path)
+            try await Self.attempt("append to", path) {
+                try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
+                try await fileSystem.withFileHandle(
+                    forWritingAt: FilePath(target), options: .modifyFile(createIfNecessary: true)
+                ) { handle in
+                    let end = try await handle.info().size
+                    try await handle.write(contentsOf: content.utf8, toAbsoluteOffset: end)
+                }
+            }
+            return ["path": .string(target), "bytes": JSONValue(content.utf8.count)]
+
+        case .read(let path):
+            let source = context.resolve(path)
+            let buffer = try await Self.attempt("read", path) {
+                try await fileSystem.withFileHandle(forReadingAt: FilePath(source)) { handle in
+                    try await handle.readToEnd(maximumSizeAllowed: .bytes(Int64(Self.readLimit)))
+                }
+            }
+            return [
+                "path": .string(source), "bytes": JSONValue(buffer.readableBytes),
+                "content": .string(String(buffer: buffer)),
+            ]
+
+        case .copy(let from, let to):
+            let source = context.resolve(from)
+            let target = context.resolve(to)
+            let size = try await Self.attempt("copy", from) {
+                guard let info = try await fileSystem.info(forFileAt: FilePath(source)) else {
+                    throw FileSystemError(code: .notFound, message: "", cause: nil, location: .init(function: #function, file: #fileID, line: #line))
+                }
+                try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
+                    try await fileSystem.copyItem(at: FilePath(source), to: FilePath(temporary))
+                }
+                return info.type == .regular ? Int(info.size) : nil
+            }
+            var outputs: StepOutputs = ["path": .string(target)]
+            if let size { outputs["bytes"] = JSONValue(size) }
+            return outputs
+
+        case .move(let from, let to):
+            let source = context.resolve(from)
+            let target = context.resolve(to)
+            try await Self.attempt("move", from) {
+                try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
+                try await fileSystem.replaceItem(at: FilePath(target), withItemAt: FilePath(source))
+            }
+            return ["path": .string(target)]
+
+        case .remove(let path, let recursive, let missingOK):
+            let target = context.resolve(path)
+            let removed = try await Self.attempt("remove", path) { () async throws -> Int in
+                guard let info = try await fileSystem.info(forFileAt: FilePath(target), infoAboutSymbolicLink: true) else {
+                    if missingOK { return 0 }
+                    throw FileSystemError(code: .notFound, message: "", cause: nil, location: .init(function: #function, file: #fileID, line: #line))
+                }
+                if info.type == .directory, !recursive {
+                    throw FileStepProblem.folderNeedsRecursive
+                }
+                return try await fileSystem.removeItem(at: FilePath(target), strategy: .platformDefault, recursively: recursive)
+            }
+            return ["path": .string(target), "removed": JSONValue(removed)]
+
+        case .mkdir(let path):
+            let target = context.resolve(path)
+            try await Self.attempt("create folder", path) {
+                if let info = try await fileSystem.info(forFileAt: FilePath(target)) {
+                    if info.type == .directory { return }
+                    throw FileSystemError(code: .fileAlreadyExists, message: "", cause: nil, location: .init(function: #function, file: #fileID, line: #line))
+                }
+                try await fileSystem.createDirectory(at: FilePath(target), withIntermediateDirectories: true)
+            }
+            return ["path": .string(target)]
+        }
+    }
+
+    /// Runs a file operation, turning a file system error into a step failure
+    /// that names the operation, the path as the user wrote it, and the cause.
+    private static func attempt<Result>(
+        _ verb: String, _ path: String, _ body: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as FileSystemError {
+            if Task.isCancelled { throw CancellationError() }
+            throw StepFailure("cannot \(verb) \(path): \(Self.reason(error))")
+        } catch let problem as FileStepProblem {
+            throw StepFailure("cannot \(verb) \(path): \(problem.description)")
+        }
+    }
+
+    private static func reason(_ error: FileSystemError) -> String {
+        switch error.code {
+        case .notFound: return "no such file or folder"
+        case .permissionDenied: return "permission denied"
+        case .fileAlreadyExists: return "a file (not a folder) is already there"
+        case .notEmpty: return "the folder is not empty"
+        case .resourceExhausted: return "the file is larger than \(readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
+        default: return error.message.isEmpty ? "\(error.code)" : error.message
+        }
+    }
+}
+
+/// File-step failures that are not file system errors.
+enum FileStepProblem: Error, CustomStringConvertible {
+    case folderNeedsRecursive
+
+    var description: String {
+        switch self {
+        case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
+        }
     }
 }

@@ -47,9 +47,13 @@ public final class StepContext: Sendable {
 
     /// An absolute path for `path`, resolved against ``workingDirectory``.
     public func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        if workingDirectory.isEmpty || workingDirectory == "." { return path }
-        return workingDirectory.hasSuffix("/") ? workingDirectory + path : workingDirectory + "/" + path
+        Self.resolve(path, against: workingDirectory)
+    }
+
+    static func resolve(_ path: String, against folder: String) -> String {
+        if path.hasPrefix("/") || folder.isEmpty || folder == "." { return path.isEmpty ? folder : path }
+        if path.isEmpty || path == "." { return folder }
+        return folder.hasSuffix("/") ? folder + path : folder + "/" + path
     }
 }
 

@@ -1,0 +1,126 @@
+import Foundation
+package import NIOCore
+import NIOPosix
+
+/// Runs a loaded pipeline end to end: creates the event loop and the event
+/// log, drives the scheduler, and returns what happened.
+///
+/// Everything a run writes (the event log, the console) is written by child
+/// tasks of ``run(console:interrupter:)``, which waits for them: when it
+/// returns, the log is complete and the output flushed.
+public struct PipelineRunner: Sendable {
+    public let pipeline: Pipeline
+    public let options: RunOptions
+
+    public init(pipeline: Pipeline, options: RunOptions = RunOptions()) {
+        self.pipeline = pipeline
+        self.options = options
+    }
+
+    /// What a finished run reports to its caller.
+    public struct Report: Sendable {
+        public var runID: String
+        public var status: RunFinished.Status
+        public var record: RunRecord
+        public var eventLogPath: String
+
+        /// 0 when every step succeeded (or failed with `continue-on-error`),
+        /// 1 when a step failed, 130 when interrupted.
+        public var exitCode: Int32 {
+            switch status {
+            case .success: return 0
+            case .failure: return 1
+            case .interrupted: return 130
+            }
+        }
+    }
+
+    /// Runs the pipeline on a new single-threaded event loop.
+    /// - Parameters:
+    ///   - printsOutput: whether step output and progress go to stdout.
+    ///   - interrupter: fire it (from a signal handler) to stop the run.
+    public func run(printsOutput: Bool = true, interrupter: RunInterrupter = RunInterrupter()) async throws -> Report {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let report = try await run(on: group.next(), printsOutput: printsOutput, interrupter: interrupter)
+            try await group.shutdownGracefully()
+            return report
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    package func run(on eventLoop: any EventLoop, printsOutput: Bool, interrupter: RunInterrupter) async throws -> Report {
+        let clock = RunClock()
+        let wallClockStart = Date()
+        let runID = options.runID ?? Self.makeRunID(at: wallClockStart)
+        let eventLogPath = options.eventLogPath
+            ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
+        let eventLog = try await EventLogWriter.create(at: eventLogPath)
+        let recorder = RunRecorder()
+        let console = printsOutput ? ConsoleReporter() : nil
+        let observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])
+        let scheduler = Scheduler(
+            pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock)
+
+        let started = runStarted(runID: runID, at: wallClockStart)
+        return await withTaskGroup(of: Void.self) { writers in
+            writers.addTask { await eventLog.run() }
+            if let console { writers.addTask { await console.run() } }
+
+            let event = TimelineEvent(time: clock.microsecondsSinceStart(), .runStarted(started))
+            for observer in observers { observer.observe(event) }
+            let finished = await scheduler.run(interruption: interrupter.signal)
+            let record = recorder.current
+            console?.print("\n" + RunSummary(record: record).render() + "\nevents: \(eventLogPath)")
+            eventLog.finish()
+            console?.finish()
+            await writers.waitForAll()
+            return Report(runID: runID, status: finished.status, record: record, eventLogPath: eventLogPath)
+        }
+    }
+
+    private func runStarted(runID: String, at date: Date) -> RunStarted {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return RunStarted(
+            runID: runID, pipeline: pipeline.name, file: pipeline.file,
+            startedAt: iso.string(from: date),
+            startedAtUnixMicroseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()),
+            parameters: pipeline.parameters, host: ProcessInfo.processInfo.hostName,
+            pid: ProcessInfo.processInfo.processIdentifier, version: Taskloop.version,
+            policy: options.policy, ioLimit: pipeline.limits.io, pools: pipeline.limits.pools,
+            steps: pipeline.steps.map { step in
+                RunStarted.StepDeclaration(
+                    id: step.id, kind: step.kindName, detail: step.action.detail,
+                    needs: step.needs.map(\.id), pool: step.pool,
+                    line: step.location.line, column: step.location.column)
+            })
+    }
+
+    /// `20261125-140512-3f9a`: sortable by start time, unique enough for one folder.
+    static func makeRunID(at date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    }
+}
+
+/// Stops a run from outside (a signal handler, a test): nothing new starts and
+/// running steps are cancelled. Firing it more than once does nothing more.
+public final class RunInterrupter: Sendable {
+    let signal = StopSignal()
+
+    public init() {}
+
+    public func interrupt() { signal.fire(.cancelled) }
+}
+
+/// Facts about this build of Taskloop.
+public enum Taskloop {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,206 @@
+import DequeModule
+import HeapModule
+
+/// The scheduler's decisions, as a synchronous state machine: which steps are
+/// ready, which may start within `limits.io` and their pools, and what a
+/// failure does to the rest. It runs nothing and reads no clock, so tests drive
+/// it step by step.
+///
+/// Steps are numbered by file order. Each is in one state:
+///
+///     waiting ──(all needs satisfied)──> ready ──(capacity)──> running ──> finished
+///        └──────────(a need failed, fail-fast, interrupt)──────────────> skipped
+///
+/// Invariants: a step is ready only when every need is finished and satisfied
+/// (succeeded, or failed with `continue-on-error`); ready steps start in file
+/// order among those whose pool has room; at most `ioLimit` steps run at once,
+/// and at most a pool's limit of its members.
+package struct Plan: Sendable {
+    package enum State: Sendable, Hashable {
+        case waiting(unfinishedNeeds: Int)
+        case ready
+        case running
+        case finished(StepStatus)
+        case skipped(SkipReason)
+    }
+
+    /// What the scheduler must do after a step finished.
+    package struct Decision: Sendable, Hashable {
+        /// Steps that became ready (to record as queued).
+        package var ready: [Int] = []
+        /// Steps that will never run, with why.
+        package var skipped: [(step: Int, reason: SkipReason)] = []
+        /// Whether the running steps must be cancelled (fail-fast or interrupt).
+        package var cancelRunning = false
+
+        package static func == (lhs: Decision, rhs: Decision) -> Bool {
+            lhs.ready == rhs.ready && lhs.cancelRunning == rhs.cancelRunning
+                && lhs.skipped.map(\.step) == rhs.skipped.map(\.step)
+                && lhs.skipped.map(\.reason) == rhs.skipped.map(\.reason)
+        }
+        package func hash(into hasher: inout Hasher) {
+            hasher.combine(ready)
+            hasher.combine(skipped.map(\.step))
+        }
+    }
+
+    package let ids: [StepID]
+    private let dependencies: [[Int]]
+    private let dependents: [[Int]]
+    private let continueOnError: [Bool]
+    /// Pool slot of each step; slot 0 is "no pool" and has no limit of its own.
+    private let poolOfStep: [Int]
+    private let poolLimits: [Int]
+    private let ioLimit: Int
+    private let policy: FailurePolicy
+
+    package private(set) var states: [State]
+    /// Ready steps of each pool slot, lowest file index first.
+    private var readyByPool: [Heap<Int>]
+    private var runningByPool: [Int]
+    package private(set) var runningCount = 0
+    private var unfinishedCount: Int
+    /// Set once fail-fast or an interrupt stopped the run: nothing new starts.
+    package private(set) var isStopping = false
+
+    package init(pipeline: Pipeline, policy: FailurePolicy) {
+        let indexOfID = Dictionary(pipeline.steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let poolNames = pipeline.limits.pools.keys.sorted()
+        let slotOfPool = Dictionary(uniqueKeysWithValues: poolNames.enumerated().map { ($1, $0 + 1) })
+        self.init(
+            ids: pipeline.steps.map(\.id),
+            dependencies: pipeline.steps.map { step in Array(Set(step.needs.compactMap { indexOfID[$0.id] })).sorted() },
+            continueOnError: pipeline.steps.map(\.continueOnError),
+            poolOfStep: pipeline.steps.map { step in step.pool.flatMap { slotOfPool[$0] } ?? 0 },
+            poolLimits: [Int.max] + poolNames.map { pipeline.limits.pools[$0] ?? Int.max },
+            ioLimit: pipeline.limits.io,
+            policy: policy)
+    }
+
+    /// The general form, for tests: `dependencies[i]` are the steps `i` needs.
+    package init(
+        ids: [StepID], dependencies: [[Int]], continueOnError: [Bool], poolOfStep: [Int],
+        poolLimits: [Int], ioLimit: Int, policy: FailurePolicy
+    ) {
+        self.ids = ids
+        self.dependencies = dependencies
+        var dependents = [[Int]](repeating: [], count: ids.count)
+        for (step, needs) in dependencies.enumerated() {
+            for need in needs { dependents[need].append(step) }
+        }
+        self.dependents = dependents
+        self.continueOnError = continueOnError
+        self.poolOfStep = poolOfStep
+        self.poolLimits = poolLimits
+        self.ioLimit = max(1, ioLimit)
+        self.policy = policy
+        self.states = dependencies.map { .waiting(unfinishedNeeds: $0.count) }
+        self.readyByPool = Array(repeating: Heap<Int>(), count: poolLimits.count)
+        self.runningByPool = Array(repeating: 0, count: poolLimits.count)
+        self.unfinishedCount = ids.count
+    }
+
+    /// Marks the steps without needs ready; call once, before anything else.
+    package mutating func begin() -> [Int] {
+        var ready: [Int] = []
+        for step in states.indices where dependencies[step].isEmpty {
+            makeReady(step)
+            ready.append(step)
+        }
+        return ready
+    }
+
+    /// True when every step has finished or been skipped.
+    package var isComplete: Bool { unfinishedCount == 0 }
+
+    /// Takes the next step to start, if one is ready and has room: the lowest
+    /// file index among the pools with room. Marks it running.
+    package mutating func nextStep() -> Int? {
+        guard !isStopping, runningCount < ioLimit else { return nil }
+        var chosen: (slot: Int, step: Int)?
+        for slot in readyByPool.indices where runningByPool[slot] < poolLimits[slot] {
+            if let step = readyByPool[slot].min, step < (chosen?.step ?? .max) {
+                chosen = (slot, step)
+            }
+        }
+        guard let chosen else { return nil }
+        _ = readyByPool[chosen.slot].popMin()
+        runningByPool[chosen.slot] += 1
+        runningCount += 1
+        states[chosen.step] = .running
+        return chosen.step
+    }
+
+    /// Records that a running step ended with `status`, and decides what follows.
+    package mutating func finish(_ step: Int, _ status: StepStatus) -> Decision {
+        precondition(states[step] == .running, "step \(ids[step]) finished but was not running")
+        states[step] = .finished(status)
+        runningByPool[poolOfStep[step]] -= 1
+        runningCount -= 1
+        unfinishedCount -= 1
+
+        var decision = Decision()
+        let satisfied = status == .success || (status == .failure && continueOnError[step])
+        if satisfied {
+            for dependent in dependents[step] {
+                guard case .waiting(let unfinished) = states[dependent] else { continue }
+                if unfinished == 1 {
+                    makeReady(dependent)
+                    if !isStopping { decision.ready.append(dependent) }
+                } else {
+                    states[dependent] = .waiting(unfinishedNeeds: unfinished - 1)
+                }
+            }
+        } else {
+            skipDependents(of: step, into: &decision)
+        }
+        if status == .failure, !continueOnError[step], policy == .failFast, !isStopping {
+            stop(reason: .failFast(after: ids[step]), into: &decision)
+        }
+        return decision
+    }
+
+    /// Stops the run after an interrupt: nothing new starts, every step not yet
+    /// started is skipped, and the running ones must be cancelled.
+    package mutating func interrupt() -> Decision {
+        var decision = Decision()
+        if !isStopping { stop(reason: .interrupted, into: &decision) }
+        return decision
+    }
+
+    private mutating func stop(reason: SkipReason, into decision: inout Decision) {
+        isStopping = true
+        decision.cancelRunning = runningCount > 0
+        for step in states.indices {
+            switch states[step] {
+            case .waiting, .ready:
+                skip(step, reason, into: &decision)
+            default:
+                continue
+            }
+        }
+        readyByPool = Array(repeating: Heap<Int>(), count: readyByPool.count)
+    }
+
+    /// Skips every step that (transitively) needs `failed`, iteratively so that
+    /// long chains do not grow the stack.
+    private mutating func skipDependents(of failed: Int, into decision: inout Decision) {
+        var pending = Deque(dependents[failed].map { ($0, failed) })
+        while let (step, cause) = pending.popFirst() {
+            guard case .waiting = states[step] else { continue }
+            skip(step, .needNotSatisfied(ids[cause]), into: &decision)
+            pending.append(contentsOf: dependents[step].map { ($0, step) })
+        }
+    }
+
+    private mutating func skip(_ step: Int, _ reason: SkipReason, into decision: inout Decision) {
+        states[step] = .skipped(reason)
+        unfinishedCount -= 1
+        decision.skipped.append((step, reason))
+    }
+
+    private mutating func makeReady(_ step: Int) {
+        states[step] = .ready
+        readyByPool[poolOfStep[step]].insert(step)
+    }
+}

@@ -1,0 +1,22 @@
+/// How to run a pipeline: the `taskloop run` flags, as a library value.
+public struct RunOptions: Sendable {
+    public var policy: FailurePolicy
+    /// Where to write the event log; nil means
+    /// `.taskloop/runs/<run-id>/events.jsonl` beside the pipeline file.
+    public var eventLogPath: String?
+    /// How long a process gets between SIGTERM and SIGKILL when its step is
+    /// cancelled or times out.
+    public var terminationGracePeriod: Duration
+    /// The run's id; nil makes one from the start time (sortable).
+    public var runID: String?
+
+    public init(
+        policy: FailurePolicy = .failFast, eventLogPath: String? = nil,
+        terminationGracePeriod: Duration = .seconds(5), runID: String? = nil
+    ) {
+        self.policy = policy
+        self.eventLogPath = eventLogPath
+        self.terminationGracePeriod = terminationGracePeriod
+        self.runID = runID
+    }
+}

@@ -1,0 +1,132 @@
+package import NIOCore
+import NIOPosix
+
+/// Drives a ``Plan`` on the event loop: starts ready steps while there is
+/// capacity, awaits the next one to finish, records it, and repeats.
+///
+/// Every step runs as a child task of one task group, and the whole group runs
+/// with the loop's ``EventLoopTaskExecutor`` as its executor preference, so the
+/// code of every I/O step runs on the loop's one thread. The scheduler's own
+/// state (the plan, the stop signals) is local to ``run(interruption:)`` and
+/// only touched between awaits of that one task: no locks, no actor.
+package struct Scheduler: Sendable {
+    package let pipeline: Pipeline
+    package let options: RunOptions
+    package let eventLoop: any EventLoop
+    package let observers: [any RunObserver]
+    package let clock: RunClock
+
+    package init(pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver], clock: RunClock) {
+        self.pipeline = pipeline
+        self.options = options
+        self.eventLoop = eventLoop
+        self.observers = observers
+        self.clock = clock
+    }
+
+    private enum Completion: Sendable {
+        case step(Int, StepResult)
+        case interrupted
+    }
+
+    /// Runs the pipeline; returns once every step has finished or been skipped.
+    /// When `interruption` fires (or the calling task is cancelled), nothing new
+    /// starts and the running steps are cancelled.
+    package func run(interruption: StopSignal) async -> RunFinished {
+        let executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        return await withTaskExecutorPreference(executor) {
+            await runSteps(interruption: interruption)
+        }
+    }
+
+    private func runSteps(interruption: StopSignal) async -> RunFinished {
+        var plan = Plan(pipeline: pipeline, policy: options.policy)
+        var stopSignals: [Int: StopSignal] = [:]
+        var interrupted = false
+        var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0)
+
+        await withTaskGroup(of: Completion.self) { group in
+            group.addTask {
+                _ = await interruption.wait()
+                return .interrupted
+            }
+            for step in plan.begin() { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id))) }
+
+            func apply(_ decision: Plan.Decision) {
+                for (step, reason) in decision.skipped {
+                    counts.skipped += 1
+                    emit(.stepSkipped(StepSkipped(step: pipeline.steps[step].id, reason: reason.description)))
+                }
+                for step in decision.ready { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id))) }
+                if decision.cancelRunning {
+                    for signal in stopSignals.values { signal.fire(.cancelled) }
+                }
+            }
+
+            func startReadySteps() {
+                while let index = plan.nextStep() {
+                    let step = pipeline.steps[index]
+                    let signal = StopSignal()
+                    stopSignals[index] = signal
+                    emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: "loop")))
+                    let attempt = StepAttempt(step: step, context: makeContext(for: step), stopSignal: signal)
+                    group.addTask { .step(index, await attempt.run()) }
+                }
+            }
+
+            startReadySteps()
+            while !plan.isComplete, let completion = await group.next() {
+                switch completion {
+                case .interrupted:
+                    interrupted = true
+                    apply(plan.interrupt())
+                case .step(let index, let result):
+                    stopSignals[index] = nil
+                    switch result.status {
+                    case .success: counts.succeeded += 1
+                    case .failure: counts.failed += 1
+                    case .cancelled: counts.cancelled += 1
+                    case .skipped: counts.skipped += 1
+                    }
+                    emit(.stepFinished(StepFinished(
+                        step: pipeline.steps[index].id, attempt: 1, lane: "loop", status: result.status,
+                        exitCode: result.exitCode, error: result.error,
+                        details: result.details.isEmpty ? nil : result.details,
+                        outputs: result.outputs.isEmpty ? nil : result.outputs)))
+                    apply(plan.finish(index, result.status))
+                    startReadySteps()
+                }
+            }
+            // Only the interruption watcher is left; end it.
+            group.cancelAll()
+        }
+
+        let failedForReal = pipeline.steps.indices.contains { index in
+            if case .finished(.failure) = plan.states[index] { return !pipeline.steps[index].continueOnError }
+            return false
+        }
+        let status: RunFinished.Status =
+            interrupted ? .interrupted : (failedForReal || counts.cancelled > 0 ? .failure : .success)
+        let finished = RunFinished(
+            status: status, succeeded: counts.succeeded, failed: counts.failed,
+            cancelled: counts.cancelled, skipped: counts.skipped)
+        emit(.runFinished(finished))
+        return finished
+    }
+
+    private func makeContext(for step: Step) -> StepContext {
+        let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
+        let base = StepContext.resolve(step.workingDirectory ?? "", against: pipeline.directory)
+        return StepContext(
+            stepID: step.id, attempt: 1, workingDirectory: base, environment: environment,
+            eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
+            outputHandler: { [observers] chunk in
+                for observer in observers { observer.stepOutput(chunk) }
+            })
+    }
+
+    private func emit(_ payload: TimelineEvent.Payload) {
+        let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload)
+        for observer in observers { observer.observe(event) }
+    }
+}

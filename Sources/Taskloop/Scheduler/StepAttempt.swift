@@ -1,0 +1,83 @@
+import NIOCore
+
+/// Runs one attempt of one step: the kind's `run(in:)`, raced against the
+/// step's `timeout` and the scheduler's stop signal.
+///
+/// When the timeout or the signal fires first, the step's task is cancelled
+/// and this waits for it to finish reacting (a shell step ends its process
+/// group), so nothing a step started outlives its attempt.
+package struct StepAttempt: Sendable {
+    package let step: Step
+    package let context: StepContext
+    package let stopSignal: StopSignal
+
+    private enum Finish: Sendable {
+        case ran(Result<StepOutputs, any Error>)
+        case stopped(StopReason?)
+    }
+
+    package func run() async -> StepResult {
+        let action = step.action
+        let context = context
+        let stopSignal = stopSignal
+        let scheduledTimeout = step.timeout.map { timeout in
+            context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
+                stopSignal.fire(.timeout(timeout))
+            }
+        }
+        defer { scheduledTimeout?.cancel() }
+
+        return await withTaskGroup(of: Finish.self) { group in
+            group.addTask {
+                do {
+                    return .ran(.success(try await action.run(in: context)))
+                } catch {
+                    return .ran(.failure(error))
+                }
+            }
+            group.addTask { .stopped(await stopSignal.wait()) }
+
+            let first = await group.next()!
+            group.cancelAll()
+            switch first {
+            case .ran(let result):
+                return Self.result(of: result)
+            case .stopped(let reason):
+                // Wait for the step to wind down; its own result no longer counts.
+                while let next = await group.next() {
+                    if case .ran(let result) = next, case .failure(let error as StepFailure) = result {
+                        return Self.stoppedResult(reason, failure: error)
+                    }
+                }
+                return Self.stoppedResult(reason, failure: nil)
+            }
+        }
+    }
+
+    private static func result(of result: Result<StepOutputs, any Error>) -> StepResult {
+        switch result {
+        case .success(let outputs):
+            return .success(outputs)
+        case .failure(let failure as StepFailure):
+            return StepResult(
+                status: .failure, outputs: failure.outputs, exitCode: failure.exitCode,
+                error: failure.message, details: failure.details)
+        case .failure(is CancellationError):
+            return StepResult(status: .cancelled, error: "cancelled")
+        case .failure(let error):
+            return StepResult(status: .failure, error: "\(error)")
+        }
+    }
+
+    private static func stoppedResult(_ reason: StopReason?, failure: StepFailure?) -> StepResult {
+        switch reason {
+        case .timeout(let limit):
+            return StepResult(
+                status: .failure, exitCode: failure?.exitCode,
+                error: "timed out after \(limit.compactDescription) (the step's `timeout`)",
+                details: failure?.details ?? [])
+        case .cancelled, nil:
+            return StepResult(status: .cancelled, error: "cancelled", details: failure?.details ?? [])
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes to a file descriptor in order, without ever blocking the caller.
+///
+/// `write` only appends to a buffer and returns; ``run()`` (a child task of
+/// whoever owns the writer) takes everything buffered so far, encodes it and
+/// writes it with blocking `write(2)` calls on NIO's thread pool. So the event
+/// loop never blocks on a slow terminal, a full pipe or a busy disk, elements
+/// reach the descriptor in the order they were written, and what was written
+/// before a crash has already been handed to the kernel in batches.
+package final class SerialWriter<Element: Sendable>: Sendable {
+    private struct State {
+        var pending: [Element] = []
+        var waiter: CheckedContinuation<Void, Never>?
+        var isFinished = false
+        var failure: CInt?
+    }
+
+    private let descriptor: CInt
+    private let closesDescriptor: Bool
+    private let encode: @Sendable ([Element]) -> [UInt8]
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - closesDescriptor: whether ``run()`` closes the descriptor when done.
+    ///   - encode: turns a batch into bytes; runs on the thread pool.
+    package init(descriptor: CInt, closesDescriptor: Bool, encode: @escaping @Sendable ([Element]) -> [UInt8]) {
+        self.descriptor = descriptor
+        self.closesDescriptor = closesDescriptor
+        self.encode = encode
+    }
+
+    /// Queues an element. Never blocks; ignored after ``finish()``.
+    package func write(_ element: Element) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.isFinished else { return nil }
+            state.pending.append(element)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Ends the writer: ``run()`` writes what is queued, then returns.
+    package func finish() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.isFinished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// The `errno` of the first failed write, if any (later elements are dropped).
+    package var failure: CInt? { state.withLock { $0.failure } }
+
+    /// Drains the queue until ``finish()``; run it as a child task.
+    package func run() async {
+        while true {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if state.pending.isEmpty && !state.isFinished {
+                        state.waiter = continuation
+                        return false
+                    }
+                    return true
+                }
+                if ready { continuation.resume() }
+            }
+            let (batch, isFinished) = state.withLock { state in
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return (state.pending, state.isFinished)
+            }
+            if !batch.isEmpty, self.failure == nil {
+                let descriptor = self.descriptor
+                let encode = self.encode
+                let error = try? await NIOThreadPool.singleton.runIfActive { () -> CInt? in
+                    Self.writeAll(encode(batch), to: descriptor)
+                }
+                if let error = error ?? nil {
+                    state.withLock { $0.failure = $0.failure ?? error }
+                }
+            }
+            if isFinished, state.withLock({ $0.pending.isEmpty }) {
+                break
+            }
+        }
+        if closesDescriptor {
+            let descriptor = self.descriptor
+            _ = try? await NIOThreadPool.singleton.runIfActive { close(descriptor) }
+        }
+    }
+
+    /// Writes all bytes, retrying short writes and EINTR; returns errno on failure.
+    private static func writeAll(_ bytes: [UInt8], to descriptor: CInt) -> CInt? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return nil
+    }
+}

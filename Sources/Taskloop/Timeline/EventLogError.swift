@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why an event log could not be written or read.
+public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
+    case cannotCreate(path: String, errno: Int32)
+    case cannotRead(path: String, reason: String)
+    case notAnEventLog(path: String)
+    case unsupportedVersion(path: String, version: Int)
+    case malformedLine(path: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let code):
+            return "cannot create the event log \(path): \(String(cString: strerror(code))); choose another place with --events PATH"
+        case .cannotRead(let path, let reason):
+            return "cannot read the event log \(path): \(reason)"
+        case .notAnEventLog(let path):
+            return "\(path):1: not a Taskloop event log (the first line must be {\"format\":\"\(EventLogFormat.name)\",...})"
+        case .unsupportedVersion(let path, let version):
+            return "\(path):1: event log version \(version) is not supported; this Taskloop reads version \(EventLogFormat.version): re-run the pipeline to record a new log, or use a matching Taskloop"
+        case .malformedLine(let path, let line, let reason):
+            return "\(path):\(line): malformed event: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// A run as its events describe it: per step when it was queued, started and
+/// finished, and how it ended. Built live by the scheduler's recorder, or
+/// from an event log afterwards; every summary and report reads this.
+public struct RunRecord: Sendable {
+    public struct StepRecord: Sendable, Hashable {
+        public var id: StepID
+        public var kind: String
+        public var detail: String
+        public var line: Int
+        public var queuedAt: Int64?
+        public var startedAt: Int64?
+        public var finishedAt: Int64?
+        public var status: StepStatus?
+        public var lane: String?
+        public var exitCode: Int32?
+        public var error: String?
+        public var details: [String] = []
+        public var skipReason: String?
+
+        /// Run time in microseconds, for steps that started and finished.
+        public var duration: Int64? {
+            guard let startedAt, let finishedAt else { return nil }
+            return finishedAt - startedAt
+        }
+    }
+
+    public private(set) var started: RunStarted?
+    public private(set) var finished: RunFinished?
+    public private(set) var finishedAt: Int64?
+    /// Steps in file order.
+    public private(set) var steps: [StepRecord] = []
+    private var indexOfStep: [StepID: Int] = [:]
+
+    public init() {}
+
+    public init(events: [TimelineEvent]) {
+        for event in events { apply(event) }
+    }
+
+    public mutating func apply(_ event: TimelineEvent) {
+        switch event.payload {
+        case .runStarted(let started):
+            self.started = started
+            steps = started.steps.map {
+                StepRecord(id: $0.id, kind: $0.kind, detail: $0.detail, line: $0.line)
+            }
+            indexOfStep = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        case .stepQueued(let queued):
+            update(queued.step) { $0.queuedAt = event.time }
+        case .stepStarted(let started):
+            update(started.step) {
+                $0.startedAt = event.time
+                $0.lane = started.lane
+            }
+        case .stepFinished(let finished):
+            update(finished.step) {
+                $0.finishedAt = event.time
+                $0.status = finished.status
+                $0.exitCode = finished.exitCode
+                $0.error = finished.error
+                $0.details = finished.details ?? []
+            }
+        case .stepSkipped(let skipped):
+            update(skipped.step) {
+                $0.status = .skipped
+                $0.skipReason = skipped.reason
+            }
+        case .runFinished(let finished):
+            self.finished = finished
+            self.finishedAt = event.time
+        }
+    }
+
+    private mutating func update(_ id: StepID, _ change: (inout StepRecord) -> Void) {
+        guard let index = indexOfStep[id] else { return }
+        change(&steps[index])
+    }
+
+    /// From the first step's start to the last step's end, in microseconds.
+    public var makespan: Int64 {
+        let starts = steps.compactMap(\.startedAt)
+        let ends = steps.compactMap(\.finishedAt)
+        guard let first = starts.min(), let last = ends.max() else { return 0 }
+        return last - first
+    }
+
+    /// The sum of every step's run time, in microseconds.
+    public var totalStepTime: Int64 {
+        steps.compactMap(\.duration).reduce(0, +)
+    }
+
+    /// How many steps ran at once on average: total step time over makespan.
+    public var achievedConcurrency: Double {
+        makespan > 0 ? Double(totalStepTime) / Double(makespan) : 0
+    }
+}

@@ -1,0 +1,74 @@
+/// The text `taskloop run` prints at the end: failures first, then per step
+/// its start offset, duration and status, then the run's figures.
+public struct RunSummary: Sendable {
+    /// Pipelines with more steps than this list only the slowest and the
+    /// unsuccessful ones, so the summary stays readable for 10,000 steps.
+    public static let fullListingLimit = 40
+
+    public var record: RunRecord
+
+    public init(record: RunRecord) {
+        self.record = record
+    }
+
+    public func render() -> String {
+        var lines: [String] = []
+        let failures = record.steps.filter { $0.status == .failure }
+        if !failures.isEmpty {
+            lines.append("Failed:")
+            for step in failures {
+                lines.append("  \(step.id) (line \(step.line)): \(step.error ?? "failed")")
+                for detail in step.details.suffix(10) { lines.append("    | \(detail)") }
+            }
+            lines.append("")
+        }
+
+        var listed = record.steps
+        var note: String?
+        if listed.count > Self.fullListingLimit {
+            let notable = listed.filter { $0.status != .success }.prefix(Self.fullListingLimit / 2)
+            let slowest = listed.filter { $0.status == .success }
+                .sorted { ($0.duration ?? 0) > ($1.duration ?? 0) }
+                .prefix(max(10, Self.fullListingLimit / 2 - notable.count))
+            let chosen = Set(notable.map(\.id)).union(slowest.map(\.id))
+            listed = listed.filter { chosen.contains($0.id) }
+            note = "(\(listed.count) of \(record.steps.count) steps shown: the slowest and any that did not succeed)"
+        }
+        let idWidth = min(40, max(4, listed.map(\.id.rawValue.count).max() ?? 4))
+        lines.append(pad("step", idWidth) + "  " + pad("start", 9) + "  " + pad("duration", 9) + "  status")
+        for step in listed {
+            let start = step.startedAt.map { "+" + Duration.microseconds($0).compactDescription } ?? "-"
+            let duration = step.duration.map { Duration.microseconds($0).compactDescription } ?? "-"
+            var status = step.status?.rawValue ?? "not run"
+            if step.status == .skipped, let reason = step.skipReason { status += " (\(reason))" }
+            if step.status == .failure, let exitCode = step.exitCode { status += " (exit \(exitCode))" }
+            lines.append(pad(step.id.rawValue, idWidth) + "  " + pad(start, 9) + "  " + pad(duration, 9) + "  " + status)
+        }
+        if let note { lines.append(note) }
+        lines.append("")
+        lines.append(figures)
+        return lines.joined(separator: "\n")
+    }
+
+    /// `makespan 0.26s · step time 0.51s · concurrency 1.96x · 3 succeeded`
+    public var figures: String {
+        let counts = record.steps.reduce(into: [StepStatus: Int]()) { counts, step in
+            if let status = step.status { counts[status, default: 0] += 1 }
+        }
+        var parts = [
+            "makespan \(Duration.microseconds(record.makespan).compactDescription)",
+            "step time \(Duration.microseconds(record.totalStepTime).compactDescription)",
+            "concurrency \(String(format2: record.achievedConcurrency))x",
+        ]
+        for status in [StepStatus.success, .failure, .cancelled, .skipped] {
+            guard let count = counts[status], count > 0 else { continue }
+            let word = ["success": "succeeded", "failure": "failed", "cancelled": "cancelled", "skipped": "skipped"][status.rawValue]!
+            parts.append("\(count) \(word)")
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

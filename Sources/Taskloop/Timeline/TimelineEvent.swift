@@ -1,0 +1,152 @@
+/// One line of a run's event log: what happened, and when, in microseconds
+/// since the run started (monotonic clock).
+///
+/// The event log is the single record of a run: the summary, and any report or
+/// trace drawn later, are computed from these events alone.
+public struct TimelineEvent: Sendable, Hashable, Codable {
+    public enum Payload: Sendable, Hashable {
+        case runStarted(RunStarted)
+        case stepQueued(StepQueued)
+        case stepStarted(StepStarted)
+        case stepFinished(StepFinished)
+        case stepSkipped(StepSkipped)
+        case runFinished(RunFinished)
+    }
+
+    /// Microseconds since the run started.
+    public var time: Int64
+    public var payload: Payload
+
+    public init(time: Int64, _ payload: Payload) {
+        self.time = time
+        self.payload = payload
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case time = "t"
+        case event
+    }
+
+    /// The `event` field of each kind of line.
+    private enum Name: String, Codable {
+        case runStarted = "run-started"
+        case stepQueued = "step-queued"
+        case stepStarted = "step-started"
+        case stepFinished = "step-finished"
+        case stepSkipped = "step-skipped"
+        case runFinished = "run-finished"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(time, forKey: .time)
+        switch payload {
+        case .runStarted(let value):
+            try container.encode(Name.runStarted, forKey: .event)
+            try value.encode(to: encoder)
+        case .stepQueued(let value):
+            try container.encode(Name.stepQueued, forKey: .event)
+            try value.encode(to: encoder)
+        case .stepStarted(let value):
+            try container.encode(Name.stepStarted, forKey: .event)
+            try value.encode(to: encoder)
+        case .stepFinished(let value):
+            try container.encode(Name.stepFinished, forKey: .event)
+            try value.encode(to: encoder)
+        case .stepSkipped(let value):
+            try container.encode(Name.stepSkipped, forKey: .event)
+            try value.encode(to: encoder)
+        case .runFinished(let value):
+            try container.encode(Name.runFinished, forKey: .event)
+            try value.encode(to: encoder)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        time = try container.decode(Int64.self, forKey: .time)
+        switch try container.decode(Name.self, forKey: .event) {
+        case .runStarted: payload = .runStarted(try RunStarted(from: decoder))
+        case .stepQueued: payload = .stepQueued(try StepQueued(from: decoder))
+        case .stepStarted: payload = .stepStarted(try StepStarted(from: decoder))
+        case .stepFinished: payload = .stepFinished(try StepFinished(from: decoder))
+        case .stepSkipped: payload = .stepSkipped(try StepSkipped(from: decoder))
+        case .runFinished: payload = .runFinished(try RunFinished(from: decoder))
+        }
+    }
+}
+
+/// The first event: what ran, where, with which settings, and the whole
+/// plan (every step with its needs), so a report needs nothing else.
+public struct RunStarted: Sendable, Hashable, Codable {
+    public struct StepDeclaration: Sendable, Hashable, Codable {
+        public var id: StepID
+        public var kind: String
+        /// The command, path or duration: what a report shows on hover.
+        public var detail: String
+        public var needs: [StepID]
+        public var pool: String?
+        public var line: Int
+        public var column: Int
+    }
+
+    public var runID: String
+    public var pipeline: String
+    public var file: String
+    /// Wall-clock start, ISO 8601 in UTC.
+    public var startedAt: String
+    /// Wall-clock start in microseconds since 1970.
+    public var startedAtUnixMicroseconds: Int64
+    public var parameters: [String: String]
+    public var host: String
+    public var pid: Int32
+    public var version: String
+    public var policy: FailurePolicy
+    public var ioLimit: Int
+    public var pools: [String: Int]
+    public var steps: [StepDeclaration]
+}
+
+/// A step's needs are all satisfied: it waits for capacity (`limits.io`, its pool).
+public struct StepQueued: Sendable, Hashable, Codable {
+    public var step: StepID
+}
+
+public struct StepStarted: Sendable, Hashable, Codable {
+    public var step: StepID
+    public var attempt: Int
+    /// Where it runs: `loop` for the event loop.
+    public var lane: String
+}
+
+public struct StepFinished: Sendable, Hashable, Codable {
+    public var step: StepID
+    public var attempt: Int
+    public var lane: String
+    public var status: StepStatus
+    public var exitCode: Int32?
+    /// Why it failed or was cancelled, in one sentence.
+    public var error: String?
+    /// Context for the error: the last lines of stderr, for instance.
+    public var details: [String]?
+    public var outputs: StepOutputs?
+}
+
+public struct StepSkipped: Sendable, Hashable, Codable {
+    public var step: StepID
+    public var reason: String
+}
+
+public struct RunFinished: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case success
+        case failure
+        case interrupted
+    }
+
+    public var status: Status
+    public var succeeded: Int
+    public var failed: Int
+    public var cancelled: Int
+    public var skipped: Int
+}
