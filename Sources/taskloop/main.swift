@@ -1,1 +1,3 @@
-print("x")
+import TaskloopCLI
+
+await TaskloopMain.run()

@@ -52,12 +52,13 @@ public struct PipelineRunner: Sendable {
     }
 
     package func run(on eventLoop: any EventLoop, printsOutput: Bool, interrupter: RunInterrupter) async throws -> Report {
-        let clock = RunClock()
-        let wallClockStart = Date()
-        let runID = options.runID ?? Self.makeRunID(at: wallClockStart)
+        let runID = options.runID ?? Self.makeRunID(at: Date())
         let eventLogPath = options.eventLogPath
             ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
         let eventLog = try await EventLogWriter.create(at: eventLogPath)
+        // The run's clock starts once its log exists: offsets measure the run, not the set-up.
+        let clock = RunClock()
+        let wallClockStart = Date()
         let recorder = RunRecorder()
         let console = printsOutput ? ConsoleReporter() : nil
         let observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])

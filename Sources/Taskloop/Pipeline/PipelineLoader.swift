@@ -1,0 +1,217 @@
+import Foundation
+
+/// Reads a pipeline file, decodes it, and validates it, reporting every
+/// problem it finds with its line and column.
+public struct PipelineLoader: Sendable {
+    public let registry: StepKindRegistry
+
+    static let topLevelKeys = ["name", "env", "params", "limits", "steps"]
+    static let limitKeys = ["io", "workers", "pools"]
+    static let commonStepKeys = ["needs", "timeout", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
+
+    public init(registry: StepKindRegistry = .builtIn) {
+        self.registry = registry
+    }
+
+    /// Reads and loads the file at `path` (a blocking read: call it before the
+    /// run's event loop starts, as the CLI does).
+    public func load(file path: String) throws(PipelineLoadError) -> Pipeline {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "it cannot be read (is it a folder, or unreadable?)" : "no such file; check the path"
+            throw PipelineLoadError(file: path, source: nil, diagnostics: [
+                Diagnostic(.invalidValue(field: "cannot open \(path)", reason: reason), at: nil)
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PipelineLoadError(file: path, source: nil, diagnostics: [
+                Diagnostic(.malformedYAML("the file is not UTF-8 text; save it as UTF-8"), at: SourceLocation(file: path, line: 1, column: 1))
+            ])
+        }
+        return try load(contents: text, file: path)
+    }
+
+    public func load(contents: String, file: String) throws(PipelineLoadError) -> Pipeline {
+        var problems: [Diagnostic] = []
+        let root: ConfigNode
+        do {
+            root = try YAMLDocument.parse(contents, file: file)
+        } catch {
+            throw PipelineLoadError(file: file, source: contents, diagnostics: error.diagnostics)
+        }
+
+        func collect<T>(_ body: () throws(PipelineDiagnostics) -> T) -> T? {
+            do { return try body() } catch {
+                problems += error.diagnostics
+                return nil
+            }
+        }
+
+        let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        var pipeline = Pipeline(
+            name: defaultName, file: file, directory: Self.directory(of: file), steps: [])
+        guard let top = collect({ () throws(PipelineDiagnostics) in try root.mapping(field: "the pipeline", known: Self.topLevelKeys) }) else {
+            if case .mapping = root.content {} else {
+                problems = [Diagnostic(
+                    .wrongType(field: "the pipeline", expected: "a mapping with `steps:` (and optionally `name`, `env`, `params`, `limits`)", found: root.shapeDescription),
+                    at: root.location)]
+            }
+            throw PipelineLoadError(file: file, source: contents, diagnostics: problems)
+        }
+        if let name = collect({ () throws(PipelineDiagnostics) in try top.string("name") }) ?? nil { pipeline.name = name }
+        if let env = top["env"], let entries = collect({ () throws(PipelineDiagnostics) in try env.stringMap(field: "`env`") }) {
+            pipeline.environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        }
+        if let params = top["params"], let entries = collect({ () throws(PipelineDiagnostics) in try params.stringMap(field: "`params`") }) {
+            pipeline.parameters = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        }
+        if let limits = top["limits"], let value = collect({ () throws(PipelineDiagnostics) in try Self.limits(limits) }) {
+            pipeline.limits = value
+        }
+
+        if let stepsNode = top["steps"] {
+            if case .mapping(let entries) = stepsNode.content {
+                if entries.isEmpty { problems.append(Diagnostic(.noSteps, at: stepsNode.location)) }
+                for entry in entries {
+                    let id = entry.name
+                    if !StepID.isValid(id) {
+                        problems.append(Diagnostic(.badStepID(id), at: entry.key.location))
+                    }
+                    if let step = collect({ () throws(PipelineDiagnostics) in try decodeStep(id: id, entry: entry) }) {
+                        pipeline.steps.append(step)
+                    }
+                }
+            } else if stepsNode.isNull {
+                problems.append(Diagnostic(.noSteps, at: stepsNode.location))
+            } else {
+                problems += stepsNode.mismatch(field: "`steps`", expected: "a mapping from step ids to steps").diagnostics
+            }
+        } else {
+            problems.append(Diagnostic(.noSteps, at: root.location))
+        }
+
+        problems += PipelineValidator(pipeline: pipeline).validate()
+        if problems.contains(where: { $0.severity == .error }) {
+            throw PipelineLoadError(file: file, source: contents, diagnostics: problems)
+        }
+        return pipeline
+    }
+
+    private func decodeStep(id: String, entry: ConfigNode.Entry) throws(PipelineDiagnostics) -> Step {
+        let field = "step `\(id)`"
+        let known = Self.commonStepKeys + registry.builtInNames
+        let mapping = try entry.value.mapping(field: field, known: known)
+        var problems: [Diagnostic] = []
+        func collect<T>(_ body: () throws(PipelineDiagnostics) -> T) -> T? {
+            do { return try body() } catch {
+                problems += error.diagnostics
+                return nil
+            }
+        }
+
+        let kindEntries = mapping.entries.filter { registry.builtInNames.contains($0.name) || $0.name == "uses" }
+        var action: (any StepKind)?
+        var kindName = ""
+        if kindEntries.isEmpty {
+            problems.append(Diagnostic(.missingKind(step: id, kinds: registry.builtInNames), at: entry.key.location))
+        } else if kindEntries.count > 1 {
+            problems.append(Diagnostic(.multipleKinds(step: id, kinds: kindEntries.map(\.name)), at: kindEntries[1].key.location))
+        } else if let kindEntry = kindEntries.first {
+            if kindEntry.name == "uses" {
+                if let name = collect({ () throws(PipelineDiagnostics) in try kindEntry.value.string(field: mapping.name(of: "uses")) }) {
+                    if let kind = registry.pluginKind(named: name) {
+                        kindName = name
+                        let with = mapping["with"] ?? ConfigNode(.mapping([]), at: kindEntry.value.location)
+                        action = collect { () throws(PipelineDiagnostics) in try kind.init(from: with, field: "`with` of step `\(id)`") }
+                    } else {
+                        problems.append(Diagnostic(.unknownKind(name, step: id, known: registry.pluginNames), at: kindEntry.value.location))
+                    }
+                }
+            } else if let kind = registry.builtInKind(named: kindEntry.name) {
+                kindName = kindEntry.name
+                action = collect { () throws(PipelineDiagnostics) in try kind.init(from: kindEntry.value, field: "`\(kindEntry.name)` of step `\(id)`") }
+            }
+        }
+        if let with = mapping.entries.first(where: { $0.name == "with" }), !mapping.contains("uses") {
+            problems.append(Diagnostic(.invalidValue(field: "`with` of step `\(id)`", reason: "`with` gives the fields of a plugin kind; add `uses: KIND`, or remove it"), at: with.key.location))
+        }
+
+        let needs = mapping["needs"].flatMap { node in
+            collect { () throws(PipelineDiagnostics) in try node.stringList(field: mapping.name(of: "needs")) }
+        } ?? []
+        let timeout = collect { () throws(PipelineDiagnostics) in try mapping.duration("timeout") } ?? nil
+        let pool = collect { () throws(PipelineDiagnostics) in try mapping.string("pool") } ?? nil
+        let cwd = collect { () throws(PipelineDiagnostics) in try mapping.string("cwd") } ?? nil
+        let continueOnError = collect { () throws(PipelineDiagnostics) in try mapping.bool("continue-on-error") } ?? nil
+        var environment: [String: String] = [:]
+        if let env = mapping["env"], let entries = collect({ () throws(PipelineDiagnostics) in try env.stringMap(field: mapping.name(of: "env")) }) {
+            environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        }
+
+        guard problems.isEmpty, let action else { throw PipelineDiagnostics(problems) }
+        return Step(
+            id: StepID(id), action: action, kindName: kindName,
+            needs: needs.map { Step.Dependency(StepID($0.scalarText ?? ""), at: $0.location) },
+            timeout: timeout, pool: pool, environment: environment, workingDirectory: cwd,
+            continueOnError: continueOnError ?? false, location: entry.key.location)
+    }
+
+    private static func limits(_ node: ConfigNode) throws(PipelineDiagnostics) -> Limits {
+        let mapping = try node.mapping(field: "`limits`", known: limitKeys)
+        var limits = Limits()
+        var problems: [Diagnostic] = []
+        if let io = mapping["io"] {
+            do { limits.io = try io.int(field: mapping.name(of: "io"), range: 1...1_000_000) } catch { problems += error.diagnostics }
+        }
+        if let workers = mapping["workers"], workers.scalarText != "auto" {
+            do {
+                limits.workers = try workers.int(field: mapping.name(of: "workers") + " (`auto` or a number)", range: 1...4096)
+            } catch { problems += error.diagnostics }
+        }
+        if let pools = mapping["pools"] {
+            if case .mapping(let entries) = pools.content {
+                for entry in entries {
+                    do { limits.pools[entry.name] = try entry.value.int(field: "pool `\(entry.name)`", range: 1...1_000_000) } catch { problems += error.diagnostics }
+                }
+            } else {
+                problems += pools.mismatch(field: mapping.name(of: "pools"), expected: "a mapping of pool names to limits").diagnostics
+            }
+        }
+        if !problems.isEmpty { throw PipelineDiagnostics(problems) }
+        return limits
+    }
+
+    static func directory(of file: String) -> String {
+        let folder = (file as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+}
+
+/// Every error (and warning) found in one pipeline file.
+public struct PipelineLoadError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    /// The file's text, for showing the offending lines.
+    public var source: String?
+    /// In file order.
+    public var diagnostics: [Diagnostic]
+
+    public init(file: String, source: String?, diagnostics: [Diagnostic]) {
+        self.file = file
+        self.source = source
+        self.diagnostics = diagnostics.sorted {
+            ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0)
+        }
+    }
+
+    /// Every diagnostic with its source line and caret, then a count.
+    public var rendered: String {
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let body = diagnostics.map { $0.rendered(in: source) }.joined(separator: "\n\n")
+        return body + "\n\n\(errors) error\(errors == 1 ? "" : "s") in \(file)"
+    }
+
+    public var description: String { rendered }
+}

@@ -1,0 +1,28 @@
+/// Checks what refers to what: every `needs` names a step, every `pool` is
+/// declared, step ids are unique, and the steps form no cycle.
+struct PipelineValidator {
+    let pipeline: Pipeline
+
+    func validate() -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        let ids = pipeline.steps.map(\.id.rawValue)
+        let known = Set(ids)
+        let pools = pipeline.limits.pools.keys.sorted()
+        for step in pipeline.steps {
+            for need in step.needs where !known.contains(need.id.rawValue) {
+                problems.append(Diagnostic(.unknownNeed(need.id.rawValue, step: step.id.rawValue, known: ids), at: need.location))
+            }
+            if let pool = step.pool, pipeline.limits.pools[pool] == nil {
+                problems.append(Diagnostic(.unknownPool(pool, step: step.id.rawValue, known: pools), at: step.location))
+            }
+        }
+        let graph = StepGraph(steps: pipeline.steps)
+        for cycle in graph.cycles() {
+            let first = pipeline.steps[cycle[0]]
+            let next = pipeline.steps[cycle[1]].id
+            let location = first.needs.first(where: { $0.id == next })?.location ?? first.location
+            problems.append(Diagnostic(.dependencyCycle(cycle.map { pipeline.steps[$0].id.rawValue }), at: location))
+        }
+        return problems
+    }
+}

@@ -1,0 +1,27 @@
+public import ArgumentParser
+public import Taskloop
+
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Print a pipeline's dependency graph.",
+        discussion: """
+            text: the steps by level (a step's level is one more than its deepest need).
+            dot:  Graphviz (taskloop graph p.yaml --format dot | dot -Tsvg > graph.svg).
+            mermaid: a Mermaid flowchart, for Markdown that renders it.
+            """
+    )
+
+    @Argument(help: "The pipeline file.")
+    var file: String
+
+    @Option(help: "Output format: text, dot or mermaid.")
+    var format: GraphFormat = .text
+
+    func run() throws {
+        let pipeline = try loadPipeline(file)
+        FileHandleOutput.standardOutput(GraphRenderer(pipeline: pipeline).render(format))
+    }
+}
+
+extension GraphFormat: ExpressibleByArgument {}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Taskloop
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline.",
+        discussion: """
+            Steps start as soon as all their `needs` have succeeded, in file order, within \
+            `limits.io` and their pool. Output is streamed live, each line prefixed with the \
+            step id; at the end a summary lists each step's start, duration and status, the \
+            makespan and the achieved concurrency. The event log is written to \
+            .taskloop/runs/<run-id>/events.jsonl beside the pipeline (or --events PATH).
+
+            By default the first failure stops the run: running steps are cancelled (their \
+            process groups get SIGTERM, then SIGKILL) and the rest are skipped. With \
+            --keep-going, everything that does not depend on a failed step still runs.
+
+            Ctrl-C (SIGINT) or SIGTERM stops the run the same way and exits with 130 or 143.
+
+            Examples:
+              taskloop run pipelines/hello.yaml
+              taskloop run pipelines/build.yaml --keep-going --param target=release
+            """
+    )
+
+    @Argument(help: "The pipeline file.")
+    var file: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Override a parameter declared under `params:`.", valueName: "key=value"))
+    var parameters: [String] = []
+
+    @Flag(help: "After a failure, run every step that does not depend on it.")
+    var keepGoing = false
+
+    @Flag(help: "Print what would run, in order, without running anything.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Write the event log here instead of .taskloop/runs/<run-id>/events.jsonl.", valueName: "path"))
+    var events: String?
+
+    func validate() throws {
+        for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
+            throw ValidationError("--param expects key=value, got `\(parameter)`")
+        }
+    }
+
+    func run() async throws {
+        var pipeline = try loadPipeline(file)
+        do {
+            pipeline = try pipeline.overridingParameters(parsedParameters)
+        } catch {
+            FileHandleOutput.standardError("error: \(error.message)\n")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        if dryRun {
+            FileHandleOutput.standardOutput(GraphRenderer(pipeline: pipeline).renderPlan())
+            return
+        }
+
+        let interrupter = RunInterrupter()
+        let signals = SignalWatcher(interrupter: interrupter)
+        let options = RunOptions(policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events)
+        let report: PipelineRunner.Report
+        do {
+            report = try await PipelineRunner(pipeline: pipeline, options: options).run(interrupter: interrupter)
+        } catch {
+            FileHandleOutput.standardError("error: \(error)\n")
+            throw ExitCode(ExitStatus.stepFailed)
+        }
+        signals.stop()
+        if report.status == .interrupted {
+            throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
+        }
+        throw ExitCode(report.exitCode)
+    }
+
+    private var parsedParameters: [String: String] {
+        var result: [String: String] = [:]
+        for parameter in parameters {
+            let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return result
+    }
+}

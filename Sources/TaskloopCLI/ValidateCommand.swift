@@ -1,0 +1,30 @@
+import ArgumentParser
+import Taskloop
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check pipeline files without running them.",
+        discussion: """
+            Reports every problem of each file (unknown keys, wrong types, bad durations, \
+            unknown `needs`, dependency cycles, undeclared pools) as file:line:column with \
+            the offending line. Exits with 2 when any file is invalid.
+            """
+    )
+
+    @Argument(help: "The pipeline files to check.")
+    var files: [String]
+
+    func run() throws {
+        var invalid = 0
+        for file in files {
+            do {
+                let pipeline = try loadPipeline(file)
+                FileHandleOutput.standardOutput("\(file): ok (\(pipeline.steps.count) steps)\n")
+            } catch {
+                invalid += 1
+            }
+        }
+        if invalid > 0 { throw ExitCode(ExitStatus.invalidInput) }
+    }
+}

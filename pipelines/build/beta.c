@@ -1,0 +1,1 @@
+int beta(void) { return 4; }

@@ -1,0 +1,1 @@
+int gamma(void) { return 5; }
