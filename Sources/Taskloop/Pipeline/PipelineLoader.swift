@@ -80,9 +80,9 @@ public struct PipelineLoader: Sendable {
                     if !StepID.isValid(id) {
                         problems.append(Diagnostic(.badStepID(id), at: entry.key.location))
                     }
-                    if let step = collect({ () throws(PipelineDiagnostics) in try decodeStep(id: id, entry: entry) }) {
-                        pipeline.steps.append(step)
-                    }
+                    let (step, stepProblems) = decodeStep(id: id, entry: entry, pools: pipeline.limits.pools)
+                    problems += stepProblems
+                    if let step { pipeline.steps.append(step) }
                 }
             } else if stepsNode.isNull {
                 problems.append(Diagnostic(.noSteps, at: stepsNode.location))
@@ -100,11 +100,22 @@ public struct PipelineLoader: Sendable {
         return pipeline
     }
 
-    private func decodeStep(id: String, entry: ConfigNode.Entry) throws(PipelineDiagnostics) -> Step {
+    /// Decodes one step. A step whose kind or fields are wrong still comes
+    /// back (with a placeholder action) when its `needs` could be read, so
+    /// that reference and cycle checks report their problems too.
+    private func decodeStep(id: String, entry: ConfigNode.Entry, pools: [String: Int]) -> (Step?, [Diagnostic]) {
         let field = "step `\(id)`"
         let known = Self.commonStepKeys + registry.builtInNames
-        let mapping = try entry.value.mapping(field: field, known: known)
         var problems: [Diagnostic] = []
+        let mapping: ConfigMapping
+        do {
+            mapping = try entry.value.mapping(field: field, known: known)
+        } catch {
+            problems += error.diagnostics
+            guard case .mapping(let entries) = entry.value.content else { return (nil, problems) }
+            // Read the known keys anyway, so one typo does not hide other problems.
+            mapping = ConfigMapping(entries: entries.filter { known.contains($0.name) }, location: entry.value.location, field: field)
+        }
         func collect<T>(_ body: () throws(PipelineDiagnostics) -> T) -> T? {
             do { return try body() } catch {
                 problems += error.diagnostics
@@ -144,6 +155,9 @@ public struct PipelineLoader: Sendable {
         } ?? []
         let timeout = collect { () throws(PipelineDiagnostics) in try mapping.duration("timeout") } ?? nil
         let pool = collect { () throws(PipelineDiagnostics) in try mapping.string("pool") } ?? nil
+        if let pool, pools[pool] == nil, let node = mapping["pool"] {
+            problems.append(Diagnostic(.unknownPool(pool, step: id, known: pools.keys.sorted()), at: node.location))
+        }
         let cwd = collect { () throws(PipelineDiagnostics) in try mapping.string("cwd") } ?? nil
         let continueOnError = collect { () throws(PipelineDiagnostics) in try mapping.bool("continue-on-error") } ?? nil
         var environment: [String: String] = [:]
@@ -151,12 +165,12 @@ public struct PipelineLoader: Sendable {
             environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
 
-        guard problems.isEmpty, let action else { throw PipelineDiagnostics(problems) }
-        return Step(
-            id: StepID(id), action: action, kindName: kindName,
+        let step = Step(
+            id: StepID(id), action: action ?? UndecodableStep(), kindName: kindName,
             needs: needs.map { Step.Dependency(StepID($0.scalarText ?? ""), at: $0.location) },
             timeout: timeout, pool: pool, environment: environment, workingDirectory: cwd,
             continueOnError: continueOnError ?? false, location: entry.key.location)
+        return (step, problems)
     }
 
     private static func limits(_ node: ConfigNode) throws(PipelineDiagnostics) -> Limits {
@@ -214,4 +228,18 @@ public struct PipelineLoadError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { rendered }
+}
+
+/// Stands in for a step whose kind could not be decoded, so the rest of the
+/// file can still be checked. A pipeline holding one is never returned.
+struct UndecodableStep: StepKind {
+    static let name = "undecodable"
+    static let summary = ""
+    static let fields: [FieldDocumentation] = []
+    init() {}
+    init(from configuration: ConfigNode, field: String) throws(PipelineDiagnostics) {}
+    var detail: String { "" }
+    func run(in context: StepContext) async throws -> StepOutputs {
+        throw StepFailure("this step could not be decoded")
+    }
 }

@@ -1,5 +1,5 @@
-/// Checks what refers to what: every `needs` names a step, every `pool` is
-/// declared, step ids are unique, and the steps form no cycle.
+/// Checks what steps refer to: every `needs` names a step of the pipeline, and
+/// the steps form no cycle. (Pools are checked where each step is decoded.)
 struct PipelineValidator {
     let pipeline: Pipeline
 
@@ -7,13 +7,9 @@ struct PipelineValidator {
         var problems: [Diagnostic] = []
         let ids = pipeline.steps.map(\.id.rawValue)
         let known = Set(ids)
-        let pools = pipeline.limits.pools.keys.sorted()
         for step in pipeline.steps {
             for need in step.needs where !known.contains(need.id.rawValue) {
                 problems.append(Diagnostic(.unknownNeed(need.id.rawValue, step: step.id.rawValue, known: ids), at: need.location))
-            }
-            if let pool = step.pool, pipeline.limits.pools[pool] == nil {
-                problems.append(Diagnostic(.unknownPool(pool, step: step.id.rawValue, known: pools), at: step.location))
             }
         }
         let graph = StepGraph(steps: pipeline.steps)

@@ -1,0 +1,41 @@
+import Foundation
+import Taskloop
+
+/// A folder of its own under the system's temporary folder, removed by the caller.
+func makeTemporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "taskloop-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Writes `yaml` as `pipeline.yaml` in a new folder, loads it, runs it without
+/// printing, and returns the report with the folder it ran in.
+func runPipeline(
+    _ yaml: String, policy: FailurePolicy = .failFast, plugins: [any StepKind.Type] = [],
+    interrupter: RunInterrupter = RunInterrupter()
+) async throws -> (report: PipelineRunner.Report, folder: String) {
+    let folder = try makeTemporaryDirectory()
+    let file = folder + "/pipeline.yaml"
+    try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+    let pipeline = try PipelineLoader(registry: StepKindRegistry.builtIn.adding(plugins: plugins)).load(file: file)
+    let options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2))
+    let report = try await PipelineRunner(pipeline: pipeline, options: options).run(printsOutput: false, interrupter: interrupter)
+    return (report, folder)
+}
+
+extension PipelineRunner.Report {
+    func step(_ id: StepID) -> RunRecord.StepRecord? {
+        record.steps.first { $0.id == id }
+    }
+
+    func status(_ id: StepID) -> StepStatus? { step(id)?.status }
+
+    /// The outputs a step published, from the event log.
+    func outputs(_ id: StepID) throws -> StepOutputs {
+        let log = try EventLog.read(path: eventLogPath)
+        for event in log.events {
+            if case .stepFinished(let finished) = event.payload, finished.step == id { return finished.outputs ?? [:] }
+        }
+        return [:]
+    }
+}
