@@ -20,7 +20,6 @@ public enum EventLogFormat {
     static func encode(_ events: [TimelineEvent]) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         var bytes: [UInt8] = []
         for event in events {
             // Encoding these plain values cannot fail; a failure would be a bug

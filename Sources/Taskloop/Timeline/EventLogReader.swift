@@ -31,7 +31,6 @@ public struct EventLog: Sendable {
             throw .unsupportedVersion(path: path, version: header.version)
         }
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         var events: [TimelineEvent] = []
         for (offset, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             do {

@@ -105,6 +105,16 @@ public struct RunStarted: Sendable, Hashable, Codable {
     public var ioLimit: Int
     public var pools: [String: Int]
     public var steps: [StepDeclaration]
+
+    private enum CodingKeys: String, CodingKey {
+        case runID = "run_id"
+        case pipeline, file
+        case startedAt = "started_at"
+        case startedAtUnixMicroseconds = "started_at_unix_us"
+        case parameters, host, pid, version, policy
+        case ioLimit = "io_limit"
+        case pools, steps
+    }
 }
 
 /// A step's needs are all satisfied: it waits for capacity (`limits.io`, its pool).
@@ -130,6 +140,12 @@ public struct StepFinished: Sendable, Hashable, Codable {
     /// Context for the error: the last lines of stderr, for instance.
     public var details: [String]?
     public var outputs: StepOutputs?
+
+    private enum CodingKeys: String, CodingKey {
+        case step, attempt, lane, status
+        case exitCode = "exit_code"
+        case error, details, outputs
+    }
 }
 
 public struct StepSkipped: Sendable, Hashable, Codable {

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+@testable import Taskloop
+
+@Suite(.serialized) struct ShellStepTests {
+    @Test func stdoutAndExitCodeBecomeOutputs() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              hello: { shell: printf 'one\\ntwo\\n' }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("hello") == .success)
+        let outputs = try report.outputs("hello")
+        #expect(outputs["stdout"] == .string("one\ntwo"))
+        #expect(outputs["exit-code"] == JSONValue(0))
+    }
+
+    @Test func aNonZeroExitFailsWithTheCodeAndTheLastLinesOfStderr() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              broken:
+                shell: |
+                  echo partial
+                  for i in $(seq 1 30); do echo "problem $i" >&2; done
+                  exit 7
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let step = try #require(report.step("broken"))
+        #expect(step.status == .failure)
+        #expect(step.exitCode == 7)
+        #expect(step.error == "exited with status 7")
+        #expect(step.details.count == ShellStep.reportedErrorLines)
+        #expect(step.details.last == "problem 30")
+        #expect(try report.outputs("broken")["stdout"] == .string("partial"))
+    }
+
+    @Test func pipelineEnvThenStepEnvOverTheInheritedEnvironment() async throws {
+        let (report, folder) = try await runPipeline("""
+            env: { SHARED: pipeline, OVERRIDDEN: pipeline }
+            steps:
+              show:
+                env: { OVERRIDDEN: step }
+                shell: echo "$SHARED $OVERRIDDEN $TASKLOOP_STEP ${HOME:+home-inherited}"
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try report.outputs("show")["stdout"] == .string("pipeline step show home-inherited"))
+    }
+
+    @Test func cwdIsRelativeToThePipelineFolder() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              make: { file: { mkdir: sub/dir } }
+              where: { needs: make, cwd: sub/dir, shell: pwd }
+              default: { shell: pwd }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let resolved = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        #expect(try report.outputs("where")["stdout"] == .string(resolved + "/sub/dir"))
+        #expect(try report.outputs("default")["stdout"] == .string(resolved))
+    }
+
+    @Test func aMissingCwdFailsWithAClearMessage() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              lost: { cwd: nowhere, shell: pwd }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("lost") == .failure)
+        #expect(report.step("lost")?.error?.hasPrefix("could not start /bin/sh in") == true)
+    }
+
+    @Test func aTimeoutEndsTheWholeProcessGroup() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              slow:
+                shell: echo $$ > group.pid; sleep 30 & sleep 30
+                timeout: 500ms
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let step = try #require(report.step("slow"))
+        #expect(step.status == .failure)
+        #expect(step.error == "timed out after 500ms (the step's `timeout`)")
+        #expect(try #require(step.duration) < 5_000_000)
+
+        let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
+        let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Nothing is left in the step's process group: both sleeps are gone.
+        #expect(await processGroupEnds(group))
+    }
+
+    @Test func aProcessThatIgnoresSIGTERMIsKilledAfterTheGracePeriod() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              stubborn:
+                shell: echo $$ > group.pid; trap '' TERM; sleep 30 & wait
+                timeout: 300ms
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("stubborn") == .failure)
+        let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
+        let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await processGroupEnds(group))
+        // The grace period (2 s in these tests) bounds the wait.
+        #expect(try #require(report.step("stubborn")?.duration) < 8_000_000)
+    }
+
+    @Test func backgroundProcessesLeftByASuccessfulCommandAreEnded() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              leaves-one: { shell: "echo $$ > group.pid; sleep 30 &" }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("leaves-one") == .success)
+        let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
+        let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await processGroupEnds(group))
+        #expect(try #require(report.step("leaves-one")?.duration) < 5_000_000)
+    }
+
+    @Test func stdoutKeptAsOutputIsCapped() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              big: { shell: "head -c 3000000 /dev/zero | tr '\\\\0' 'x'" }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        guard case .string(let stdout) = try report.outputs("big")["stdout"] else {
+            Issue.record("no stdout output")
+            return
+        }
+        #expect(stdout.utf8.count == ShellStep.capturedOutputLimit)
+    }
+}
+
+/// Whether no live process of `group` is left within two seconds. Killed
+/// processes stay as zombies until their new parent reaps them (this machine's
+/// init reaps lazily), so zombies do not count; signals take a moment to land,
+/// so this polls.
+func processGroupEnds(_ group: pid_t) async -> Bool {
+    for _ in 0..<40 {
+        if liveProcesses(inGroup: group).isEmpty { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}
+
+/// The pids of processes in `group` that are not zombies, read from /proc.
+func liveProcesses(inGroup group: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> pid_t? in
+        guard let pid = pid_t(entry),
+            let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm) ": state ppid pgrp ...
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
+        return pid
+    }
+}
