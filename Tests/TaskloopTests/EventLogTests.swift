@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Taskloop
+
+@Suite(.serialized) struct EventLogTests {
+    @Test func theFirstLineNamesTheFormatAndEveryEventFollowsInOrder() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              a: { sleep: 10ms }
+              b: { needs: a, shell: exit 2 }
+              c: { needs: b, shell: echo never }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try String(contentsOfFile: report.eventLogPath, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first == #"{"format":"taskloop-events","version":1}"#)
+        #expect(report.eventLogPath.hasPrefix(folder + "/.taskloop/runs/\(report.runID)/"))
+
+        let log = try EventLog.read(path: report.eventLogPath)
+        #expect(log.isComplete)
+        let names = log.events.map { event -> String in
+            switch event.payload {
+            case .runStarted: return "run-started"
+            case .stepQueued(let e): return "queued \(e.step)"
+            case .stepStarted(let e): return "started \(e.step)"
+            case .stepFinished(let e): return "finished \(e.step) \(e.status.rawValue)"
+            case .stepSkipped(let e): return "skipped \(e.step)"
+            case .runFinished(let e): return "run-finished \(e.status.rawValue)"
+            }
+        }
+        #expect(names == [
+            "run-started", "queued a", "started a", "finished a success", "queued b", "started b",
+            "finished b failure", "skipped c", "run-finished failure",
+        ])
+        let times = log.events.map(\.time)
+        #expect(times == times.sorted())
+        guard case .runStarted(let started) = log.events.first?.payload else {
+            Issue.record("no run-started event")
+            return
+        }
+        #expect(started.steps.map(\.id) == ["a", "b", "c"])
+        #expect(started.steps[2].needs == ["b"])
+        #expect(started.steps[1].detail == "exit 2")
+        #expect(started.steps[1].line == 3)
+        #expect(started.pid == getpid())
+        guard case .stepFinished(let finished) = log.events[6].payload else {
+            Issue.record("expected step-finished of b")
+            return
+        }
+        #expect(finished.exitCode == 2)
+        #expect(finished.lane == "loop")
+        #expect(finished.error == "exited with status 2")
+    }
+
+    @Test func aLogCutOffMidLineIsReadUpToItsLastCompleteLine() throws {
+        let header = #"{"format":"taskloop-events","version":1}"#
+        let queued = #"{"event":"step-queued","step":"a","t":5}"#
+        let text = header + "\n" + queued + "\n" + #"{"event":"step-sta"#
+        let log = try EventLog.parse(Data(text.utf8), path: "events.jsonl")
+        #expect(log.events == [TimelineEvent(time: 5, .stepQueued(StepQueued(step: "a")))])
+        #expect(!log.isComplete)
+    }
+
+    @Test func anotherVersionIsRefusedWithAClearMessage() {
+        let text = #"{"format":"taskloop-events","version":9}"# + "\n"
+        #expect(throws: EventLogError.unsupportedVersion(path: "old.jsonl", version: 9)) {
+            try EventLog.parse(Data(text.utf8), path: "old.jsonl")
+        }
+        #expect(EventLogError.unsupportedVersion(path: "old.jsonl", version: 9).description.contains("this Taskloop reads version 1"))
+    }
+
+    @Test func aFileThatIsNotAnEventLogIsRefused() {
+        #expect(throws: EventLogError.notAnEventLog(path: "x.json")) {
+            try EventLog.parse(Data("hello\n".utf8), path: "x.json")
+        }
+    }
+
+    @Test func theSummaryListsStepsAndFigures() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              one: { sleep: 100ms }
+              two: { sleep: 100ms }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let summary = RunSummary(record: report.record).render()
+        let lines = summary.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0].hasPrefix("step"))
+        #expect(lines[1].hasPrefix("one "))
+        #expect(lines[1].hasSuffix("success"))
+        #expect(summary.contains("· 2 succeeded"))
+        // Two 100 ms sleeps side by side: about two steps in flight.
+        #expect(report.record.achievedConcurrency > 1.5)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import Taskloop
+
+@Suite(.serialized) struct FileStepTests {
+    func contents(_ path: String) -> String? {
+        try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    @Test func writeCreatesParentsAndReplacesTheFile() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              first: { file: { write: out/deep/notes.txt, content: "one\\n" } }
+              second: { needs: first, file: { write: out/deep/notes.txt, content: "two\\n" } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(contents(folder + "/out/deep/notes.txt") == "two\n")
+        #expect(try report.outputs("second")["bytes"] == JSONValue(4))
+        #expect(try report.outputs("second")["path"] == .string(folder + "/out/deep/notes.txt"))
+        // No temporary file is left beside the target.
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder + "/out/deep")
+        #expect(left == ["notes.txt"])
+    }
+
+    @Test func appendAddsToTheEndAndCreatesTheFile() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              one: { file: { append: log/run.txt, content: "a\\n" } }
+              two: { needs: one, file: { append: log/run.txt, content: "b\\n" } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(contents(folder + "/log/run.txt") == "a\nb\n")
+    }
+
+    @Test func readPublishesContentAndSize() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              make: { file: { write: in.txt, content: "héllo" } }
+              load: { needs: make, file: { read: in.txt } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let outputs = try report.outputs("load")
+        #expect(outputs["content"] == .string("héllo"))
+        #expect(outputs["bytes"] == JSONValue(6))
+    }
+
+    @Test func readRefusesFilesOverOneMebibyte() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              big: { shell: head -c 2000000 /dev/zero > big.bin }
+              load: { needs: big, file: { read: big.bin } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("load") == .failure)
+        #expect(report.step("load")?.error == "cannot read big.bin: the file is larger than 1 MiB, the most `read` loads; use `copy` or a shell step for large files")
+    }
+
+    @Test func copyAndMoveReplaceTheirTargets() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              source: { file: { write: a.txt, content: "new" } }
+              old: { file: { write: dist/b.txt, content: "old" } }
+              copy: { needs: [source, old], file: { copy: a.txt, to: dist/b.txt } }
+              move: { needs: copy, file: { move: a.txt, to: moved/c.txt } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(contents(folder + "/dist/b.txt") == "new")
+        #expect(contents(folder + "/moved/c.txt") == "new")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/a.txt"))
+        #expect(try report.outputs("copy")["bytes"] == JSONValue(3))
+    }
+
+    @Test func removeNeedsRecursiveForFoldersAndReportsMissingFiles() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              make: { file: { write: tree/a/b.txt, content: "x" } }
+              refuse: { needs: make, file: { remove: tree } }
+              missing: { file: { remove: nothing-here } }
+              tolerated: { file: { remove: nothing-here, missing-ok: true } }
+              remove: { needs: refuse, file: { remove: tree, recursive: true } }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("refuse") == .failure)
+        #expect(report.step("refuse")?.error == "cannot remove tree: it is a folder; add `recursive: true` to remove it and all it holds")
+        #expect(report.status("missing") == .failure)
+        #expect(report.step("missing")?.error == "cannot remove nothing-here: no such file or folder")
+        #expect(report.status("tolerated") == .success)
+        #expect(try report.outputs("tolerated")["removed"] == JSONValue(0))
+        #expect(FileManager.default.fileExists(atPath: folder + "/tree/a/b.txt"))
+    }
+
+    @Test func removeDeletesAFolderRecursively() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              make: { file: { write: tree/a/b.txt, content: "x" } }
+              remove: { needs: make, file: { remove: tree, recursive: true } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/tree"))
+        #expect(try report.outputs("remove")["removed"] == JSONValue(3))
+    }
+
+    @Test func mkdirCreatesParentsAndAcceptsAnExistingFolder() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              first: { file: { mkdir: a/b/c } }
+              again: { needs: first, file: { mkdir: a/b/c } }
+              blocked: { needs: again, file: { write: a/file, content: "" } }
+              over-file: { needs: blocked, file: { mkdir: a/file } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("again") == .success)
+        var isFolder: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: folder + "/a/b/c", isDirectory: &isFolder) && isFolder.boolValue)
+        #expect(report.status("over-file") == .failure)
+        #expect(report.step("over-file")?.error == "cannot create folder a/file: a file (not a folder) is already there")
+    }
+
+    @Test func readingAMissingFileFails() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              load: { file: { read: absent.txt } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("load")?.error == "cannot read absent.txt: no such file or folder")
+    }
+
+    @Test func writingBelowAFileFailsWithoutLeavingFiles() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              block: { file: { write: blocker, content: "" } }
+              write: { needs: block, file: { write: blocker/x.txt, content: "x" } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("write") == .failure)
+        #expect(report.step("write")?.error?.hasPrefix("cannot write blocker/x.txt: ") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".taskloop", "blocker", "pipeline.yaml"])
+    }
+}
