@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Taskloop"],
+            dependencies: ["Taskloop", "taskloop"],
             swiftSettings: strictSettings
         ),
     ]

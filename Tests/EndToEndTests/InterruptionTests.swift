@@ -1,0 +1,96 @@
+import Foundation
+import Taskloop
+import Testing
+
+/// Signals sent to the real binary mid-run: what is left behind, and the log.
+@Suite(.serialized) struct InterruptionTests {
+    static let longPipeline = """
+        steps:
+          long:
+            shell: echo $$ > long.pid; sleep 30 & sleep 30
+          nap:
+            sleep: 30s
+          after:
+            needs: long
+            shell: echo never
+        """
+
+    /// Starts the long pipeline and waits until its shell step has started.
+    func startLongRun(in folder: String) async throws -> TaskloopBinary.Running {
+        try Self.longPipeline.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl"], in: folder)
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: folder + "/long.pid") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        return running
+    }
+
+    func shellGroup(in folder: String) throws -> pid_t {
+        let text = try String(contentsOfFile: folder + "/long.pid", encoding: .utf8)
+        return try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func aSignalStopsTheRunCleanly(signal: Int32, exitCode: Int32) async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let running = try await startLongRun(in: folder)
+        running.signal(signal)
+        let result = running.finish()
+
+        #expect(result.exitCode == exitCode)
+        #expect(result.standardError.contains("stopping"))
+        #expect(result.standardOutput.contains("[long] cancelled"))
+        #expect(result.standardOutput.contains("[after] skipped: the run was interrupted"))
+        #expect(await processGroupEnds(try shellGroup(in: folder)))
+        let log = try EventLog.read(path: folder + "/events.jsonl")
+        #expect(log.isComplete)
+        guard case .runFinished(let finished) = log.events.last?.payload else {
+            Issue.record("the log does not end with run-finished")
+            return
+        }
+        #expect(finished.status == .interrupted)
+        #expect(finished.cancelled == 2)
+    }
+
+    @Test func aKilledRunLeavesAReadableLog() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let running = try await startLongRun(in: folder)
+        running.signal(SIGKILL)
+        _ = running.finish()
+        // Steps live in their own process groups, so end the orphans here.
+        kill(-(try shellGroup(in: folder)), SIGKILL)
+
+        let log = try EventLog.read(path: folder + "/events.jsonl")
+        #expect(!log.isComplete)
+        let started = log.events.compactMap { event -> StepID? in
+            if case .stepStarted(let started) = event.payload { return started.step }
+            return nil
+        }
+        #expect(started == ["long", "nap"])
+        let record = RunRecord(events: log.events)
+        #expect(record.steps.map(\.id) == ["long", "nap", "after"])
+        #expect(record.finished == nil)
+    }
+}
+
+/// Whether no live process of `group` is left within two seconds (zombies
+/// waiting for this machine's init to reap them do not count).
+func processGroupEnds(_ group: pid_t) async -> Bool {
+    for _ in 0..<40 {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let live = entries.contains { entry in
+            guard pid_t(entry) != nil,
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && pid_t(fields[2]) == group
+        }
+        if !live { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Taskloop
+import Testing
+
+/// `taskloop run` as a user runs it: the real binary on real pipeline files.
+@Suite(.serialized) struct RunCommandTests {
+    @Test func theHelloExampleRuns() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: TaskloopBinary.packageRoot + "/pipelines/hello.yaml", toPath: folder + "/hello.yaml")
+        let result = try TaskloopBinary.run(["run", "hello.yaml"], in: folder)
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("[greet] hello from greet\n"))
+        #expect(result.standardOutput.contains("[show] greeted and rested\n"))
+        #expect(result.standardOutput.contains("· 4 succeeded"))
+        #expect(try String(contentsOfFile: folder + "/out/notes.txt", encoding: .utf8) == "greeted and rested\n")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/.taskloop/runs")
+        #expect(runs.count == 1)
+        #expect(try EventLog.read(path: folder + "/.taskloop/runs/\(runs[0])/events.jsonl").isComplete)
+    }
+
+    @Test func everyExamplePipelineSucceeds() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: TaskloopBinary.packageRoot + "/pipelines")
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(examples.count >= 3)
+        for example in examples {
+            let folder = try makeScratchFolder()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try FileManager.default.copyItem(atPath: TaskloopBinary.packageRoot + "/pipelines/" + example, toPath: folder + "/" + example)
+            let result = try TaskloopBinary.run(["run", example], in: folder)
+            #expect(result.exitCode == 0, "\(example): \(result.standardOutput)\(result.standardError)")
+        }
+    }
+
+    @Test func aFailedStepExitsWithOneAndSummarisesTheFailureFirst() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              compile:
+                shell: |
+                  echo 'error: missing semicolon' >&2; exit 2
+              test: { needs: compile, shell: echo never }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TaskloopBinary.run(["run", "p.yaml"], in: folder)
+        #expect(result.exitCode == 1)
+        #expect(result.standardOutput.contains("[compile] error: missing semicolon\n"))
+        #expect(result.standardOutput.contains("Failed:\n  compile (line 2): exited with status 2\n    | error: missing semicolon\n"))
+        #expect(result.standardOutput.contains("[test] skipped: needs `compile`, which did not succeed\n"))
+        #expect(!result.standardOutput.contains("never"))
+    }
+
+    @Test func eventsGoWhereTheFlagSays() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "steps:\n  a: { sleep: 1ms }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TaskloopBinary.run(["run", "p.yaml", "--events", "logs/mine.jsonl"], in: folder)
+        #expect(result.exitCode == 0)
+        #expect(try EventLog.read(path: folder + "/logs/mine.jsonl").events.count == 5)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/.taskloop"))
+    }
+
+    @Test func parametersMustBeDeclared() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "params: { who: world }\nsteps:\n  a: { sleep: 1ms }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let unknown = try TaskloopBinary.run(["run", "p.yaml", "--param", "woh=you"], in: folder)
+        #expect(unknown.exitCode == 2)
+        #expect(unknown.standardError == "error: unknown parameter `woh`; did you mean `who`?\n")
+        let malformed = try TaskloopBinary.run(["run", "p.yaml", "--param", "who"], in: folder)
+        #expect(malformed.exitCode == 2)
+        #expect(malformed.standardError.contains("--param expects key=value, got `who`"))
+        let good = try TaskloopBinary.run(["run", "p.yaml", "--param", "who=you"], in: folder)
+        #expect(good.exitCode == 0)
+    }
+
+    @Test func dryRunPrintsThePlanAndRunsNothing() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              late: { needs: early, file: { write: x.txt, content: "" } }
+              early: { shell: echo hi }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TaskloopBinary.run(["run", "p.yaml", "--dry-run"], in: folder)
+        #expect(result.exitCode == 0)
+        #expect(result.standardOutput == """
+            p: would run 2 steps (io limit 256):
+              1. early [shell] echo hi
+              2. late [file] write x.txt  (after early)
+
+            """)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/x.txt"))
+    }
+
+    @Test func badUsageExitsWithTwo() throws {
+        let missing = try TaskloopBinary.run(["run"])
+        #expect(missing.exitCode == 2)
+        #expect(missing.standardError.contains("Missing expected argument '<file>'"))
+        let unknown = try TaskloopBinary.run(["frobnicate"])
+        #expect(unknown.exitCode == 2)
+        let noFile = try TaskloopBinary.run(["run", "/nonexistent/p.yaml"])
+        #expect(noFile.exitCode == 2)
+        #expect(noFile.standardError.contains("cannot open /nonexistent/p.yaml: no such file; check the path"))
+    }
+
+    @Test func helpTeachesTheCommands() throws {
+        let help = try TaskloopBinary.run(["--help"])
+        #expect(help.exitCode == 0)
+        for word in ["run", "validate", "graph", "Exit codes"] { #expect(help.standardOutput.contains(word)) }
+        let runHelp = try TaskloopBinary.run(["run", "--help"])
+        for flag in ["--param", "--keep-going", "--dry-run", "--events"] { #expect(runHelp.standardOutput.contains(flag)) }
+    }
+}
