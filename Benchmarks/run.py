@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Measures Taskloop's scheduling on generated pipelines and prints the figures.
+
+Usage: python3 Benchmarks/run.py [--binary PATH] [--repeat N]
+
+Builds nothing itself: pass a release binary (`swift build -c release`), the
+default being .build/release/taskloop. Each workload is a pipeline file written
+to a temporary folder and run with `taskloop run`; the figures come from the
+run's event log (makespan: first step start to last step end) and from the wall
+clock around the whole command (process start, load, validate, run, exit).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def fan_out(count, duration):
+    lines = ["name: fan-out", f"limits: {{ io: {count} }}", "steps:"]
+    lines += [f"  s{i}: {{ sleep: {duration} }}" for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def independent(count):
+    lines = ["name: independent", "limits: { io: 1000000 }", "steps:"]
+    lines += [f"  s{i}: {{ sleep: 0s }}" for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def chain(count):
+    lines = ["name: chain", "steps:", "  s0: { sleep: 0s }"]
+    lines += [f"  s{i}: {{ needs: s{i - 1}, sleep: 0s }}" for i in range(1, count)]
+    return "\n".join(lines) + "\n"
+
+
+def shell_fan_out(count):
+    lines = ["name: shell-fan-out", f"limits: {{ io: {count} }}", "steps:"]
+    lines += [f"  s{i}: {{ shell: 'true' }}" for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+WORKLOADS = [
+    ("1,000 x sleep 200ms, fan-out", lambda: fan_out(1000, "200ms"), 1000, "ideal makespan 0.200 s"),
+    ("10,000 independent no-op steps", lambda: independent(10000), 10000, "per-step overhead"),
+    ("2,000-step chain of no-ops", lambda: chain(2000), 2000, "per-link latency"),
+    ("200 x shell `true`, fan-out", lambda: shell_fan_out(200), 200, "process spawn on the loop"),
+]
+
+
+def run_once(binary, text, folder):
+    path = os.path.join(folder, "bench.yaml")
+    with open(path, "w") as handle:
+        handle.write(text)
+    events = os.path.join(folder, f"events-{time.monotonic_ns()}.jsonl")
+    started = time.monotonic()
+    result = subprocess.run([binary, "run", path, "--events", events], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit(f"taskloop failed ({result.returncode}): {result.stderr.decode()}")
+    starts, ends = [], []
+    with open(events) as handle:
+        next(handle)  # format header
+        for line in handle:
+            event = json.loads(line)
+            if event["event"] == "step-started":
+                starts.append(event["t"])
+            elif event["event"] == "step-finished":
+                ends.append(event["t"])
+    return (max(ends) - min(starts)) / 1e6, wall
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=".build/release/taskloop")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not os.access(args.binary, os.X_OK):
+        sys.exit(f"{args.binary} not found: run `swift build -c release` first")
+
+    print(f"taskloop benchmarks ({os.cpu_count()} cores, best of {args.repeat})")
+    print(f"{'workload':34} {'steps':>6} {'makespan':>10} {'wall':>8} {'per step':>10}  note")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, make, steps, note in WORKLOADS:
+            text = make()
+            runs = [run_once(args.binary, text, folder) for _ in range(args.repeat)]
+            makespan, wall = min(runs)
+            per_step = makespan / steps * 1e6
+            print(f"{name:34} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
+
+
+if __name__ == "__main__":
+    main()
