@@ -40,7 +40,7 @@ extension ConfigNode {
     }
 
     /// One string, or a list of them (`needs: a` and `needs: [a, b]`).
-    public func stringList(field: String) throws(PipelineDiagnostics) -> [ConfigNode] {
+    public func stringList(field: String, expected: String = "text or a list of text") throws(PipelineDiagnostics) -> [ConfigNode] {
         switch content {
         case .sequence(let items):
             var problems: [Diagnostic] = []
@@ -52,7 +52,7 @@ extension ConfigNode {
         case .scalar where !isNull:
             return [self]
         default:
-            throw mismatch(field: field, expected: "a list of text or one text")
+            throw mismatch(field: field, expected: expected)
         }
     }
 

@@ -53,14 +53,15 @@ public struct PipelineLoader: Sendable {
         let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         var pipeline = Pipeline(
             name: defaultName, file: file, directory: Self.directory(of: file), steps: [])
-        guard let top = collect({ () throws(PipelineDiagnostics) in try root.mapping(field: "the pipeline", known: Self.topLevelKeys) }) else {
-            if case .mapping = root.content {} else {
-                problems = [Diagnostic(
-                    .wrongType(field: "the pipeline", expected: "a mapping with `steps:` (and optionally `name`, `env`, `params`, `limits`)", found: root.shapeDescription),
-                    at: root.location)]
-            }
-            throw PipelineLoadError(file: file, source: contents, diagnostics: problems)
+        guard case .mapping(let topEntries) = root.content else {
+            throw PipelineLoadError(file: file, source: contents, diagnostics: [Diagnostic(
+                .wrongType(field: "the pipeline", expected: "a mapping with `steps:` (and optionally `name`, `env`, `params`, `limits`)", found: root.shapeDescription),
+                at: root.location)])
         }
+        // Unknown keys are reported; the known ones are still read, so one typo
+        // does not hide the file's other problems.
+        _ = collect { () throws(PipelineDiagnostics) in try root.mapping(field: "the pipeline", known: Self.topLevelKeys) }
+        let top = ConfigMapping(entries: topEntries.filter { Self.topLevelKeys.contains($0.name) }, location: root.location, field: "the pipeline")
         if let name = collect({ () throws(PipelineDiagnostics) in try top.string("name") }) ?? nil { pipeline.name = name }
         if let env = top["env"], let entries = collect({ () throws(PipelineDiagnostics) in try env.stringMap(field: "`env`") }) {
             pipeline.environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
@@ -89,7 +90,8 @@ public struct PipelineLoader: Sendable {
             } else {
                 problems += stepsNode.mismatch(field: "`steps`", expected: "a mapping from step ids to steps").diagnostics
             }
-        } else {
+        } else if !topEntries.contains(where: { NearestName.find($0.name, among: ["steps"]) != nil }) {
+            // (A misspelt `steps:` was reported above with its suggestion.)
             problems.append(Diagnostic(.noSteps, at: root.location))
         }
 
@@ -151,7 +153,7 @@ public struct PipelineLoader: Sendable {
         }
 
         let needs = mapping["needs"].flatMap { node in
-            collect { () throws(PipelineDiagnostics) in try node.stringList(field: mapping.name(of: "needs")) }
+            collect { () throws(PipelineDiagnostics) in try node.stringList(field: mapping.name(of: "needs"), expected: "a step id or a list of step ids") }
         } ?? []
         let timeout = collect { () throws(PipelineDiagnostics) in try mapping.duration("timeout") } ?? nil
         let pool = collect { () throws(PipelineDiagnostics) in try mapping.string("pool") } ?? nil

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import Taskloop
+
+@Suite struct PipelineLoaderTests {
+    @Test func aValidPipelineLoadsWithEveryField() throws {
+        let pipeline = try loadFixture("valid-all-fields")
+        #expect(pipeline.name == "everything")
+        #expect(pipeline.environment == ["SHARED": "1", "COUNT": "3"])
+        #expect(pipeline.parameters == ["target": "debug", "level": "2"])
+        #expect(pipeline.limits == Limits(io: 8, workers: 3, pools: ["api": 2, "disk": 1]))
+        #expect(pipeline.steps.map(\.id) == ["fetch", "build", "report"])
+        #expect(pipeline.directory == (fixturePath("valid-all-fields") as NSString).deletingLastPathComponent)
+
+        let fetch = pipeline.steps[0]
+        #expect(fetch.kindName == "shell")
+        #expect((fetch.action as? ShellStep)?.command == "curl -s example.invalid")
+        #expect(fetch.timeout == .seconds(90))
+        #expect(fetch.pool == "api")
+        #expect(fetch.environment == ["TOKEN": "abc"])
+        #expect(fetch.location.line == 9 && fetch.location.column == 3)
+
+        let build = pipeline.steps[1]
+        #expect(build.needs.map(\.id) == ["fetch"])
+        #expect(build.workingDirectory == "src")
+        #expect(build.continueOnError)
+        #expect((build.action as? SleepStep)?.duration == .seconds(2))
+
+        let report = pipeline.steps[2]
+        #expect(report.needs.map(\.id) == ["fetch", "build"])
+        #expect(report.needs[1].location == SourceLocation(file: fixturePath("valid-all-fields"), line: 20, column: 20))
+        #expect((report.action as? FileStep)?.operation == .write(path: "out/report.txt", content: "done\n"))
+    }
+
+    @Test func theNameDefaultsToTheFileName() throws {
+        let pipeline = try PipelineLoader().load(contents: "steps:\n  a: { sleep: 1s }\n", file: "ci/nightly.yaml")
+        #expect(pipeline.name == "nightly")
+        #expect(pipeline.directory == "ci")
+        #expect(pipeline.limits == Limits())
+    }
+
+    @Test(arguments: [
+        ("malformed-yaml", 4, 1, "malformed YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 12)"),
+        ("unknown-top-level-key", 2, 1, "unknown key `stpes` in the pipeline; did you mean `steps`?"),
+        ("unknown-step-key", 6, 5, "unknown key `need` in step `test`; did you mean `needs`?"),
+        ("step-without-kind", 2, 3, "step `lonely` has no kind: give it one of `shell`, `sleep`, `file`, or `uses:` for a plugin kind"),
+        ("step-with-two-kinds", 4, 5, "step `both` has more than one kind (`shell`, `sleep`): a step has exactly one; split it into steps joined by `needs`"),
+        ("wrong-type-needs", 4, 12, "`needs` of step `b` must be a step id or a list of step ids, found a mapping"),
+        ("bad-duration", 3, 12, "`sleep` of step `nap`: `5 minutes` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)"),
+        ("unknown-need", 4, 13, "step `test` needs `biuld`, which is not a step of this pipeline; did you mean `build`?"),
+        ("cycle-three-steps", 3, 12, "dependency cycle: a -> c -> b -> a; remove one of these `needs` to break it"),
+        ("self-dependency", 3, 13, "dependency cycle: loop -> loop; remove one of these `needs` to break it"),
+        ("unknown-pool", 5, 11, "step `fetch` joins pool `netwrok`, which `limits.pools` does not declare; did you mean `network`?"),
+        ("bad-step-id", 2, 3, "step id `build app` may contain only letters, digits, `_`, `.` and `-`"),
+        ("duplicate-step", 4, 3, "duplicate key `build` (first given on line 2): each key may appear once; remove or rename one"),
+        ("alias-bomb", 1, 26, "the document expands to more than 1000000 values (aliases that repeat aliases?); refusing to load it"),
+    ])
+    func eachProblemIsReportedWithItsLineAndColumn(fixture: String, line: Int, column: Int, message: String) throws {
+        let found = try TaskloopTests.problems(inFixture: fixture)
+        #expect(found.count == 1)
+        #expect(found.first?.line == line)
+        #expect(found.first?.column == column)
+        #expect(found.first?.message == message)
+    }
+
+    @Test func everyProblemOfAFileIsReportedInFileOrder() throws {
+        let found = try TaskloopTests.problems(inFixture: "several-errors")
+        #expect(found.map { "\($0.line):\($0.column)" } == ["2:15", "6:5", "8:12", "9:13", "12:11"])
+        #expect(found.map(\.message) == [
+            "`io` of `limits` must be a whole number, found the text `many`",
+            "unknown key `retries` in step `one`; expected one of `continue-on-error`, `cwd`, `env`, `file`, `needs`, `pool`, `shell`, `sleep`, `timeout`, `uses`, `with`",
+            "`sleep` of step `two`: `later` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)",
+            "dependency cycle: two -> three -> two; remove one of these `needs` to break it",
+            "`file` of step `three` is missing `content`",
+        ])
+    }
+
+    @Test func renderedErrorsShowTheLineAndACaret() throws {
+        do {
+            _ = try loadFixture("unknown-step-key")
+            Issue.record("the fixture loaded")
+        } catch let error as PipelineLoadError {
+            let path = fixturePath("unknown-step-key")
+            #expect(error.rendered == """
+                \(path):6:5: error: unknown key `need` in step `test`; did you mean `needs`?
+                    need: [compile]
+                    ^
+
+                1 error in \(path)
+                """)
+        }
+    }
+
+    @Test func fileProblemsAreReported() throws {
+        do {
+            _ = try PipelineLoader().load(file: "/nonexistent/pipeline.yaml")
+            Issue.record("a missing file loaded")
+        } catch {
+            #expect(error.rendered.hasPrefix("error: cannot open /nonexistent/pipeline.yaml: no such file; check the path"))
+        }
+        let empty = problems(inText: "# only a comment\n")
+        #expect(empty.map(\.message) == ["the file is empty: a pipeline needs at least a `steps:` mapping"])
+        let list = problems(inText: "- a\n- b\n")
+        #expect(list.map(\.message) == ["the pipeline must be a mapping with `steps:` (and optionally `name`, `env`, `params`, `limits`), found a list"])
+        let noSteps = problems(inText: "name: x\nsteps: {}\n")
+        #expect(noSteps.map(\.message) == ["the pipeline has no steps: add a `steps:` mapping from step ids to steps"])
+    }
+
+    @Test func fileStepOperationsAreChecked() throws {
+        let two = problems(inText: "steps:\n  f: { file: { read: a, mkdir: b } }\n")
+        #expect(two.map(\.message) == ["`file` of step `f`: name one operation, not `read`, `mkdir`"])
+        let stray = problems(inText: "steps:\n  f:\n    file: { read: a, to: b }\n")
+        #expect(stray.map { "\($0.line):\($0.column) \($0.message)" } == [
+            "3:22 `to` of `file` of step `f`: does not apply to `read`; it takes `read`",
+        ])
+    }
+
+    @Test func pluginKindsAreNamedWithUses() throws {
+        let unknown = problems(inText: "steps:\n  t: { uses: templat }\n")
+        #expect(unknown.map(\.message) == ["step `t` uses unknown kind `templat`"])
+        let strayWith = problems(inText: "steps:\n  t: { shell: echo, with: { a: 1 } }\n")
+        #expect(strayWith.map(\.message) == ["`with` of step `t`: `with` gives the fields of a plugin kind; add `uses: KIND`, or remove it"])
+    }
+
+    func problems(inText text: String) -> [(line: Int, column: Int, message: String)] {
+        do {
+            _ = try PipelineLoader().load(contents: text, file: "p.yaml")
+            return []
+        } catch {
+            return error.diagnostics.map { ($0.location?.line ?? 0, $0.location?.column ?? 0, $0.problem.message) }
+        }
+    }
+}
