@@ -131,3 +131,19 @@ import Testing
         }
     }
 }
+
+@Suite struct DiagnosticRenderingTests {
+    @Test func windowsLineEndingsStillShowTheLine() throws {
+        do {
+            _ = try PipelineLoader().load(contents: "steps:\r\n  a:\r\n    shel: echo\r\n", file: "crlf.yaml")
+            Issue.record("the file loaded")
+        } catch {
+            #expect(error.rendered.hasPrefix("crlf.yaml:3:5: error: unknown key `shel` in step `a`; did you mean `shell`?\n    shel: echo\n    ^\n"))
+        }
+    }
+
+    @Test func tabsAreKeptSoTheCaretLinesUp() {
+        let diagnostic = Diagnostic(.badStepID("x y"), at: SourceLocation(file: "t.yaml", line: 1, column: 3))
+        #expect(diagnostic.rendered(in: "\t\tx y: 1\n") == "t.yaml:1:3: error: step id `x y` may contain only letters, digits, `_`, `.` and `-`\n\t\tx y: 1\n\t\t^")
+    }
+}

@@ -39,6 +39,12 @@ public struct ConfigNode: Sendable, Hashable {
         return nil
     }
 
+    /// The keys of a mapping (empty for anything else).
+    public var mappingKeys: [String] {
+        if case .mapping(let entries) = content { return entries.map(\.name) }
+        return []
+    }
+
     /// True for `~`, `null` and an empty plain scalar (YAML 1.2 core schema).
     public var isNull: Bool {
         guard case .scalar(let text, let isPlain) = content, isPlain else { return false }

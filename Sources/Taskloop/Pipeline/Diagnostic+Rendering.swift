@@ -18,16 +18,13 @@ extension Diagnostic {
         return "\(summary)\n\(line)\n\(caretPadding)^"
     }
 
+    /// Line `number` (1-based) of `source`, without its line break (`\n` or `\r\n`).
     static func line(_ number: Int, of source: String) -> Substring? {
         guard number >= 1 else { return nil }
-        var current = 1
-        var start = source.startIndex
-        while current < number {
-            guard let newline = source[start...].firstIndex(of: "\n") else { return nil }
-            start = source.index(after: newline)
-            current += 1
-        }
-        let end = source[start...].firstIndex(where: { $0 == "\n" || $0 == "\r\n" }) ?? source.endIndex
-        return source[start..<end]
+        let lines = source.utf8.split(separator: UInt8(ascii: "\n"), maxSplits: number, omittingEmptySubsequences: false)
+        guard number <= lines.count else { return nil }
+        var line = lines[number - 1]
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        return Substring(line)
     }
 }

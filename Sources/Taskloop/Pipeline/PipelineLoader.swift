@@ -128,7 +128,11 @@ public struct PipelineLoader: Sendable {
         let kindEntries = mapping.entries.filter { registry.builtInNames.contains($0.name) || $0.name == "uses" }
         var action: (any StepKind)?
         var kindName = ""
-        if kindEntries.isEmpty {
+        // A misspelt kind (`shel:`) was already reported with its suggestion.
+        let misspeltKind = entry.value.mappingKeys.contains { key in
+            !known.contains(key) && NearestName.find(key, among: registry.builtInNames + ["uses"]) != nil
+        }
+        if kindEntries.isEmpty, !misspeltKind {
             problems.append(Diagnostic(.missingKind(step: id, kinds: registry.builtInNames), at: entry.key.location))
         } else if kindEntries.count > 1 {
             problems.append(Diagnostic(.multipleKinds(step: id, kinds: kindEntries.map(\.name)), at: kindEntries[1].key.location))
