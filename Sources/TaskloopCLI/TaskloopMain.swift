@@ -1,4 +1,5 @@
 import ArgumentParser
+import Taskloop
 
 #if canImport(Glibc)
 import Glibc
@@ -58,7 +59,7 @@ struct TaskloopCommand: AsyncParsableCommand {
 
             Start with:  taskloop run pipelines/hello.yaml
             """,
-        version: "taskloop 0.1.0",
+        version: "taskloop \(taskloopVersion)",
         subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self]
     )
 }

@@ -101,7 +101,7 @@ import Testing
         #expect(unknown.exitCode == 2)
         let noFile = try TaskloopBinary.run(["run", "/nonexistent/p.yaml"])
         #expect(noFile.exitCode == 2)
-        #expect(noFile.standardError.contains("cannot open /nonexistent/p.yaml: no such file; check the path"))
+        #expect(noFile.standardError.contains("cannot read `/nonexistent/p.yaml`: no such file; check the path"))
     }
 
     @Test func helpTeachesTheCommands() throws {

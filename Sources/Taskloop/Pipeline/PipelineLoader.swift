@@ -20,15 +20,20 @@ public struct PipelineLoader: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path)
-                ? "it cannot be read (is it a folder, or unreadable?)" : "no such file; check the path"
-            throw PipelineLoadError(file: path, source: nil, diagnostics: [
-                Diagnostic(.invalidValue(field: "cannot open \(path)", reason: reason), at: nil)
-            ])
+            var isFolder: ObjCBool = false
+            let problem: PipelineProblem
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+                problem = .fileNotFound(path)
+            } else if isFolder.boolValue {
+                problem = .fileIsFolder(path)
+            } else {
+                problem = .fileUnreadable(path, reason: (error as NSError).localizedDescription)
+            }
+            throw PipelineLoadError(file: path, source: nil, diagnostics: [Diagnostic(problem, at: nil)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PipelineLoadError(file: path, source: nil, diagnostics: [
-                Diagnostic(.malformedYAML("the file is not UTF-8 text; save it as UTF-8"), at: SourceLocation(file: path, line: 1, column: 1))
+                Diagnostic(.fileNotUTF8(path), at: SourceLocation(file: path, line: 1, column: 1))
             ])
         }
         return try load(contents: text, file: path)
@@ -153,7 +158,7 @@ public struct PipelineLoader: Sendable {
             }
         }
         if let with = mapping.entries.first(where: { $0.name == "with" }), !mapping.contains("uses") {
-            problems.append(Diagnostic(.invalidValue(field: "`with` of step `\(id)`", reason: "`with` gives the fields of a plugin kind; add `uses: KIND`, or remove it"), at: with.key.location))
+            problems.append(Diagnostic(.withWithoutUses(step: id), at: with.key.location))
         }
 
         let needs = mapping["needs"].flatMap { node in

@@ -4,8 +4,31 @@
 /// Step kinds (built-in or from a plugin) report their own field problems with
 /// the same cases, so a plugin's errors read like Taskloop's own.
 public enum PipelineProblem: Sendable, Hashable {
+    /// The file named on the command line does not exist.
+    case fileNotFound(String)
+    /// The path names a folder, not a pipeline file.
+    case fileIsFolder(String)
+    /// The file's bytes are not UTF-8 text.
+    case fileNotUTF8(String)
+    /// The file exists but the system would not read it; `reason` is the system's words.
+    case fileUnreadable(String, reason: String)
     /// libyaml could not parse the text.
     case malformedYAML(String)
+    /// Collections inside collections deeper than libyaml allows.
+    case nestingTooDeep(limit: Int)
+    /// A line is indented with a tab, which YAML forbids.
+    case tabIndentation
+    /// The file holds more than one YAML document (`---` separators).
+    case multipleDocuments
+    /// A mapping key that is a list or a mapping; keys must be text.
+    case nonScalarKey(found: String)
+    /// `*name` names no anchor (`&name`) defined before it.
+    case undefinedAlias(String)
+    /// `*` starts a value but is not followed by an anchor name (`*.txt` unquoted).
+    case badAlias(String)
+    /// The text uses every private-use Unicode character, so none is free to
+    /// stand in for aliases while the file is parsed.
+    case privateUseCharactersExhausted
     /// The file is empty or holds only comments.
     case emptyDocument
     /// A key that is not known where it stands. `context` names the place
@@ -25,6 +48,8 @@ public enum PipelineProblem: Sendable, Hashable {
     case badStepID(String)
     case noSteps
     case missingKind(step: String, kinds: [String])
+    /// `with:` configures a plugin kind, but the step names none with `uses:`.
+    case withWithoutUses(step: String)
     case multipleKinds(step: String, kinds: [String])
     case unknownKind(String, step: String, known: [String])
     case unknownNeed(String, step: String, known: [String])
@@ -36,8 +61,30 @@ public enum PipelineProblem: Sendable, Hashable {
 
     public var message: String {
         switch self {
+        case .fileNotFound(let path):
+            return "cannot read `\(path)`: no such file; check the path (a relative path starts from the current folder)"
+        case .fileIsFolder(let path):
+            return "cannot read `\(path)`: it is a folder; name the pipeline file inside it, such as `\(path)/pipeline.yaml`"
+        case .fileNotUTF8(let path):
+            return "cannot read `\(path)`: it is not UTF-8 text; save it as UTF-8"
+        case .fileUnreadable(let path, let reason):
+            return "cannot read `\(path)`: \(reason); check that the file exists and is readable"
         case .malformedYAML(let problem):
             return "malformed YAML: \(problem)"
+        case .nestingTooDeep(let limit):
+            return "malformed YAML: values nest more than \(limit) levels deep"
+        case .tabIndentation:
+            return "malformed YAML: a tab indents this line; YAML indents with spaces only"
+        case .multipleDocuments:
+            return "a second YAML document starts here: a pipeline file holds one document; remove the `---` separator or move the rest into its own file"
+        case .nonScalarKey(let found):
+            return "a key must be text, found \(found)"
+        case .undefinedAlias(let name):
+            return "alias `*\(name)` names no anchor: define `&\(name)` on a value before this point"
+        case .badAlias(let text):
+            return "`\(text)` starts with `*`, which makes it an alias, but an alias is `*` and a name of letters, digits, `_` and `-`; quote the text if the `*` is meant literally"
+        case .privateUseCharactersExhausted:
+            return "the file uses every Unicode private-use character; Taskloop needs one of them free to read aliases safely"
         case .emptyDocument:
             return "the file is empty: a pipeline needs at least a `steps:` mapping"
         case .unknownKey(let key, let context, let known):
@@ -59,9 +106,14 @@ public enum PipelineProblem: Sendable, Hashable {
             return "the pipeline has no steps: add a `steps:` mapping from step ids to steps"
         case .missingKind(let step, let kinds):
             return "step `\(step)` has no kind: give it one of \(Self.list(kinds)), or `uses:` for a plugin kind"
+        case .withWithoutUses(let step):
+            return "step `\(step)` has `with:` but no `uses:`; `with` configures a plugin kind named by `uses`"
         case .multipleKinds(let step, let kinds):
             return "step `\(step)` has more than one kind (\(Self.list(kinds))): a step has exactly one; split it into steps joined by `needs`"
         case .unknownKind(let name, let step, let known):
+            if known.isEmpty {
+                return "step `\(step)` uses unknown kind `\(name)`: this runner has no plugin kinds (a built-in kind is a key of the step, such as `shell:`)"
+            }
             let suffix = Self.suggestion(for: name, among: known, listing: true)
             return "step `\(step)` uses unknown kind `\(name)`\(suffix)"
         case .unknownNeed(let need, let step, let known):

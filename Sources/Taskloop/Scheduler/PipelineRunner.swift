@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 package import NIOCore
 import NIOPosix
@@ -62,11 +63,13 @@ public struct PipelineRunner: Sendable {
         let recorder = RunRecorder()
         let console = printsOutput ? ConsoleReporter() : nil
         let observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])
+        let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
         let scheduler = Scheduler(
-            pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock)
+            pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
+            httpClient: httpClient, runDirectory: (eventLogPath as NSString).deletingLastPathComponent)
 
         let started = runStarted(runID: runID, at: wallClockStart)
-        return await withTaskGroup(of: Void.self) { writers in
+        let report = await withTaskGroup(of: Void.self) { writers in
             writers.addTask { await eventLog.run() }
             if let console { writers.addTask { await console.run() } }
 
@@ -80,6 +83,18 @@ public struct PipelineRunner: Sendable {
             await writers.waitForAll()
             return Report(runID: runID, status: finished.status, record: record, eventLogPath: eventLogPath)
         }
+        try? await httpClient.shutdown()
+        return report
+    }
+
+    /// One client for the whole run, on the run's loop: every HTTP step shares
+    /// its connection pool. Redirects are followed by the step itself, so each
+    /// step can choose.
+    static func makeHTTPClient(on eventLoop: any EventLoop, connectionsPerHost: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
+        return HTTPClient(eventLoopGroup: eventLoop, configuration: configuration)
     }
 
     private func runStarted(runID: String, at date: Date) -> RunStarted {
@@ -90,7 +105,7 @@ public struct PipelineRunner: Sendable {
             startedAt: iso.string(from: date),
             startedAtUnixMicroseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()),
             parameters: pipeline.parameters, host: ProcessInfo.processInfo.hostName,
-            pid: ProcessInfo.processInfo.processIdentifier, version: Taskloop.version,
+            pid: ProcessInfo.processInfo.processIdentifier, version: taskloopVersion,
             policy: options.policy, ioLimit: pipeline.limits.io, pools: pipeline.limits.pools,
             steps: pipeline.steps.map { step in
                 RunStarted.StepDeclaration(
@@ -121,7 +136,5 @@ public final class RunInterrupter: Sendable {
     public func interrupt() { signal.fire(.cancelled) }
 }
 
-/// Facts about this build of Taskloop.
-public enum Taskloop {
-    public static let version = "0.1.0"
-}
+/// This build's version, as `taskloop --version` prints it and event logs record it.
+public let taskloopVersion = "0.1.0"

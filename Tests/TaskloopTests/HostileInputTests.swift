@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import Taskloop
+
+/// Input written to hurt: alias bombs, garbage, every one-character file,
+/// and a few hundred seeded mutations of the fixtures. Each must end, quickly,
+/// in a pipeline or in diagnostics that all point into the file.
+@Suite struct HostileInputTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aliasBombIsRefusedQuickly() throws {
+        try expectLoadFailure(Fixture("alias-bomb"), [
+            ExpectedDiagnostic("the document expands to more than 1000000 values (aliases that repeat aliases?); refusing to load it", at: 7, 8),
+        ])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aliasBombUsedAsAKeyIsRefusedQuickly() throws {
+        try expectLoadFailure(Fixture("alias-bomb-as-key"), [
+            ExpectedDiagnostic("the document expands to more than 1000000 values (aliases that repeat aliases?); refusing to load it", at: 8, 8),
+        ])
+    }
+
+    @Test func expansionJustUnderTheLimitIsAllowed() throws {
+        // 1 mapping + 2 entries of key and value, the second an alias of 1 value.
+        #expect(throws: Never.self) { try YAMLDocument.parse("a: &a x\nb: *a\n", file: "t.yaml", expandedValueLimit: 5) }
+        #expect(throws: PipelineDiagnostics.self) { try YAMLDocument.parse("a: &a x\nb: *a\n", file: "t.yaml", expandedValueLimit: 4) }
+    }
+
+    @Test func textHoldingEveryPrivateUseCharacterIsRefused() {
+        var text = "a: *b\n# "
+        for range: ClosedRange<UInt32> in [0xE000...0xF8FF, 0xF0000...0xFFFFD, 0x100000...0x10FFFD] {
+            text.unicodeScalars.append(contentsOf: range.compactMap(Unicode.Scalar.init))
+        }
+        #expect(YAMLDocumentTests.problems(text) == [
+            "t.yaml:1:1: error: the file uses every Unicode private-use character; Taskloop needs one of them free to read aliases safely",
+        ])
+    }
+
+    @Test(arguments: ["a", "-", ":", "[", "{", "]", "}", "*", "&", "!", "|", ">", "#", "?", "'", "\"", "%", "@", "`", ",", "\t", "\n", " ", "\u{0}", "\u{FEFF}", "~", "1"])
+    func oneCharacterFilesAreDiagnosedWithAPlace(text: String) throws {
+        let error = try #require(throws: PipelineLoadError.self) {
+            try PipelineLoader().load(contents: text, file: "one.yaml")
+        }
+        #expect(!error.diagnostics.isEmpty)
+        #expect(error.diagnostics.allSatisfy { ($0.location?.line ?? 0) >= 1 && ($0.location?.column ?? 0) >= 1 })
+    }
+
+    @Test func mutatedAndRandomInputsAlwaysGiveLocatedDiagnostics() throws {
+        var random = SplitMix64(seed: 0x7A5C_100F)
+        let bases = try Fixture.all().map { try $0.text }
+        var failures = 0
+        for round in 0..<200 {
+            let input = round % 8 == 7
+                ? Self.randomBytes(using: &random)
+                : Self.mutate(bases[Int(random.next() % UInt64(bases.count))], using: &random)
+            do {
+                _ = try PipelineLoader(registry: .withGreeting).load(contents: input, file: "fuzz.yaml")
+            } catch {
+                failures += 1
+                #expect(!error.diagnostics.isEmpty, "no diagnostics for \(input.debugDescription)")
+                for diagnostic in error.diagnostics {
+                    let location = try #require(diagnostic.location, "no location: \(diagnostic.summary) for \(input.debugDescription)")
+                    #expect(location.line >= 1 && location.column >= 1 && location.file == "fuzz.yaml")
+                }
+                #expect(error.rendered.hasSuffix((error.diagnostics.count == 1 ? "1 error" : "\(error.diagnostics.count) errors") + " in fuzz.yaml"))
+            }
+        }
+        // Most mutations break something; a run where nothing failed tested nothing.
+        #expect(failures > 100)
+    }
+
+    // MARK: - Generating input
+
+    static let fragments = [
+        ":", ": ", "-", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "*", "!", "!!int ", "|", ">", "'", "\"", "#", "?", "? ",
+        "%YAML 1.2\n", "---\n", "...\n", "\t", "\n", "  ", "\u{0}", "\u{1}", "\u{7F}", "\u{85}", "\u{2028}", "\u{FEFF}",
+        "\u{E000}", "é", "🎉", "\r\n", "\r", "\\", "needs: ", "steps:", "shell: x", "uses: greeting", "with: {to: x}",
+        "timeout: 1s", "a: &x [*x]", "<<: *a", "~", "null", "9999999999999999999999",
+    ]
+
+    /// A few insertions, deletions and swaps of lines applied to `text`.
+    static func mutate(_ text: String, using random: inout SplitMix64) -> String {
+        var scalars = Array(text.unicodeScalars)
+        for _ in 0..<(1 + Int(random.next() % 6)) {
+            let position = scalars.isEmpty ? 0 : Int(random.next() % UInt64(scalars.count + 1))
+            switch random.next() % 4 {
+            case 0:
+                let fragment = fragments[Int(random.next() % UInt64(fragments.count))]
+                scalars.insert(contentsOf: fragment.unicodeScalars, at: position)
+            case 1:
+                let end = min(scalars.count, position + Int(random.next() % 12))
+                scalars.removeSubrange(position..<end)
+            case 2 where position < scalars.count:
+                scalars[position] = Unicode.Scalar(UInt8(random.next() % 128))
+            default:
+                var lines = String(String.UnicodeScalarView(scalars)).split(separator: "\n", omittingEmptySubsequences: false)
+                if lines.count > 1 {
+                    lines.swapAt(Int(random.next() % UInt64(lines.count)), Int(random.next() % UInt64(lines.count)))
+                }
+                scalars = Array(lines.joined(separator: "\n").unicodeScalars)
+            }
+        }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
+    /// Up to 300 random bytes, decoded as UTF-8 with invalid sequences replaced.
+    static func randomBytes(using random: inout SplitMix64) -> String {
+        let bytes = (0..<Int(random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A small seeded generator, so the inputs of a failing run can be reproduced.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
