@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -29,6 +30,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -36,6 +38,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
@@ -52,9 +55,25 @@ let package = Package(
             dependencies: ["TaskloopCLI"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "TaskloopTestServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TaskloopTestServer",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "taskloop-test-server",
+            dependencies: ["TaskloopTestServer"],
+            path: "Benchmarks/TestServer",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TaskloopTests",
-            dependencies: ["Taskloop"],
+            dependencies: ["Taskloop", "TaskloopTestServer"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

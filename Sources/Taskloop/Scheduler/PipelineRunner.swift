@@ -94,6 +94,9 @@ public struct PipelineRunner: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
+        // A refused connection fails its step at once instead of being retried
+        // until the connect timeout; a step that should retry says so itself.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: eventLoop, configuration: configuration)
     }
 

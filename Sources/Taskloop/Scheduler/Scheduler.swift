@@ -1,3 +1,4 @@
+package import AsyncHTTPClient
 package import NIOCore
 import NIOPosix
 
@@ -15,8 +16,15 @@ package struct Scheduler: Sendable {
     package let eventLoop: any EventLoop
     package let observers: [any RunObserver]
     package let clock: RunClock
+    package let httpClient: HTTPClient
+    package let runDirectory: String
 
-    package init(pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver], clock: RunClock) {
+    package init(
+        pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
+        clock: RunClock, httpClient: HTTPClient, runDirectory: String
+    ) {
+        self.httpClient = httpClient
+        self.runDirectory = runDirectory
         self.pipeline = pipeline
         self.options = options
         self.eventLoop = eventLoop
@@ -120,6 +128,7 @@ package struct Scheduler: Sendable {
         return StepContext(
             stepID: step.id, attempt: 1, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
+            httpClient: httpClient, runDirectory: runDirectory,
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })

@@ -1,3 +1,4 @@
+public import AsyncHTTPClient
 public import NIOCore
 public import NIOPosix
 
@@ -22,13 +23,22 @@ public final class StepContext: Sendable {
     /// How long a process gets between SIGTERM and SIGKILL when its step is
     /// cancelled or times out.
     public let terminationGracePeriod: Duration
+    /// The run's HTTP client: it runs on ``eventLoop`` and shares one
+    /// connection pool among all steps.
+    public let httpClient: HTTPClient
+    /// This run's folder (`.taskloop/runs/<run-id>`), for files a step keeps
+    /// for the run, such as its `$TASKLOOP_OUTPUT` file.
+    public let runDirectory: String
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
 
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
+        httpClient: HTTPClient, runDirectory: String,
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
+        self.httpClient = httpClient
+        self.runDirectory = runDirectory
         self.stepID = stepID
         self.attempt = attempt
         self.workingDirectory = workingDirectory

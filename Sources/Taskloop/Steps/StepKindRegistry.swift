@@ -10,7 +10,7 @@ public struct StepKindRegistry: Sendable {
     public private(set) var pluginKinds: [any StepKind.Type]
 
     public static let builtIn = StepKindRegistry(
-        builtInKinds: [ShellStep.self, SleepStep.self, FileStep.self], pluginKinds: [])
+        builtInKinds: [ShellStep.self, SleepStep.self, FileStep.self, HTTPStep.self], pluginKinds: [])
 
     public init(builtInKinds: [any StepKind.Type], pluginKinds: [any StepKind.Type]) {
         self.builtInKinds = builtInKinds

@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFileSystem
+import NIOHTTP1
+
+extension HTTPStep {
+    /// The most of a body kept in memory as the output `body`.
+    static let bodyLimit = 1024 * 1024
+    static let redirectLimit = 10
+
+    public func run(in context: StepContext) async throws -> StepOutputs {
+        var currentURL = url
+        var currentMethod = method
+        var currentBody = body
+        var response: HTTPClientResponse
+        var redirects = 0
+        while true {
+            response = try await send(currentMethod, currentURL, currentBody, with: context)
+            guard followsRedirects, [301, 302, 303, 307, 308].contains(Int(response.status.code)),
+                let location = response.headers.first(name: "location")
+            else { break }
+            // The redirect's own body is not wanted; reading it frees the connection.
+            _ = try? await response.body.collect(upTo: Self.bodyLimit)
+            redirects += 1
+            guard redirects <= Self.redirectLimit else {
+                throw StepFailure("\(method) \(url): more than \(Self.redirectLimit) redirects (last to \(location))")
+            }
+            guard let next = URL(string: location, relativeTo: URL(string: currentURL))?.absoluteString else {
+                throw StepFailure("\(method) \(url): the redirect to `\(location)` is not a URL")
+            }
+            // 303, and 301/302 after a POST, continue as GET without a body (as browsers do).
+            let status = Int(response.status.code)
+            if status == 303 || ((status == 301 || status == 302) && currentMethod == "POST") {
+                currentMethod = "GET"
+                currentBody = .none
+            }
+            currentURL = next
+        }
+
+        let status = Int(response.status.code)
+        var outputs: StepOutputs = [
+            "status": JSONValue(status),
+            "headers": .object(Self.headerObject(response.headers)),
+            "url": .string(currentURL),
+        ]
+        guard accepts(status) else {
+            let preview = (try? await response.body.collect(upTo: Self.bodyLimit)).map { String(buffer: $0) } ?? ""
+            let expected = expectedStatuses.map { $0.map(String.init).joined(separator: ", ") } ?? "2xx"
+            throw StepFailure(
+                "\(method) \(url): status \(status) \(response.status.reasonPhrase), expected \(expected)",
+                details: preview.isEmpty ? [] : ["body: " + String(preview.prefix(500))], outputs: outputs)
+        }
+
+        if let savePath {
+            let target = context.resolve(savePath)
+            let bytes = try await Self.stream(response.body, to: target, request: "\(method) \(url)")
+            outputs["bytes"] = JSONValue(Int(bytes))
+            outputs["path"] = .string(target)
+            return outputs
+        }
+
+        let buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: Self.bodyLimit)
+        } catch is NIOTooManyBytesError {
+            throw StepFailure("\(method) \(url): the body is larger than 1 MiB; add `save: PATH` to stream it to a file")
+        } catch {
+            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error))")
+        }
+        let text = String(buffer: buffer)
+        outputs["body"] = .string(text)
+        outputs["bytes"] = JSONValue(buffer.readableBytes)
+        if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+            outputs["json"] = json
+        }
+        return outputs
+    }
+
+    private func send(_ method: String, _ url: String, _ body: Body, with context: StepContext) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
+        switch body {
+        case .none:
+            break
+        case .json(let value):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            request.body = .bytes(ByteBuffer(bytes: try encoder.encode(value)))
+            if !request.headers.contains(name: "content-type") {
+                request.headers.add(name: "Content-Type", value: "application/json")
+            }
+        case .text(let text):
+            request.body = .bytes(ByteBuffer(string: text))
+        }
+        do {
+            // The step's `timeout` cancels the task; the client honours that.
+            return try await context.httpClient.execute(request, timeout: .hours(24))
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error))")
+        }
+    }
+
+    /// Streams `body` into a temporary file beside `target`, then renames it
+    /// into place: memory stays flat whatever the size, and a failed or
+    /// cancelled download leaves no file at `target`.
+    static func stream(_ body: HTTPClientResponse.Body, to target: String, request: String) async throws -> Int64 {
+        var written: Int64 = 0
+        do {
+            try await AtomicFile.replace(target, fileSystem: .shared) { temporary in
+                try await FileSystem.shared.withFileHandle(
+                    forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: false)
+                ) { handle in
+                    for try await chunk in body {
+                        try await handle.write(contentsOf: chunk, toAbsoluteOffset: written)
+                        written += Int64(chunk.readableBytes)
+                    }
+                }
+            }
+        } catch let error as FileSystemError {
+            if Task.isCancelled { throw CancellationError() }
+            throw StepFailure("\(request): cannot save to \(target): \(error.message)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw StepFailure("\(request): the download failed after \(written) bytes: \(HTTPFailure.describe(error))")
+        }
+        return written
+    }
+
+    static func headerObject(_ headers: HTTPHeaders) -> [String: JSONValue] {
+        var object: [String: String] = [:]
+        for (name, value) in headers {
+            let key = name.lowercased()
+            object[key] = object[key].map { $0 + ", " + value } ?? value
+        }
+        return object.mapValues { .string($0) }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A small HTTP/1.1 server on 127.0.0.1 for tests and benchmarks of HTTP
+/// steps. It runs on its own event loop and answers:
+///
+/// - `/echo`: the request as JSON (`method`, `path`, `headers`, `body`)
+/// - `/status/N`: status N, body `status N`
+/// - `/redirect/N?to=PATH`: `N` redirects (302) in a row, then `PATH` (default `/echo`)
+/// - `/see-other`: 303 to `/echo`
+/// - `/json`: a fixed JSON document
+/// - `/bytes/N`: N bytes of `x`, streamed in 64 KiB chunks as the client reads
+/// - `/stall`: never answers
+/// - `/hello`: `hello` (the benchmark's target)
+public final class TestHTTPServer: Sendable {
+    public let port: Int
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    private let counter: RequestCounter
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// How many requests the server has received.
+    public var requestCount: Int { counter.value }
+
+    private init(port: Int, group: MultiThreadedEventLoopGroup, channel: any Channel, counter: RequestCounter) {
+        self.port = port
+        self.group = group
+        self.channel = channel
+        self.counter = counter
+    }
+
+    /// Starts a server on 127.0.0.1, on `port` (0: any free port).
+    public static func start(port: Int = 0) async throws -> TestHTTPServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let counter = RequestCounter()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(TestHTTPHandler(counter: counter))
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        return TestHTTPServer(port: channel.localAddress?.port ?? 0, group: group, channel: channel, counter: counter)
+    }
+
+    public func stop() async throws {
+        try await channel.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+/// Counts the requests all connections of one server received.
+final class RequestCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func increment() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+final class TestHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let counter: RequestCounter
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    /// Bytes still to send for `/bytes/N`.
+    private var remaining = 0
+    /// True while `sendMoreBytes` runs: a flush can report a writability
+    /// change re-entrantly, which must not start a second sender.
+    private var isSending = false
+    private var keepAlive = true
+
+    init(counter: RequestCounter) {
+        self.counter = counter
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
+            counter.increment()
+            guard let head else { return }
+            keepAlive = head.isKeepAlive
+            respond(to: head, context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let url = URLComponents(string: head.uri)
+        let path = url?.path ?? head.uri
+        let query = Dictionary((url?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        let parts = path.split(separator: "/").map(String.init)
+        switch parts.first {
+        case "echo":
+            let headers = Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, second in first + ", " + second })
+            let object: [String: Any] = [
+                "method": head.method.rawValue, "path": head.uri, "headers": headers,
+                "body": String(buffer: body),
+            ]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            send(.ok, body: String(decoding: data, as: UTF8.self), contentType: "application/json", extra: [("X-Echo", "yes")], context: context)
+        case "status":
+            let code = Int(parts.count > 1 ? parts[1] : "") ?? 500
+            send(HTTPResponseStatus(statusCode: code), body: "status \(code)", context: context)
+        case "redirect":
+            let count = Int(parts.count > 1 ? parts[1] : "") ?? 1
+            let target = query["to"] ?? "/echo"
+            let location = count > 1 ? "/redirect/\(count - 1)?to=\(target)" : target
+            send(.found, body: "", extra: [("Location", location)], context: context)
+        case "see-other":
+            send(.seeOther, body: "", extra: [("Location", "/echo")], context: context)
+        case "json":
+            send(.ok, body: #"{"items":[{"name":"first","size":3},{"name":"second","size":5}],"title":"it's \"quoted\"; rm -rf /","count":2}"#, contentType: "application/json", context: context)
+        case "hello":
+            send(.ok, body: "hello", context: context)
+        case "bytes":
+            remaining = Int(parts.count > 1 ? parts[1] : "") ?? 0
+            var headers = HTTPHeaders([("Content-Length", String(remaining)), ("Content-Type", "application/octet-stream")])
+            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            sendMoreBytes(context: context)
+        case "stall":
+            break  // Never answer: the client must give up by itself.
+        default:
+            send(.notFound, body: "no route \(path)", context: context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, remaining > 0 { sendMoreBytes(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Writes chunks while the channel accepts them, so the server never
+    /// holds more than its outbound buffer in memory.
+    private func sendMoreBytes(context: ChannelHandlerContext) {
+        guard !isSending else { return }
+        isSending = true
+        defer { isSending = false }
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        while remaining > 0, context.channel.isWritable {
+            let size = min(remaining, chunk.readableBytes)
+            remaining -= size
+            context.write(wrapOutboundOut(.body(.byteBuffer(chunk.getSlice(at: 0, length: size)!))), promise: nil)
+            context.flush()
+        }
+        if remaining == 0 {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    private func send(
+        _ status: HTTPResponseStatus, body: String, contentType: String = "text/plain",
+        extra: [(String, String)] = [], context: ChannelHandlerContext
+    ) {
+        var headers = HTTPHeaders([("Content-Length", String(body.utf8.count)), ("Content-Type", contentType)])
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        let keepAlive = self.keepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+}

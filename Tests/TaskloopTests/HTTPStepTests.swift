@@ -1,0 +1,239 @@
+import Foundation
+import Synchronization
+import Testing
+import TaskloopTestServer
+@testable import Taskloop
+
+/// An `http` step that records whether its code ran on the event loop, before
+/// and after the request.
+struct LoopCheckedHTTPStep: StepKind {
+    static let name = "checked-http"
+    static let summary = "An http step that checks its thread."
+    static let fields: [FieldDocumentation] = []
+    static let offLoop = Atomic<Int>(0)
+    static let ran = Atomic<Int>(0)
+
+    let inner: HTTPStep
+    init(from configuration: ConfigNode, field: String) throws(PipelineDiagnostics) {
+        inner = try HTTPStep(from: configuration, field: field)
+    }
+    var detail: String { inner.detail }
+
+    func run(in context: StepContext) async throws -> StepOutputs {
+        if !context.eventLoop.inEventLoop { Self.offLoop.add(1, ordering: .relaxed) }
+        let outputs = try await inner.run(in: context)
+        if !context.eventLoop.inEventLoop { Self.offLoop.add(1, ordering: .relaxed) }
+        Self.ran.add(1, ordering: .relaxed)
+        return outputs
+    }
+}
+
+@Suite(.serialized) struct HTTPStepTests {
+    func withServer(_ body: (TestHTTPServer) async throws -> Void) async throws {
+        let server = try await TestHTTPServer.start()
+        do {
+            try await body(server)
+        } catch {
+            try await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    func echoed(_ report: PipelineRunner.Report, _ step: StepID) throws -> [String: JSONValue] {
+        guard case .object(let object)? = try report.outputs(step)["json"] else { return [:] }
+        return object
+    }
+
+    @Test func everyMethodReachesTheServer() async throws {
+        try await withServer { server in
+            let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+            let steps = methods.map { "  m-\($0): { http: { url: \"\(server.baseURL)/echo\", method: \($0) } }" }
+            let (report, folder) = try await runPipeline("steps:\n" + steps.joined(separator: "\n") + "\n  m-HEAD: { http: { url: \"\(server.baseURL)/echo\", method: HEAD } }")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status == .success)
+            for method in methods {
+                #expect(try echoed(report, StepID("m-\(method)"))["method"] == .string(method))
+            }
+            #expect(try report.outputs("m-HEAD")["status"] == JSONValue(200))
+            #expect(try report.outputs("m-HEAD")["body"] == .string(""))
+        }
+    }
+
+    @Test func headersGoBothWaysAndJSONBodiesAreSent() async throws {
+        try await withServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  post:
+                    http:
+                      url: \(server.baseURL)/echo
+                      method: POST
+                      headers: { Accept: application/json, X-Build: "42" }
+                      json: { user: ci, retries: 3, tags: [a, b], nested: { ok: true, none: null } }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let outputs = try report.outputs("post")
+            #expect(outputs["status"] == JSONValue(200))
+            guard case .object(let headers)? = outputs["headers"] else {
+                Issue.record("no headers output")
+                return
+            }
+            #expect(headers["x-echo"] == .string("yes"))
+            #expect(headers["content-type"] == .string("application/json"))
+            let echo = try echoed(report, "post")
+            guard case .object(let sent)? = echo["headers"] else {
+                Issue.record("the server saw no headers")
+                return
+            }
+            #expect(sent["x-build"] == .string("42"))
+            #expect(sent["accept"] == .string("application/json"))
+            #expect(sent["content-type"] == .string("application/json"))
+            #expect(echo["body"] == .string(#"{"nested":{"none":null,"ok":true},"retries":3,"tags":["a","b"],"user":"ci"}"#))
+        }
+    }
+
+    @Test func aStatusOutsideExpectFailsWithMethodURLAndBody() async throws {
+        try await withServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  missing: { http: { url: "\(server.baseURL)/status/404" } }
+                  accepted: { http: { url: "\(server.baseURL)/status/404", expect: [404] } }
+                """, policy: .keepGoing)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let missing = try #require(report.step("missing"))
+            #expect(missing.status == .failure)
+            #expect(missing.error == "GET \(server.baseURL)/status/404: status 404 Not Found, expected 2xx")
+            #expect(missing.details == ["body: status 404"])
+            #expect(report.status("accepted") == .success)
+        }
+    }
+
+    @Test func redirectsAreFollowedUnlessTurnedOff() async throws {
+        try await withServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  follow: { http: { url: "\(server.baseURL)/redirect/3" } }
+                  stay: { http: { url: "\(server.baseURL)/redirect/1", follow-redirects: false, expect: 302 } }
+                  post-see-other: { http: { url: "\(server.baseURL)/see-other", method: POST, body: data } }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status == .success)
+            #expect(try report.outputs("follow")["url"] == .string(server.baseURL + "/echo"))
+            #expect(try echoed(report, "follow")["method"] == .string("GET"))
+            #expect(try report.outputs("stay")["status"] == JSONValue(302))
+            #expect(try echoed(report, "post-see-other")["method"] == .string("GET"))
+        }
+    }
+
+    @Test func aStalledServerHitsTheTimeout() async throws {
+        try await withServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  stalled: { http: { url: "\(server.baseURL)/stall" }, timeout: 500ms }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status("stalled") == .failure)
+            #expect(report.step("stalled")?.error == "timed out after 500ms (the step's `timeout`)")
+        }
+    }
+
+    @Test func aRefusedConnectionSaysSo() async throws {
+        let server = try await TestHTTPServer.start()
+        let url = server.baseURL
+        try await server.stop()
+        let (report, folder) = try await runPipeline("""
+            steps:
+              refused: { http: { url: "\(url)/echo" } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let error = try #require(report.step("refused")?.error)
+        #expect(error.hasPrefix("GET \(url)/echo: connection refused"))
+    }
+
+    @Test func aBodyOverOneMebibyteNeedsSave() async throws {
+        try await withServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  big: { http: { url: "\(server.baseURL)/bytes/2000000" } }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.step("big")?.error == "GET \(server.baseURL)/bytes/2000000: the body is larger than 1 MiB; add `save: PATH` to stream it to a file")
+        }
+    }
+
+    @Test func aFiftyMebibyteDownloadStreamsToDiskWithFlatMemory() async throws {
+        try await withServer { server in
+            let size = 50 * 1024 * 1024
+            let sampler = ResidentMemorySampler()
+            async let peak = sampler.sample()
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  download: { http: { url: "\(server.baseURL)/bytes/\(size)", save: out/big.bin } }
+                """)
+            sampler.stop()
+            let growth = await peak
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status("download") == .success)
+            #expect(try report.outputs("download")["bytes"] == JSONValue(size))
+            let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/out/big.bin")
+            #expect((attributes[.size] as? Int) == size)
+            // The body never sits whole in memory: the process grew by far less than 50 MiB.
+            #expect(growth < 20 * 1024 * 1024, "resident memory grew by \(growth / 1024 / 1024) MiB")
+        }
+    }
+
+    @Test func aCancelledDownloadLeavesNoFile() async throws {
+        try await withServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  endless: { http: { url: "\(server.baseURL)/bytes/\(4 * 1024 * 1024 * 1024)", save: out/huge.bin }, timeout: 300ms }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status("endless") == .failure)
+            #expect(!FileManager.default.fileExists(atPath: folder + "/out/huge.bin"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/out") == [])
+        }
+    }
+
+    @Test func fiveHundredConcurrentRequestsRunTheirCodeOnTheLoop() async throws {
+        try await withServer { server in
+            LoopCheckedHTTPStep.offLoop.store(0, ordering: .relaxed)
+            LoopCheckedHTTPStep.ran.store(0, ordering: .relaxed)
+            let steps = (0..<500).map { "  get-\($0): { uses: checked-http, with: { url: \"\(server.baseURL)/hello\" } }" }
+            let (report, folder) = try await runPipeline(
+                "limits: { io: 500 }\nsteps:\n" + steps.joined(separator: "\n"), plugins: [LoopCheckedHTTPStep.self])
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status == .success)
+            #expect(LoopCheckedHTTPStep.ran.load(ordering: .relaxed) == 500)
+            #expect(LoopCheckedHTTPStep.offLoop.load(ordering: .relaxed) == 0)
+            #expect(server.requestCount == 500)
+            #expect(try report.outputs("get-499")["body"] == .string("hello"))
+        }
+    }
+}
+
+/// Samples this process's resident memory (VmRSS) until stopped; returns the
+/// largest growth over the first sample, in bytes.
+final class ResidentMemorySampler: Sendable {
+    private let stopped = Atomic<Bool>(false)
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
+
+    func sample() async -> Int {
+        let baseline = Self.residentBytes()
+        var peak = baseline
+        while !stopped.load(ordering: .relaxed) {
+            peak = max(peak, Self.residentBytes())
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return peak - baseline
+    }
+
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kilobytes * 1024
+    }
+}
