@@ -17,6 +17,9 @@ public struct Pipeline: Sendable {
     public var limits: Limits
     /// The steps in file order, which is also the order ready steps start in.
     public var steps: [Step]
+    /// Problems that do not stop the pipeline from running (shown by
+    /// `validate` and at the start of `run`).
+    public var warnings: [Diagnostic] = []
 
     public init(
         name: String, file: String, directory: String,

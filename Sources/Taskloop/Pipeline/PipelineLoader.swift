@@ -7,7 +7,7 @@ public struct PipelineLoader: Sendable {
 
     static let topLevelKeys = ["name", "env", "params", "limits", "steps"]
     static let limitKeys = ["io", "workers", "pools"]
-    static let commonStepKeys = ["needs", "timeout", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
+    static let commonStepKeys = ["needs", "if", "timeout", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
 
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
@@ -78,6 +78,8 @@ public struct PipelineLoader: Sendable {
             pipeline.limits = value
         }
 
+        // The YAML of each step in `pipeline.steps`, for the expression checks.
+        var stepNodes: [ConfigNode] = []
         if let stepsNode = top["steps"] {
             if case .mapping(let entries) = stepsNode.content {
                 if entries.isEmpty { problems.append(Diagnostic(.noSteps, at: stepsNode.location)) }
@@ -88,7 +90,10 @@ public struct PipelineLoader: Sendable {
                     }
                     let (step, stepProblems) = decodeStep(id: id, entry: entry, pools: pipeline.limits.pools)
                     problems += stepProblems
-                    if let step { pipeline.steps.append(step) }
+                    if let step {
+                        pipeline.steps.append(step)
+                        stepNodes.append(entry.value)
+                    }
                 }
             } else if stepsNode.isNull {
                 problems.append(Diagnostic(.noSteps, at: stepsNode.location))
@@ -101,9 +106,11 @@ public struct PipelineLoader: Sendable {
         }
 
         problems += PipelineValidator(pipeline: pipeline).validate()
+        problems += checkExpressions(of: &pipeline, stepNodes: stepNodes, source: SourceText(contents))
         if problems.contains(where: { $0.severity == .error }) {
             throw PipelineLoadError(file: file, source: contents, diagnostics: problems)
         }
+        pipeline.warnings = problems.filter { $0.severity == .warning }
         return pipeline
     }
 
@@ -132,6 +139,7 @@ public struct PipelineLoader: Sendable {
 
         let kindEntries = mapping.entries.filter { registry.builtInNames.contains($0.name) || $0.name == "uses" }
         var action: (any StepKind)?
+        var deferred: DeferredConfiguration?
         var kindName = ""
         // A misspelt kind (`shel:`) was already reported with its suggestion.
         let misspeltKind = entry.value.mappingKeys.contains { key in
@@ -147,14 +155,14 @@ public struct PipelineLoader: Sendable {
                     if let kind = registry.pluginKind(named: name) {
                         kindName = name
                         let with = mapping["with"] ?? ConfigNode(.mapping([]), at: kindEntry.value.location)
-                        action = collect { () throws(PipelineDiagnostics) in try kind.init(from: with, field: "`with` of step `\(id)`") }
+                        (action, deferred) = decodeKind(kind, from: with, field: "`with` of step `\(id)`", problems: &problems)
                     } else {
                         problems.append(Diagnostic(.unknownKind(name, step: id, known: registry.pluginNames), at: kindEntry.value.location))
                     }
                 }
             } else if let kind = registry.builtInKind(named: kindEntry.name) {
                 kindName = kindEntry.name
-                action = collect { () throws(PipelineDiagnostics) in try kind.init(from: kindEntry.value, field: "`\(kindEntry.name)` of step `\(id)`") }
+                (action, deferred) = decodeKind(kind, from: kindEntry.value, field: "`\(kindEntry.name)` of step `\(id)`", problems: &problems)
             }
         }
         if let with = mapping.entries.first(where: { $0.name == "with" }), !mapping.contains("uses") {
@@ -176,12 +184,33 @@ public struct PipelineLoader: Sendable {
             environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
 
-        let step = Step(
+        var step = Step(
             id: StepID(id), action: action ?? UndecodableStep(), kindName: kindName,
             needs: needs.map { Step.Dependency(StepID($0.scalarText ?? ""), at: $0.location) },
             timeout: timeout, pool: pool, environment: environment, workingDirectory: cwd,
             continueOnError: continueOnError ?? false, location: entry.key.location)
+        step.deferredConfiguration = deferred
         return (step, problems)
+    }
+
+    /// Decodes a kind's configuration. Values that hold `${{ }}` cannot be
+    /// checked until run time, so problems reported at them are set aside and
+    /// the configuration is kept to be decoded again, filled in, before the
+    /// step runs.
+    private func decodeKind(
+        _ kind: any StepKind.Type, from node: ConfigNode, field: String, problems: inout [Diagnostic]
+    ) -> (any StepKind, DeferredConfiguration?) {
+        let templated = Set(node.scalarValues.filter { Template.containsExpression($0.scalarText ?? "") }.map(\.location))
+        let deferred = templated.isEmpty ? nil : DeferredConfiguration(kind: kind, node: node, field: field)
+        do {
+            return (try kind.init(from: node, field: field), deferred)
+        } catch {
+            let remaining = error.diagnostics.filter { diagnostic in
+                diagnostic.location.map { !templated.contains($0) } ?? true
+            }
+            problems += remaining
+            return (UndecodableStep(), deferred)
+        }
     }
 
     private static func limits(_ node: ConfigNode) throws(PipelineDiagnostics) -> Limits {

@@ -58,6 +58,9 @@ public enum PipelineProblem: Sendable, Hashable {
     /// The document expands (through aliases) into more nodes than any real
     /// pipeline has: a "billion laughs" file.
     case tooManyNodes(limit: Int)
+    /// A warning: a value read from outside (a step's output) is pasted into a
+    /// shell command, where quotes or `;` in it would run as code.
+    case outputInShellCommand(step: String, expression: String)
 
     public var message: String {
         switch self {
@@ -126,6 +129,9 @@ public enum PipelineProblem: Sendable, Hashable {
                 return "step `\(step)` joins pool `\(pool)`, but the pipeline declares no pools: add `limits: { pools: { \(pool): 4 } }`"
             }
             return "step `\(step)` joins pool `\(pool)`, which `limits.pools` does not declare\(Self.suggestion(for: pool, among: known, listing: true))"
+        case .outputInShellCommand(let step, let expression):
+            let name = expression.split(separator: ".").last.map { $0.uppercased().replacingOccurrences("-", with: "_") } ?? "VALUE"
+            return "step `\(step)` pastes `\(expression)` into its shell command, where quotes or `;` in the value would run as shell code; pass it through the step's `env:` instead (`env: { \(name): \"${{ \(expression) }}\" }`) and write \"$\(name)\" in the command"
         case .tooManyNodes(let limit):
             return "the document expands to more than \(limit) values (aliases that repeat aliases?); refusing to load it"
         }
@@ -143,5 +149,12 @@ public enum PipelineProblem: Sendable, Hashable {
         }
         guard listing, !known.isEmpty else { return "" }
         return "; expected one of \(list(known.sorted()))"
+    }
+}
+
+extension PipelineProblem {
+    /// Problems in `${{ }}` expressions, found when the file is loaded.
+    static func expression(_ error: ExpressionError, field: String) -> PipelineProblem {
+        .invalidValue(field: field, reason: error.description)
     }
 }

@@ -54,6 +54,12 @@ public struct Step: Sendable {
     public var continueOnError: Bool
     /// Where the step's id is written in the file.
     public var location: SourceLocation
+    /// `if:`: whether the step runs, decided when its needs have finished;
+    /// nil means "when every need succeeded".
+    public var condition: StepCondition?
+    /// Set when the kind's configuration holds `${{ }}`: it is decoded again,
+    /// with the values filled in, just before the step runs.
+    public var deferredConfiguration: DeferredConfiguration?
 
     public init(
         id: StepID, action: any StepKind, kindName: String, needs: [Dependency] = [],
@@ -70,5 +76,40 @@ public struct Step: Sendable {
         self.workingDirectory = workingDirectory
         self.continueOnError = continueOnError
         self.location = location
+    }
+}
+
+/// A step's `if:`.
+public struct StepCondition: Sendable, Hashable {
+    public var expression: Expression
+    /// As written, for messages.
+    public var text: String
+    public var location: SourceLocation
+
+    public init(expression: Expression, text: String, location: SourceLocation) {
+        self.expression = expression
+        self.text = text
+        self.location = location
+    }
+
+    /// Whether the condition calls a status function (`always()`, `failure()`,
+    /// `cancelled()`, `success()`). Without one, `success() &&` is implied: the
+    /// step runs only when its needs succeeded, as in GitHub Actions.
+    public var checksStatus: Bool {
+        !expression.calledFunctions.isDisjoint(with: ["always", "failure", "cancelled", "success"])
+    }
+}
+
+/// A kind's configuration that holds expressions, kept to be decoded at run time.
+public struct DeferredConfiguration: Sendable {
+    public var kind: any StepKind.Type
+    public var node: ConfigNode
+    /// How messages name the configuration ("`shell` of step `greet`").
+    public var field: String
+
+    public init(kind: any StepKind.Type, node: ConfigNode, field: String) {
+        self.kind = kind
+        self.node = node
+        self.field = field
     }
 }

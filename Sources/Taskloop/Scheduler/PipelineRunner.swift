@@ -66,7 +66,7 @@ public struct PipelineRunner: Sendable {
         let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
-            httpClient: httpClient, runDirectory: (eventLogPath as NSString).deletingLastPathComponent)
+            httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent))
 
         let started = runStarted(runID: runID, at: wallClockStart)
         let report = await withTaskGroup(of: Void.self) { writers in
@@ -85,6 +85,14 @@ public struct PipelineRunner: Sendable {
         }
         try? await httpClient.shutdown()
         return report
+    }
+
+    /// `path` made absolute against the current folder, so that it still
+    /// names the same place from a step's `cwd`.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let base = FileManager.default.currentDirectoryPath
+        return path.isEmpty || path == "." ? base : base + "/" + path
     }
 
     /// One client for the whole run, on the run's loop: every HTTP step shares

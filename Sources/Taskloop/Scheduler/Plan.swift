@@ -12,9 +12,12 @@ import HeapModule
 ///        └──────────(a need failed, fail-fast, interrupt)──────────────> skipped
 ///
 /// Invariants: a step is ready only when every need is finished and satisfied
-/// (succeeded, or failed with `continue-on-error`); ready steps start in file
-/// order among those whose pool has room; at most `ioLimit` steps run at once,
-/// and at most a pool's limit of its members.
+/// (succeeded, or failed with `continue-on-error`), except a step that runs
+/// after failures (`if: always()`, `failure()`, `cancelled()`), which is ready
+/// once every need has finished or been skipped, and which neither fail-fast
+/// nor an interrupt skips; ready steps start in file order among those whose
+/// pool has room; at most `ioLimit` steps run at once, and at most a pool's
+/// limit of its members.
 package struct Plan: Sendable {
     package enum State: Sendable, Hashable {
         case waiting(unfinishedNeeds: Int)
@@ -48,6 +51,7 @@ package struct Plan: Sendable {
     private let dependencies: [[Int]]
     private let dependents: [[Int]]
     private let continueOnError: [Bool]
+    private let runsAfterFailures: [Bool]
     /// Pool slot of each step; slot 0 is "no pool" and has no limit of its own.
     private let poolOfStep: [Int]
     private let poolLimits: [Int]
@@ -71,6 +75,9 @@ package struct Plan: Sendable {
             ids: pipeline.steps.map(\.id),
             dependencies: pipeline.steps.map { step in Array(Set(step.needs.compactMap { indexOfID[$0.id] })).sorted() },
             continueOnError: pipeline.steps.map(\.continueOnError),
+            runsAfterFailures: pipeline.steps.map { step in
+                step.condition.map { !$0.expression.calledFunctions.isDisjoint(with: ["always", "failure", "cancelled"]) } ?? false
+            },
             poolOfStep: pipeline.steps.map { step in step.pool.flatMap { slotOfPool[$0] } ?? 0 },
             poolLimits: [Int.max] + poolNames.map { pipeline.limits.pools[$0] ?? Int.max },
             ioLimit: pipeline.limits.io,
@@ -79,9 +86,10 @@ package struct Plan: Sendable {
 
     /// The general form, for tests: `dependencies[i]` are the steps `i` needs.
     package init(
-        ids: [StepID], dependencies: [[Int]], continueOnError: [Bool], poolOfStep: [Int],
-        poolLimits: [Int], ioLimit: Int, policy: FailurePolicy
+        ids: [StepID], dependencies: [[Int]], continueOnError: [Bool], runsAfterFailures: [Bool]? = nil,
+        poolOfStep: [Int], poolLimits: [Int], ioLimit: Int, policy: FailurePolicy
     ) {
+        self.runsAfterFailures = runsAfterFailures ?? Array(repeating: false, count: ids.count)
         self.ids = ids
         self.dependencies = dependencies
         var dependents = [[Int]](repeating: [], count: ids.count)
@@ -115,8 +123,10 @@ package struct Plan: Sendable {
 
     /// Takes the next step to start, if one is ready and has room: the lowest
     /// file index among the pools with room. Marks it running.
+    /// After fail-fast or an interrupt, only steps that run after failures
+    /// are still queued.
     package mutating func nextStep() -> Int? {
-        guard !isStopping, runningCount < ioLimit else { return nil }
+        guard runningCount < ioLimit else { return nil }
         var chosen: (slot: Int, step: Int)?
         for slot in readyByPool.indices where runningByPool[slot] < poolLimits[slot] {
             if let step = readyByPool[slot].min, step < (chosen?.step ?? .max) {
@@ -141,23 +151,29 @@ package struct Plan: Sendable {
 
         var decision = Decision()
         let satisfied = status == .success || (status == .failure && continueOnError[step])
-        if satisfied {
-            for dependent in dependents[step] {
-                guard case .waiting(let unfinished) = states[dependent] else { continue }
-                if unfinished == 1 {
-                    makeReady(dependent)
-                    if !isStopping { decision.ready.append(dependent) }
-                } else {
-                    states[dependent] = .waiting(unfinishedNeeds: unfinished - 1)
-                }
+        for dependent in dependents[step] {
+            if satisfied || runsAfterFailures[dependent] {
+                needFinished(for: dependent, into: &decision)
+            } else if case .waiting = states[dependent] {
+                skip(dependent, .needNotSatisfied(ids[step]), into: &decision)
+                skipDependents(of: dependent, into: &decision)
             }
-        } else {
-            skipDependents(of: step, into: &decision)
         }
         if status == .failure, !continueOnError[step], policy == .failFast, !isStopping {
             stop(reason: .failFast(after: ids[step]), into: &decision)
         }
         return decision
+    }
+
+    /// One need of `step` has finished in a way that lets it go on.
+    private mutating func needFinished(for step: Int, into decision: inout Decision) {
+        guard case .waiting(let unfinished) = states[step] else { return }
+        if unfinished == 1 {
+            makeReady(step)
+            decision.ready.append(step)
+        } else {
+            states[step] = .waiting(unfinishedNeeds: unfinished - 1)
+        }
     }
 
     /// Stops the run after an interrupt: nothing new starts, every step not yet
@@ -171,22 +187,29 @@ package struct Plan: Sendable {
     private mutating func stop(reason: SkipReason, into decision: inout Decision) {
         isStopping = true
         decision.cancelRunning = runningCount > 0
-        for step in states.indices {
+        for step in states.indices where !runsAfterFailures[step] {
             switch states[step] {
             case .waiting, .ready:
                 skip(step, reason, into: &decision)
+                skipDependents(of: step, into: &decision)
             default:
                 continue
             }
         }
-        readyByPool = Array(repeating: Heap<Int>(), count: readyByPool.count)
+        // Only steps that run after failures stay queued.
+        readyByPool = readyByPool.map { heap in Heap(heap.unordered.filter { runsAfterFailures[$0] }) }
     }
 
-    /// Skips every step that (transitively) needs `failed`, iteratively so that
-    /// long chains do not grow the stack.
-    private mutating func skipDependents(of failed: Int, into decision: inout Decision) {
-        var pending = Deque(dependents[failed].map { ($0, failed) })
+    /// Skips every step that (transitively) needs the skipped `origin`, except
+    /// steps that run after failures, which count the need as finished.
+    /// Iterative, so that long chains do not grow the stack.
+    private mutating func skipDependents(of origin: Int, into decision: inout Decision) {
+        var pending = Deque(dependents[origin].map { ($0, origin) })
         while let (step, cause) = pending.popFirst() {
+            if runsAfterFailures[step] {
+                needFinished(for: step, into: &decision)
+                continue
+            }
             guard case .waiting = states[step] else { continue }
             skip(step, .needNotSatisfied(ids[cause]), into: &decision)
             pending.append(contentsOf: dependents[step].map { ($0, step) })

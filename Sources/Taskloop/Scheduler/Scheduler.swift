@@ -1,5 +1,6 @@
 package import AsyncHTTPClient
 package import NIOCore
+import Foundation
 import NIOPosix
 
 /// Drives a ``Plan`` on the event loop: starts ready steps while there is
@@ -50,6 +51,8 @@ package struct Scheduler: Sendable {
     private func runSteps(interruption: StopSignal) async -> RunFinished {
         var plan = Plan(pipeline: pipeline, policy: options.policy)
         var stopSignals: [Int: StopSignal] = [:]
+        /// What expressions see of the steps that have finished or been skipped.
+        var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
         var interrupted = false
         var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0)
 
@@ -63,6 +66,7 @@ package struct Scheduler: Sendable {
             func apply(_ decision: Plan.Decision) {
                 for (step, reason) in decision.skipped {
                     counts.skipped += 1
+                    finishedSteps[pipeline.steps[step].id] = .init(status: .skipped, outputs: [:])
                     emit(.stepSkipped(StepSkipped(step: pipeline.steps[step].id, reason: reason.description)))
                 }
                 for step in decision.ready { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id))) }
@@ -71,13 +75,50 @@ package struct Scheduler: Sendable {
                 }
             }
 
+            /// Records a step that ended without running its kind: its `if:` was
+            /// false, or its values could not be filled in.
+            func finishWithoutRunning(_ index: Int, _ result: StepResult, skipReason: String? = nil) {
+                let id = pipeline.steps[index].id
+                finishedSteps[id] = .init(status: result.status, outputs: [:])
+                if let skipReason {
+                    counts.skipped += 1
+                    emit(.stepSkipped(StepSkipped(step: id, reason: skipReason)))
+                } else {
+                    counts.failed += 1
+                    emit(.stepStarted(StepStarted(step: id, attempt: 1, lane: "loop")))
+                    emit(.stepFinished(StepFinished(
+                        step: id, attempt: 1, lane: "loop", status: result.status, exitCode: nil,
+                        error: result.error, details: nil, outputs: nil)))
+                }
+                apply(plan.finish(index, result.status))
+            }
+
             func startReadySteps() {
                 while let index = plan.nextStep() {
                     let step = pipeline.steps[index]
+                    let evaluator = ExpressionEvaluator(context: expressionContext(for: step, finishedSteps, isStopping: plan.isStopping))
+                    if let condition = step.condition {
+                        do {
+                            guard ExpressionEvaluator.isTruthy(try evaluator.evaluate(condition.expression)) else {
+                                finishWithoutRunning(index, StepResult(status: .skipped), skipReason: "`if: \(condition.text)` was false")
+                                continue
+                            }
+                        } catch {
+                            finishWithoutRunning(index, StepResult(status: .failure, error: "`if: \(condition.text)`: \(error.description)"))
+                            continue
+                        }
+                    }
+                    let prepared: Step
+                    do {
+                        prepared = try StepPreparation.prepare(step, with: evaluator)
+                    } catch {
+                        finishWithoutRunning(index, StepResult(status: .failure, error: error.message))
+                        continue
+                    }
                     let signal = StopSignal()
                     stopSignals[index] = signal
                     emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: "loop")))
-                    let attempt = StepAttempt(step: step, context: makeContext(for: step), stopSignal: signal)
+                    let attempt = StepAttempt(step: prepared, context: makeContext(for: prepared), stopSignal: signal)
                     group.addTask { .step(index, await attempt.run()) }
                 }
             }
@@ -90,6 +131,7 @@ package struct Scheduler: Sendable {
                     apply(plan.interrupt())
                 case .step(let index, let result):
                     stopSignals[index] = nil
+                    finishedSteps[pipeline.steps[index].id] = .init(status: result.status, outputs: result.outputs)
                     switch result.status {
                     case .success: counts.succeeded += 1
                     case .failure: counts.failed += 1
@@ -120,6 +162,24 @@ package struct Scheduler: Sendable {
             cancelled: counts.cancelled, skipped: counts.skipped)
         emit(.runFinished(finished))
         return finished
+    }
+
+    /// What a step's expressions may read: the environment, the parameters,
+    /// the steps that have finished, and the conclusions of its own needs (a
+    /// failure with `continue-on-error` concludes as a success).
+    private func expressionContext(
+        for step: Step, _ finished: [StepID: ExpressionContext.StepState], isStopping: Bool
+    ) -> ExpressionContext {
+        let environment = ProcessInfo.processInfo.environment
+            .merging(pipeline.environment) { _, pipelineValue in pipelineValue }
+            .merging(step.environment.filter { !Template.containsExpression($0.value) }) { _, stepValue in stepValue }
+        let needStatuses = step.needs.map { need -> StepStatus in
+            let status = finished[need.id]?.status ?? .skipped
+            return status == .failure && pipeline.step(need.id)?.continueOnError == true ? .success : status
+        }
+        return ExpressionContext(
+            environment: environment, parameters: pipeline.parameters, steps: finished,
+            needStatuses: needStatuses, isStopping: isStopping)
     }
 
     private func makeContext(for step: Step) -> StepContext {

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOFileSystem
 import Subprocess
 import SystemPackage
 
@@ -31,6 +33,8 @@ extension ShellStep {
             environment[Environment.Key(stringLiteral: name)] = value
         }
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
+        let outputPath = try await Self.createOutputFile(in: context)
+        environment["TASKLOOP_OUTPUT"] = outputPath
 
         let capture = ShellCapture(limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines)
         let processGroup = ProcessGroupHandle()
@@ -65,18 +69,50 @@ extension ShellStep {
         }
         try Task.checkCancellation()
 
-        let stdout = capture.standardOutput
+        var outputs: StepOutputs = ["stdout": .string(capture.standardOutput)]
+        for (name, value) in try await Self.readOutputFile(outputPath) { outputs[name] = .string(value) }
         switch status {
         case .exited(0):
-            return ["stdout": .string(stdout), "exit-code": JSONValue(0)]
+            outputs["exit-code"] = JSONValue(0)
+            return outputs
         case .exited(let code):
-            throw StepFailure(
-                "exited with status \(code)", exitCode: code, details: capture.lastErrorLines,
-                outputs: ["stdout": .string(stdout), "exit-code": JSONValue(Int(code))])
+            outputs["exit-code"] = JSONValue(Int(code))
+            throw StepFailure("exited with status \(code)", exitCode: code, details: capture.lastErrorLines, outputs: outputs)
         case .signaled(let signal):
+            outputs["exit-code"] = JSONValue(Int(128 + signal))
             throw StepFailure(
-                "was killed by \(SignalName.of(signal))", exitCode: 128 + signal, details: capture.lastErrorLines,
-                outputs: ["stdout": .string(stdout), "exit-code": JSONValue(Int(128 + signal))])
+                "was killed by \(SignalName.of(signal))", exitCode: 128 + signal, details: capture.lastErrorLines, outputs: outputs)
+        }
+    }
+
+    /// An empty file for the command's `$TASKLOOP_OUTPUT`, in the run's folder.
+    private static func createOutputFile(in context: StepContext) async throws -> String {
+        let folder = context.runDirectory + "/outputs"
+        let path = folder + "/\(context.stepID).\(context.attempt).txt"
+        do {
+            try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { _ in }
+        } catch {
+            throw StepFailure("cannot create the output file \(path): \(error)")
+        }
+        return path
+    }
+
+    /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB).
+    private static func readOutputFile(_ path: String) async throws -> [String: String] {
+        let text: String
+        do {
+            let buffer = try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                try await handle.readToEnd(maximumSizeAllowed: .mebibytes(1))
+            }
+            text = String(buffer: buffer)
+        } catch {
+            throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): \(error)")
+        }
+        do {
+            return try OutputFile.parse(text)
+        } catch {
+            throw StepFailure("$TASKLOOP_OUTPUT line \(error.line): \(error.reason)")
         }
     }
 

@@ -1,0 +1,58 @@
+/// A problem in a `${{ }}` expression, at a character offset within it.
+public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        case unexpectedCharacter(Character)
+        case unterminatedString
+        case unexpectedToken(found: String, expected: String)
+        case unknownFunction(String, known: [String])
+        case wrongArgumentCount(function: String, expected: String, found: Int)
+        case unknownContext(String)
+        case unknownParameter(String, known: [String])
+        case unknownStep(String, known: [String])
+        case stepNotNeeded(String, step: String)
+        case unknownStepField(String)
+        case unclosedExpression
+        case emptyExpression
+        case evaluation(String)
+    }
+
+    public var kind: Kind
+    /// Characters from the start of the expression's text (after `${{`).
+    public var offset: Int
+
+    public init(_ kind: Kind, at offset: Int) {
+        self.kind = kind
+        self.offset = offset
+    }
+
+    public var description: String {
+        switch kind {
+        case .unexpectedCharacter(let character):
+            return "unexpected character `\(character)` in the expression"
+        case .unterminatedString:
+            return "a string in the expression is not closed: end it with `'`"
+        case .unexpectedToken(let found, let expected):
+            return "expected \(expected), found \(found)"
+        case .unknownFunction(let name, let known):
+            return "unknown function `\(name)`" + PipelineProblem.suggestion(for: name, among: known, listing: true)
+        case .wrongArgumentCount(let function, let expected, let found):
+            return "`\(function)` takes \(expected), given \(found)"
+        case .unknownContext(let name):
+            return "unknown name `\(name)`: expressions read `env.NAME`, `params.NAME` and `steps.ID.outputs.KEY` or `steps.ID.status`"
+        case .unknownParameter(let name, let known):
+            return "unknown parameter `\(name)`" + PipelineProblem.suggestion(for: name, among: known, listing: true)
+        case .unknownStep(let name, let known):
+            return "`steps.\(name)`: no step `\(name)` in this pipeline" + PipelineProblem.suggestion(for: name, among: known, listing: false)
+        case .stepNotNeeded(let name, let step):
+            return "step `\(step)` reads `steps.\(name)`, but `\(name)` is not among its `needs` (directly or indirectly): add it to `needs` so it has run first"
+        case .unknownStepField(let field):
+            return "a step has `outputs` and `status`, not `\(field)`"
+        case .unclosedExpression:
+            return "`${{` is not closed: end the expression with `}}`"
+        case .emptyExpression:
+            return "the expression is empty: write one between `${{` and `}}`"
+        case .evaluation(let message):
+            return message
+        }
+    }
+}

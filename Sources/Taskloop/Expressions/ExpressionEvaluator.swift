@@ -1,0 +1,185 @@
+import Foundation
+
+/// Evaluates expressions with the semantics of GitHub Actions' expressions:
+/// missing properties are `null`; `==` compares strings ignoring case and
+/// converts mismatched types to numbers; `&&` and `||` return an operand.
+public struct ExpressionEvaluator: Sendable {
+    public let context: ExpressionContext
+
+    public init(context: ExpressionContext) {
+        self.context = context
+    }
+
+    /// The function names expressions may call, with how many arguments each takes.
+    static let functions: [String: ClosedRange<Int>] = [
+        "contains": 2...2, "startsWith": 2...2, "endsWith": 2...2, "format": 1...99,
+        "toJSON": 1...1, "fromJSON": 1...1, "success": 0...0, "failure": 0...0,
+        "always": 0...0, "cancelled": 0...0,
+    ]
+
+    public func evaluate(_ expression: Expression) throws(ExpressionError) -> JSONValue {
+        switch expression {
+        case .literal(let value):
+            return value
+        case .name(let name, let offset):
+            switch name {
+            case "env": return .object(context.environment.mapValues { .string($0) })
+            case "params": return .object(context.parameters.mapValues { .string($0) })
+            case "steps":
+                return .object(Dictionary(uniqueKeysWithValues: context.steps.map { id, state in
+                    (id.rawValue, JSONValue.object(["status": .string(state.status.rawValue), "outputs": .object(state.outputs)]))
+                }))
+            default: throw ExpressionError(.unknownContext(name), at: offset)
+            }
+        case .member(let base, let name, _):
+            if case .object(let members) = try evaluate(base) { return members[name] ?? .null }
+            return .null
+        case .index(let base, let index):
+            let container = try evaluate(base)
+            switch (container, try evaluate(index)) {
+            case (.array(let items), .number(let number)):
+                let position = Int(number)
+                return Double(position) == number && items.indices.contains(position) ? items[position] : .null
+            case (.object(let members), let key):
+                return members[key.description] ?? .null
+            default:
+                return .null
+            }
+        case .not(let operand):
+            return .bool(!Self.isTruthy(try evaluate(operand)))
+        case .binary(.and, let lhs, let rhs):
+            let left = try evaluate(lhs)
+            return Self.isTruthy(left) ? try evaluate(rhs) : left
+        case .binary(.or, let lhs, let rhs):
+            let left = try evaluate(lhs)
+            return Self.isTruthy(left) ? left : try evaluate(rhs)
+        case .binary(let comparison, let lhs, let rhs):
+            return .bool(Self.compare(comparison, try evaluate(lhs), try evaluate(rhs)))
+        case .call(let name, let arguments, let offset):
+            return try call(name, arguments.map { argument throws(ExpressionError) in try evaluate(argument) }, at: offset)
+        }
+    }
+
+    private func call(_ name: String, _ arguments: [JSONValue], at offset: Int) throws(ExpressionError) -> JSONValue {
+        switch name {
+        case "contains":
+            if case .array(let items) = arguments[0] {
+                return .bool(items.contains { Self.compare(.equal, $0, arguments[1]) })
+            }
+            return .bool(arguments[0].description.lowercased().contains(arguments[1].description.lowercased()))
+        case "startsWith":
+            return .bool(arguments[0].description.lowercased().hasPrefix(arguments[1].description.lowercased()))
+        case "endsWith":
+            return .bool(arguments[0].description.lowercased().hasSuffix(arguments[1].description.lowercased()))
+        case "format":
+            return .string(try Self.format(arguments[0].description, Array(arguments.dropFirst()), at: offset))
+        case "toJSON":
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(arguments[0])) ?? Data("null".utf8)
+            return .string(String(decoding: data, as: UTF8.self))
+        case "fromJSON":
+            do {
+                return try JSONDecoder().decode(JSONValue.self, from: Data(arguments[0].description.utf8))
+            } catch {
+                throw ExpressionError(.evaluation("fromJSON: the text is not JSON: \(arguments[0].description.prefix(60))"), at: offset)
+            }
+        case "success":
+            return .bool(!context.isStopping && context.needStatuses.allSatisfy { $0 == .success })
+        case "failure":
+            return .bool(context.needStatuses.contains { $0 == .failure || $0 == .cancelled })
+        case "always":
+            return .bool(true)
+        case "cancelled":
+            return .bool(context.isStopping)
+        default:
+            throw ExpressionError(.unknownFunction(name, known: Self.functions.keys.sorted()), at: offset)
+        }
+    }
+
+    /// `format('{0} of {1}', a, b)`; `{{` and `}}` stand for braces.
+    static func format(_ pattern: String, _ arguments: [JSONValue], at offset: Int) throws(ExpressionError) -> String {
+        var result = ""
+        var characters = Substring(pattern)
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            if character == "{", characters.first == "{" {
+                result.append("{")
+                characters = characters.dropFirst()
+            } else if character == "}", characters.first == "}" {
+                result.append("}")
+                characters = characters.dropFirst()
+            } else if character == "{" {
+                let digits = characters.prefix(while: \.isNumber)
+                guard let index = Int(digits), characters.dropFirst(digits.count).first == "}" else {
+                    throw ExpressionError(.evaluation("format: `{` must start `{N}` (or be doubled, `{{`)"), at: offset)
+                }
+                guard arguments.indices.contains(index) else {
+                    throw ExpressionError(.evaluation("format: `{\(index)}` has no argument (given \(arguments.count))"), at: offset)
+                }
+                result += arguments[index].description
+                characters = characters.dropFirst(digits.count + 1)
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// `false`, `0`, `''` and `null` are false; everything else is true.
+    public static func isTruthy(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null: return false
+        case .bool(let flag): return flag
+        case .number(let number): return number != 0 && !number.isNaN
+        case .string(let text): return !text.isEmpty
+        case .array, .object: return true
+        }
+    }
+
+    static func compare(_ operation: Expression.BinaryOperator, _ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.string(let a), .string(let b)):
+            let (x, y) = (a.lowercased(), b.lowercased())
+            switch operation {
+            case .equal: return x == y
+            case .notEqual: return x != y
+            case .less: return x < y
+            case .lessOrEqual: return x <= y
+            case .greater: return x > y
+            case .greaterOrEqual: return x >= y
+            default: return false
+            }
+        case (.array, _), (.object, _), (_, .array), (_, .object):
+            // Containers are equal only to themselves.
+            switch operation {
+            case .equal: return lhs == rhs
+            case .notEqual: return lhs != rhs
+            default: return false
+            }
+        default:
+            let (x, y) = (number(lhs), number(rhs))
+            switch operation {
+            case .equal: return x == y
+            case .notEqual: return x != y
+            case .less: return x < y
+            case .lessOrEqual: return x <= y
+            case .greater: return x > y
+            case .greaterOrEqual: return x >= y
+            default: return false
+            }
+        }
+    }
+
+    static func number(_ value: JSONValue) -> Double {
+        switch value {
+        case .null: return 0
+        case .bool(let flag): return flag ? 1 : 0
+        case .number(let number): return number
+        case .string(let text):
+            let trimmed = text.trimmingWhitespace()
+            return trimmed.isEmpty ? 0 : Double(trimmed) ?? .nan
+        case .array, .object: return .nan
+        }
+    }
+}

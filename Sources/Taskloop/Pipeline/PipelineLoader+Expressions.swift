@@ -1,0 +1,75 @@
+extension PipelineLoader {
+    /// Checks every `${{ }}` of every step, and reads each step's `if:`.
+    /// `stepNodes[i]` is the YAML of `pipeline.steps[i]`.
+    func checkExpressions(of pipeline: inout Pipeline, stepNodes: [ConfigNode], source: SourceText) -> [Diagnostic] {
+        let checker = ExpressionChecker(pipeline: pipeline, graph: StepGraph(steps: pipeline.steps), source: source)
+        var problems: [Diagnostic] = []
+        for (index, node) in stepNodes.enumerated() {
+            let step = pipeline.steps[index]
+            guard case .mapping(let entries) = node.content else { continue }
+            var values: [ExpressionChecker.Value] = []
+            for entry in entries {
+                switch entry.name {
+                case "env":
+                    guard case .mapping(let variables) = entry.value.content else { continue }
+                    for variable in variables {
+                        values.append(.init(node: variable.value, field: "`env.\(variable.name)` of step `\(step.id)`"))
+                    }
+                case _ where registry.builtInNames.contains(entry.name):
+                    let isShell = entry.name == ShellStep.name
+                    for scalar in entry.value.scalarValues {
+                        values.append(.init(node: scalar, field: "`\(entry.name)` of step `\(step.id)`", isShellCommand: isShell))
+                    }
+                case "with":
+                    for scalar in entry.value.scalarValues {
+                        values.append(.init(node: scalar, field: "`with` of step `\(step.id)`"))
+                    }
+                case "if":
+                    let value = ExpressionChecker.Value(node: entry.value, field: "`if` of step `\(step.id)`")
+                    switch condition(of: value, checker: checker) {
+                    case .success(let condition):
+                        pipeline.steps[index].condition = condition
+                        problems += checker.check(condition: condition.expression, step: index, in: value)
+                    case .failure(let failure):
+                        problems += failure.diagnostics
+                    }
+                default:
+                    continue
+                }
+            }
+            problems += checker.check(step: index, values: values)
+        }
+        return problems
+    }
+
+    /// Reads `if:`: one expression, bare (`if: failure()`) or in `${{ }}`.
+    private func condition(of value: ExpressionChecker.Value, checker: ExpressionChecker) -> Result<StepCondition, PipelineDiagnostics> {
+        guard case .scalar(let text, _) = value.node.content, !value.node.isNull else {
+            return .failure(PipelineDiagnostics(
+                .wrongType(field: value.field, expected: "an expression such as `failure()` or `${{ params.deploy == 'yes' }}`", found: value.node.shapeDescription),
+                at: value.node.location))
+        }
+        if Template.containsExpression(text) {
+            do {
+                let template = try Template.parse(text)
+                let literals = template.parts.filter { part in
+                    if case .literal(let literal) = part { return !literal.allSatisfy(\.isWhitespace) }
+                    return false
+                }
+                guard template.expressions.count == 1, literals.isEmpty, let only = template.expressions.first else {
+                    return .failure(PipelineDiagnostics(
+                        .invalidValue(field: value.field, reason: "write one expression, such as `${{ steps.build.outputs.changed == 'yes' }}`"),
+                        at: value.node.location))
+                }
+                return .success(StepCondition(expression: only.expression, text: text, location: value.node.location))
+            } catch {
+                return .failure(PipelineDiagnostics([checker.diagnostic(error, in: value)]))
+            }
+        }
+        do throws(ExpressionError) {
+            return .success(StepCondition(expression: try ExpressionParser.parse(text), text: text, location: value.node.location))
+        } catch {
+            return .failure(PipelineDiagnostics([checker.diagnostic(error, in: value, bare: true)]))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/// The text of a pipeline file, to find places inside its values: where in the
+/// file an expression inside a `${{ }}` of a scalar stands.
+struct SourceText {
+    private let lines: [[Character]]
+
+    init(_ text: String) {
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            Array(line.last == "\r" ? line.dropLast() : line)
+        }
+    }
+
+    /// The place of character `offset` of `template`, the value of the scalar
+    /// written at `start`. The offset falls after some `${{` of the template;
+    /// the same `${{` is found in the file after `start`, and the offset is
+    /// walked from there. Falls back to `start` when the file's text differs
+    /// (an escape inside a quoted scalar, say).
+    func location(of offset: Int, in template: String, scalarAt start: SourceLocation) -> SourceLocation {
+        let characters = Array(template)
+        var openings: [Int] = []
+        var index = 0
+        while index + 2 < characters.count {
+            if characters[index] == "$", characters[index + 1] == "{", characters[index + 2] == "{" {
+                openings.append(index)
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        guard let opening = openings.lastIndex(where: { $0 <= offset }) else { return start }
+        let distance = offset - openings[opening]
+
+        // Find the same opening in the file, counting `${{` from the scalar's start.
+        var line = start.line - 1
+        var column = columnIndex(start.column, inLine: line)
+        var seen = -1
+        while line < lines.count {
+            let text = lines[line]
+            while column + 2 < text.count {
+                if text[column] == "$", text[column + 1] == "{", text[column + 2] == "{" {
+                    seen += 1
+                    if seen == opening { return walk(distance, fromLine: line, character: column, file: start.file) }
+                    column += 3
+                } else {
+                    column += 1
+                }
+            }
+            line += 1
+            column = 0
+        }
+        return start
+    }
+
+    /// Moves `distance` characters forward in the file from a line and a
+    /// character index, returning a 1-based line and scalar column.
+    private func walk(_ distance: Int, fromLine line: Int, character: Int, file: String) -> SourceLocation {
+        var line = line
+        var character = character
+        var remaining = distance
+        while remaining > 0, line < lines.count {
+            if character + remaining <= lines[line].count {
+                character += remaining
+                remaining = 0
+            } else {
+                remaining -= lines[line].count - character + 1
+                line += 1
+                character = 0
+            }
+        }
+        let row = line < lines.count ? lines[line] : []
+        let scalarColumn = row.prefix(character).reduce(0) { $0 + $1.unicodeScalars.count } + 1
+        return SourceLocation(file: file, line: line + 1, column: scalarColumn)
+    }
+
+    /// The character at a 1-based line and scalar column, if there is one.
+    func character(at location: SourceLocation) -> Character? {
+        let line = location.line - 1
+        guard line >= 0, line < lines.count else { return nil }
+        let index = columnIndex(location.column, inLine: line)
+        return index < lines[line].count ? lines[line][index] : nil
+    }
+
+    /// The character index of a 1-based scalar column.
+    private func columnIndex(_ column: Int, inLine line: Int) -> Int {
+        guard line < lines.count else { return 0 }
+        var scalars = 0
+        for (index, character) in lines[line].enumerated() {
+            if scalars >= column - 1 { return index }
+            scalars += character.unicodeScalars.count
+        }
+        return lines[line].count
+    }
+}
+
+extension ConfigNode {
+    /// Every scalar value below this node (keys excluded), in file order.
+    var scalarValues: [ConfigNode] {
+        switch content {
+        case .scalar: return [self]
+        case .sequence(let items): return items.flatMap(\.scalarValues)
+        case .mapping(let entries): return entries.flatMap(\.value.scalarValues)
+        }
+    }
+
+    /// This node with every scalar that holds `${{ }}` replaced by `render`'s text.
+    func replacingScalars(_ render: (ConfigNode) throws -> String?) rethrows -> ConfigNode {
+        switch content {
+        case .scalar(_, let isPlain):
+            guard let text = try render(self) else { return self }
+            return ConfigNode(.scalar(text, isPlain: isPlain), at: location)
+        case .sequence(let items):
+            return ConfigNode(.sequence(try items.map { try $0.replacingScalars(render) }), at: location)
+        case .mapping(let entries):
+            return ConfigNode(.mapping(try entries.map {
+                ConfigNode.Entry(key: $0.key, value: try $0.value.replacingScalars(render))
+            }), at: location)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Fills in a step's `${{ }}` values just before it runs: its `env:` and, when
+/// its kind's configuration holds expressions, the configuration, decoded
+/// again by the kind with the values in place.
+enum StepPreparation {
+    static func prepare(_ step: Step, with evaluator: ExpressionEvaluator) throws(StepFailure) -> Step {
+        var prepared = step
+        for (name, value) in step.environment where Template.containsExpression(value) {
+            prepared.environment[name] = try render(value, field: "`env.\(name)`", with: evaluator)
+        }
+        guard let deferred = step.deferredConfiguration else { return prepared }
+        var renderError: StepFailure?
+        let node = deferred.node.replacingScalars { node -> String? in
+            guard let text = node.scalarText, Template.containsExpression(text), renderError == nil else { return nil }
+            do throws(StepFailure) {
+                return try render(text, field: deferred.field, with: evaluator)
+            } catch {
+                renderError = error
+                return nil
+            }
+        }
+        if let renderError { throw renderError }
+        do throws(PipelineDiagnostics) {
+            let kind = deferred.kind
+            prepared.action = try kind.init(from: node, field: deferred.field)
+        } catch {
+            let problems = error.diagnostics.map { "\($0.location.map { "line \($0.line): " } ?? "")\($0.problem.message)" }
+            throw StepFailure("with its expressions filled in, \(problems.joined(separator: "; "))")
+        }
+        return prepared
+    }
+
+    static func render(_ text: String, field: String, with evaluator: ExpressionEvaluator) throws(StepFailure) -> String {
+        do {
+            return try Template.parse(text).render(with: evaluator)
+        } catch {
+            throw StepFailure("\(field): \(error.description)")
+        }
+    }
+}
