@@ -189,14 +189,27 @@ package struct Plan: Sendable {
         decision.cancelRunning = runningCount > 0
         for step in states.indices where !runsAfterFailures[step] {
             switch states[step] {
-            case .waiting, .ready:
-                skip(step, reason, into: &decision)
-                skipDependents(of: step, into: &decision)
-            default:
-                continue
+            case .waiting, .ready: skip(step, reason, into: &decision)
+            default: continue
             }
         }
-        // Only steps that run after failures stay queued.
+        // A step that runs after failures now waits only for needs still running
+        // (or themselves waiting to run after failures).
+        for step in states.indices where runsAfterFailures[step] {
+            guard case .waiting = states[step] else { continue }
+            let unfinished = dependencies[step].filter { need in
+                switch states[need] {
+                case .finished, .skipped: return false
+                default: return true
+                }
+            }.count
+            if unfinished == 0 {
+                makeReady(step)
+                decision.ready.append(step)
+            } else {
+                states[step] = .waiting(unfinishedNeeds: unfinished)
+            }
+        }
         readyByPool = readyByPool.map { heap in Heap(heap.unordered.filter { runsAfterFailures[$0] }) }
     }
 
