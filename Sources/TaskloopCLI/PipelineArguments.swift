@@ -1,11 +1,19 @@
 import ArgumentParser
+import Foundation
 import Taskloop
 
 /// Loads a pipeline file for a command, printing every diagnostic with its
 /// source line and caret; an invalid file ends the command with exit code 2.
+/// Warnings (a valid file can have them) go to stderr in the same form.
 func loadPipeline(_ path: String, registry: StepKindRegistry = .builtIn) throws -> Pipeline {
     do {
-        return try PipelineLoader(registry: registry).load(file: path)
+        let pipeline = try PipelineLoader(registry: registry).load(file: path)
+        if !pipeline.warnings.isEmpty {
+            let source = try? String(contentsOfFile: path, encoding: .utf8)
+            let text = pipeline.warnings.map { $0.rendered(in: source) }.joined(separator: "\n\n")
+            FileHandleOutput.standardError(text + "\n\n")
+        }
+        return pipeline
     } catch {
         FileHandleOutput.standardError(error.rendered + "\n")
         throw ExitCode(ExitStatus.invalidInput)

@@ -34,6 +34,23 @@ import Testing
             """)
     }
 
+    @Test func validateWarnsAboutOutputsPastedIntoShellCommands() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              api: { shell: echo title }
+              show:
+                needs: api
+                shell: echo "${{ steps.api.outputs.stdout }}"
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TaskloopBinary.run(["validate", "p.yaml"], in: folder)
+        #expect(result.exitCode == 0)
+        #expect(result.standardOutput == "p.yaml: ok (2 steps)\n")
+        #expect(result.standardError.hasPrefix("p.yaml:5:22: warning: step `show` pastes `steps.api.outputs.stdout` into its shell command"))
+        #expect(result.standardError.contains("\n    shell: echo \"${{ steps.api.outputs.stdout }}\"\n                     ^\n"))
+    }
+
     @Test func validateAcceptsTheExamples() throws {
         let result = try TaskloopBinary.run(["validate", "pipelines/hello.yaml", "pipelines/build.yaml"], in: TaskloopBinary.packageRoot)
         #expect(result.exitCode == 0)

@@ -29,24 +29,13 @@ struct LoopCheckedHTTPStep: StepKind {
 }
 
 @Suite(.serialized) struct HTTPStepTests {
-    func withServer(_ body: (TestHTTPServer) async throws -> Void) async throws {
-        let server = try await TestHTTPServer.start()
-        do {
-            try await body(server)
-        } catch {
-            try await server.stop()
-            throw error
-        }
-        try await server.stop()
-    }
-
     func echoed(_ report: PipelineRunner.Report, _ step: StepID) throws -> [String: JSONValue] {
         guard case .object(let object)? = try report.outputs(step)["json"] else { return [:] }
         return object
     }
 
     @Test func everyMethodReachesTheServer() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
             let steps = methods.map { "  m-\($0): { http: { url: \"\(server.baseURL)/echo\", method: \($0) } }" }
             let (report, folder) = try await runPipeline("steps:\n" + steps.joined(separator: "\n") + "\n  m-HEAD: { http: { url: \"\(server.baseURL)/echo\", method: HEAD } }")
@@ -61,7 +50,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func headersGoBothWaysAndJSONBodiesAreSent() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let (report, folder) = try await runPipeline("""
                 steps:
                   post:
@@ -93,7 +82,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func aStatusOutsideExpectFailsWithMethodURLAndBody() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let (report, folder) = try await runPipeline("""
                 steps:
                   missing: { http: { url: "\(server.baseURL)/status/404" } }
@@ -109,7 +98,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func redirectsAreFollowedUnlessTurnedOff() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let (report, folder) = try await runPipeline("""
                 steps:
                   follow: { http: { url: "\(server.baseURL)/redirect/3" } }
@@ -126,7 +115,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func aStalledServerHitsTheTimeout() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let (report, folder) = try await runPipeline("""
                 steps:
                   stalled: { http: { url: "\(server.baseURL)/stall" }, timeout: 500ms }
@@ -151,7 +140,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func aBodyOverOneMebibyteNeedsSave() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let (report, folder) = try await runPipeline("""
                 steps:
                   big: { http: { url: "\(server.baseURL)/bytes/2000000" } }
@@ -162,7 +151,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func aFiftyMebibyteDownloadStreamsToDiskWithFlatMemory() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let size = 50 * 1024 * 1024
             let sampler = ResidentMemorySampler()
             async let peak = sampler.sample()
@@ -183,7 +172,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func aCancelledDownloadLeavesNoFile() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             let (report, folder) = try await runPipeline("""
                 steps:
                   endless: { http: { url: "\(server.baseURL)/bytes/\(4 * 1024 * 1024 * 1024)", save: out/huge.bin }, timeout: 300ms }
@@ -196,7 +185,7 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func fiveHundredConcurrentRequestsRunTheirCodeOnTheLoop() async throws {
-        try await withServer { server in
+        try await withTestServer { server in
             LoopCheckedHTTPStep.offLoop.store(0, ordering: .relaxed)
             LoopCheckedHTTPStep.ran.store(0, ordering: .relaxed)
             let steps = (0..<500).map { "  get-\($0): { uses: checked-http, with: { url: \"\(server.baseURL)/hello\" } }" }

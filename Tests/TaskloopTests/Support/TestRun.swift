@@ -1,5 +1,6 @@
 import Foundation
 import Taskloop
+import TaskloopTestServer
 
 /// A folder of its own under the system's temporary folder, removed by the caller.
 func makeTemporaryDirectory() throws -> String {
@@ -38,4 +39,17 @@ extension PipelineRunner.Report {
         }
         return [:]
     }
+}
+
+/// Runs `body` with a local HTTP server on 127.0.0.1, stopped afterwards
+/// whether or not `body` throws.
+func withTestServer(_ body: (TestHTTPServer) async throws -> Void) async throws {
+    let server = try await TestHTTPServer.start()
+    do {
+        try await body(server)
+    } catch {
+        try await server.stop()
+        throw error
+    }
+    try await server.stop()
 }

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import TaskloopTestServer
+@testable import Taskloop
+
+/// Outputs flowing between steps, expressions filled in at run time, and `if:`.
+@Suite(.serialized) struct StepOutputsTests {
+    @Test func shellStepsPublishOutputsThroughTheirOutputFile() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              produce:
+                shell: |
+                  echo "version=1.2.3" >> "$TASKLOOP_OUTPUT"
+                  printf 'notes<<END\\nline one\\nline = two\\nEND\\n' >> "$TASKLOOP_OUTPUT"
+              consume:
+                needs: produce
+                env: { VERSION: "${{ steps.produce.outputs.version }}", NOTES: "${{ steps.produce.outputs.notes }}" }
+                shell: printf '%s|%s' "$VERSION" "$NOTES"
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try report.outputs("produce")["version"] == .string("1.2.3"))
+        #expect(try report.outputs("produce")["notes"] == .string("line one\nline = two"))
+        #expect(try report.outputs("consume")["stdout"] == .string("1.2.3|line one\nline = two"))
+    }
+
+    @Test func aMalformedOutputFileFailsTheStep() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              bad: { shell: echo "just words" >> "$TASKLOOP_OUTPUT" }
+              open: { shell: echo "x<<EOF" >> "$TASKLOOP_OUTPUT" }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("bad")?.error == "$TASKLOOP_OUTPUT line 1: expected `NAME=VALUE` or `NAME<<DELIMITER`")
+        #expect(report.step("open")?.error == "$TASKLOOP_OUTPUT line 1: `x<<EOF` is never closed: end the value with a line `EOF`")
+    }
+
+    @Test func kindConfigurationsAreFilledInBeforeTheStepRuns() async throws {
+        let (report, folder) = try await runPipeline("""
+            params: { nap: 20ms, name: notes }
+            steps:
+              write: { file: { write: "out/${{ params.name }}.txt", content: "nap ${{ params.nap }}" } }
+              read: { needs: write, file: { read: "${{ steps.write.outputs.path }}" } }
+              wait: { sleep: "${{ params.nap }}" }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(try report.outputs("read")["content"] == .string("nap 20ms"))
+        #expect(try #require(report.step("wait")?.duration) >= 20_000)
+    }
+
+    @Test func aValueThatIsWrongOnceFilledInFailsTheStep() async throws {
+        let (report, folder) = try await runPipeline("""
+            params: { nap: soon }
+            steps:
+              wait: { sleep: "${{ params.nap }}" }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("wait")?.error == "with its expressions filled in, line 3: `sleep` of step `wait`: `soon` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)")
+    }
+
+    @Test func aFalseIfSkipsTheStepAndItsDependents() async throws {
+        let (report, folder) = try await runPipeline("""
+            params: { deploy: "no" }
+            steps:
+              deploy: { if: "params.deploy == 'yes'", shell: echo deploying }
+              after: { needs: deploy, shell: echo never }
+              other: { if: "${{ params.deploy == 'no' }}", shell: echo other }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(report.status("deploy") == .skipped)
+        #expect(report.step("deploy")?.skipReason == "`if: params.deploy == 'yes'` was false")
+        #expect(report.status("after") == .skipped)
+        #expect(report.status("other") == .success)
+    }
+
+    @Test func alwaysRunsAfterAFailureEvenDuringFailFast() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              build: { shell: exit 1 }
+              slow: { sleep: 30s }
+              test: { needs: build, shell: echo never }
+              cleanup:
+                needs: [test, slow]
+                if: always()
+                shell: echo "build ${{ steps.build.status }}, test ${{ steps.test.status }}, slow ${{ steps.slow.status }}"
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .failure)
+        #expect(report.status("slow") == .cancelled)
+        #expect(report.status("cleanup") == .success)
+        #expect(try report.outputs("cleanup")["stdout"] == .string("build failure, test skipped, slow cancelled"))
+    }
+
+    @Test func failureAndSuccessFollowTheNeeds() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              fine: { shell: echo fine }
+              broken: { shell: exit 3 }
+              on-failure:
+                needs: broken
+                if: failure()
+                shell: echo "exit ${{ steps.broken.outputs.exit-code }}"
+              not-on-success: { needs: fine, if: failure(), shell: echo never }
+              on-success: { needs: fine, if: success(), shell: echo ok }
+              on-cancel: { needs: fine, if: cancelled(), shell: echo never }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("on-failure") == .success)
+        #expect(try report.outputs("on-failure")["stdout"] == .string("exit 3"))
+        #expect(report.status("not-on-success") == .skipped)
+        #expect(report.status("on-success") == .success)
+        #expect(report.status("on-cancel") == .skipped)
+    }
+
+    @Test func cancelledRunsWhenFailFastStopsTheRun() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              broken: { shell: exit 1 }
+              long: { sleep: 30s }
+              notify: { needs: long, if: cancelled(), shell: echo notified }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("long") == .cancelled)
+        #expect(report.status("notify") == .success)
+    }
+
+    @Test func httpOutputsFeedLaterSteps() async throws {
+        try await withTestServer { server in
+        let (report, folder) = try await runPipeline("""
+            params: { base: "\(server.baseURL)" }
+            steps:
+              api: { http: { url: "${{ params.base }}/json" } }
+              first:
+                needs: api
+                env: { NAME: "${{ steps.api.outputs.json.items[0].name }}", TITLE: "${{ steps.api.outputs.json.title }}" }
+                shell: printf '%s / %s' "$NAME" "$TITLE"
+              echo:
+                needs: api
+                http:
+                  url: ${{ params.base }}/echo
+                  method: POST
+                  json: { count: "${{ steps.api.outputs.json.count }}", second: "${{ steps.api.outputs.json.items[1].name }}" }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(try report.outputs("first")["stdout"] == .string(#"first / it's "quoted"; rm -rf /"#))
+        guard case .object(let echo)? = try report.outputs("echo")["json"] else {
+            Issue.record("no echo")
+            return
+        }
+        #expect(echo["body"] == .string(#"{"count":"2","second":"second"}"#))
+        }
+    }
+}
