@@ -79,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Taskloop", "taskloop"],
+            dependencies: ["Taskloop", "taskloop", "TaskloopTestServer"],
             swiftSettings: strictSettings
         ),
     ]

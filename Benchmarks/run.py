@@ -42,11 +42,18 @@ def shell_fan_out(count):
     return "\n".join(lines) + "\n"
 
 
+def http_fan_out(count, base):
+    lines = ["name: http-fan-out", "limits: { io: 64 }", "steps:"]
+    lines += [f"  get{i}: {{ http: {{ url: \"{base}/hello\" }} }}" for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
 WORKLOADS = [
     ("1,000 x sleep 200ms, fan-out", lambda: fan_out(1000, "200ms"), 1000, "ideal makespan 0.200 s"),
     ("10,000 independent no-op steps", lambda: independent(10000), 10000, "per-step overhead"),
     ("2,000-step chain of no-ops", lambda: chain(2000), 2000, "per-link latency"),
     ("200 x shell `true`, fan-out", lambda: shell_fan_out(200), 200, "process spawn on the loop"),
+    ("2,000 x HTTP GET, limits.io 64", lambda base: http_fan_out(2000, base), 2000, "requests/s"),
 ]
 
 
@@ -80,15 +87,27 @@ def main():
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"{args.binary} not found: run `swift build -c release` first")
 
-    print(f"taskloop benchmarks ({os.cpu_count()} cores, best of {args.repeat})")
-    print(f"{'workload':34} {'steps':>6} {'makespan':>10} {'wall':>8} {'per step':>10}  note")
-    with tempfile.TemporaryDirectory() as folder:
-        for name, make, steps, note in WORKLOADS:
-            text = make()
-            runs = [run_once(args.binary, text, folder) for _ in range(args.repeat)]
-            makespan, wall = min(runs)
-            per_step = makespan / steps * 1e6
-            print(f"{name:34} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
+    server_binary = os.path.join(os.path.dirname(args.binary), "taskloop-test-server")
+    if not os.access(server_binary, os.X_OK):
+        sys.exit(f"{server_binary} not found: run `swift build -c release` first")
+    # The HTTP workload's server: the package's own test server, on 127.0.0.1.
+    server = subprocess.Popen([server_binary], stdout=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{server.stdout.readline().decode().strip()}"
+        print(f"taskloop benchmarks ({os.cpu_count()} cores, best of {args.repeat})")
+        print(f"{'workload':34} {'steps':>6} {'makespan':>10} {'wall':>8} {'per step':>10}  note")
+        with tempfile.TemporaryDirectory() as folder:
+            for name, make, steps, note in WORKLOADS:
+                text = make(base) if make.__code__.co_argcount == 1 else make()
+                runs = [run_once(args.binary, text, folder) for _ in range(args.repeat)]
+                makespan, wall = min(runs)
+                per_step = makespan / steps * 1e6
+                if note == "requests/s":
+                    note = f"{steps / makespan:,.0f} requests/s"
+                print(f"{name:34} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":

@@ -52,9 +52,18 @@ import Testing
     }
 
     @Test func validateAcceptsTheExamples() throws {
-        let result = try TaskloopBinary.run(["validate", "pipelines/hello.yaml", "pipelines/build.yaml"], in: TaskloopBinary.packageRoot)
+        let result = try TaskloopBinary.run(
+            ["validate", "pipelines/hello.yaml", "pipelines/build.yaml", "pipelines/outputs.yaml", "pipelines/http-api.yaml"],
+            in: TaskloopBinary.packageRoot)
         #expect(result.exitCode == 0)
-        #expect(result.standardOutput == "pipelines/hello.yaml: ok (4 steps)\npipelines/build.yaml: ok (11 steps)\n")
+        #expect(result.standardOutput == """
+            pipelines/hello.yaml: ok (4 steps)
+            pipelines/build.yaml: ok (11 steps)
+            pipelines/outputs.yaml: ok (6 steps)
+            pipelines/http-api.yaml: ok (4 steps)
+
+            """)
+        #expect(result.standardError == "")
     }
 
     @Test func graphPrintsTextDotAndMermaid() throws {

@@ -61,6 +61,11 @@ public struct Step: Sendable {
     /// with the values filled in, just before the step runs.
     public var deferredConfiguration: DeferredConfiguration?
 
+    /// Whether anything about the step is decided or filled in at run time.
+    public var usesExpressions: Bool {
+        condition != nil || deferredConfiguration != nil || environment.values.contains(where: Template.containsExpression)
+    }
+
     public init(
         id: StepID, action: any StepKind, kindName: String, needs: [Dependency] = [],
         timeout: Duration? = nil, pool: String? = nil, environment: [String: String] = [:],

@@ -19,6 +19,8 @@ package struct Scheduler: Sendable {
     package let clock: RunClock
     package let httpClient: HTTPClient
     package let runDirectory: String
+    /// The environment Taskloop was started with, read once per run.
+    private let inheritedEnvironment = ProcessInfo.processInfo.environment
 
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
@@ -96,24 +98,26 @@ package struct Scheduler: Sendable {
             func startReadySteps() {
                 while let index = plan.nextStep() {
                     let step = pipeline.steps[index]
-                    let evaluator = ExpressionEvaluator(context: expressionContext(for: step, finishedSteps, isStopping: plan.isStopping))
-                    if let condition = step.condition {
-                        do {
-                            guard ExpressionEvaluator.isTruthy(try evaluator.evaluate(condition.expression)) else {
-                                finishWithoutRunning(index, StepResult(status: .skipped), skipReason: "`if: \(condition.text)` was false")
+                    var prepared = step
+                    if step.usesExpressions {
+                        let evaluator = ExpressionEvaluator(context: expressionContext(for: step, finishedSteps, isStopping: plan.isStopping))
+                        if let condition = step.condition {
+                            do {
+                                guard ExpressionEvaluator.isTruthy(try evaluator.evaluate(condition.expression)) else {
+                                    finishWithoutRunning(index, StepResult(status: .skipped), skipReason: "`if: \(condition.text)` was false")
+                                    continue
+                                }
+                            } catch {
+                                finishWithoutRunning(index, StepResult(status: .failure, error: "`if: \(condition.text)`: \(error.description)"))
                                 continue
                             }
+                        }
+                        do {
+                            prepared = try StepPreparation.prepare(step, with: evaluator)
                         } catch {
-                            finishWithoutRunning(index, StepResult(status: .failure, error: "`if: \(condition.text)`: \(error.description)"))
+                            finishWithoutRunning(index, StepResult(status: .failure, error: error.message))
                             continue
                         }
-                    }
-                    let prepared: Step
-                    do {
-                        prepared = try StepPreparation.prepare(step, with: evaluator)
-                    } catch {
-                        finishWithoutRunning(index, StepResult(status: .failure, error: error.message))
-                        continue
                     }
                     let signal = StopSignal()
                     stopSignals[index] = signal
@@ -170,7 +174,7 @@ package struct Scheduler: Sendable {
     private func expressionContext(
         for step: Step, _ finished: [StepID: ExpressionContext.StepState], isStopping: Bool
     ) -> ExpressionContext {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = inheritedEnvironment
             .merging(pipeline.environment) { _, pipelineValue in pipelineValue }
             .merging(step.environment.filter { !Template.containsExpression($0.value) }) { _, stepValue in stepValue }
         let needStatuses = step.needs.map { need -> StepStatus in
