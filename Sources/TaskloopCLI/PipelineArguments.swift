@@ -5,7 +5,7 @@ import Taskloop
 /// Loads a pipeline file for a command, printing every diagnostic with its
 /// source line and caret; an invalid file ends the command with exit code 2.
 /// Warnings (a valid file can have them) go to stderr in the same form.
-func loadPipeline(_ path: String, registry: StepKindRegistry = .builtIn) throws -> Pipeline {
+func loadPipeline(_ path: String, registry: StepKindRegistry = TaskloopMain.registry) throws -> Pipeline {
     do {
         let pipeline = try PipelineLoader(registry: registry).load(file: path)
         if !pipeline.warnings.isEmpty {

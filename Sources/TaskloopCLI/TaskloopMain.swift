@@ -1,5 +1,5 @@
 import ArgumentParser
-import Taskloop
+public import Taskloop
 
 #if canImport(Glibc)
 import Glibc
@@ -7,8 +7,33 @@ import Glibc
 
 /// The `taskloop` command line: parses, dispatches to a subcommand, and turns
 /// every error into its exit code. Only this layer decides exit codes.
+///
+/// A plugin package builds its own runner with one line:
+///
+///     @main struct Runner {
+///         static func main() async {
+///             await TaskloopMain.run(plugins: [TemplateStep.self], cpuFunctions: [WordCount.self])
+///         }
+///     }
+///
+/// Its steps are written `uses: NAME`; its workers re-run the same binary, so
+/// its CPU functions exist there too.
 public enum TaskloopMain {
-    public static func run(arguments: [String]? = nil) async -> Never {
+    /// The step kinds this process knows: the built-in ones and its plugins'.
+    @TaskLocal static var registry = StepKindRegistry.builtIn
+
+    public static func run(
+        arguments: [String]? = nil, plugins: [any StepKind.Type] = [], cpuFunctions: [any CPUFunction.Type] = []
+    ) async -> Never {
+        let registry = StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)
+        let status = await $registry.withValue(registry) {
+            await dispatch(arguments)
+        }
+        exit(status)
+    }
+
+    /// Runs the command line; returns the exit status.
+    private static func dispatch(_ arguments: [String]?) async -> Int32 {
         // Step output goes to pipes that may close early (`taskloop run | head`):
         // a failed write is an error to handle, not a signal that kills the run.
         signal(SIGPIPE, SIG_IGN)
@@ -19,18 +44,20 @@ public enum TaskloopMain {
             } else {
                 try command.run()
             }
-            exit(0)
+            return ExitStatus.success
         } catch let exitCode as ExitCode {
-            exit(exitCode.rawValue)
+            return exitCode.rawValue
         } catch {
             let code = TaskloopCommand.exitCode(for: error)
-            if code == .validationFailure {
-                // Bad usage: argument-parser's message and usage, and exit 2 as documented.
-                let message = TaskloopCommand.fullMessage(for: error)
-                FileHandleOutput.standardError(message + "\n")
-                exit(ExitStatus.invalidInput)
+            let message = TaskloopCommand.fullMessage(for: error)
+            if code == .success {
+                // --help and --version: the text is the output.
+                FileHandleOutput.standardOutput(message + "\n")
+                return ExitStatus.success
             }
-            TaskloopCommand.exit(withError: error)
+            FileHandleOutput.standardError(message + "\n")
+            // Bad usage exits with 2, as documented; anything else keeps its code.
+            return code == .validationFailure ? ExitStatus.invalidInput : code.rawValue
         }
     }
 }
@@ -60,6 +87,6 @@ struct TaskloopCommand: AsyncParsableCommand {
             Start with:  taskloop run pipelines/hello.yaml
             """,
         version: "taskloop \(taskloopVersion)",
-        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, StepsCommand.self, WorkerCommand.self]
     )
 }

@@ -4,8 +4,8 @@
 /// plugin) read their configuration from them with the typed accessors in
 /// `ConfigNode+Reading.swift`, which throw ``PipelineDiagnostics`` that point
 /// at the offending value.
-public struct ConfigNode: Sendable, Hashable {
-    public enum Content: Sendable, Hashable {
+public struct ConfigNode: Sendable, Hashable, Codable {
+    public enum Content: Sendable, Hashable, Codable {
         /// A scalar's text; `isPlain` is false for quoted and block scalars,
         /// which are always strings (`"1"` is text, `1` may be a number).
         case scalar(String, isPlain: Bool)
@@ -13,7 +13,7 @@ public struct ConfigNode: Sendable, Hashable {
         case mapping([Entry])
     }
 
-    public struct Entry: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable, Codable {
         public var key: ConfigNode
         public var value: ConfigNode
 

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A loaded and validated pipeline: what `taskloop run` executes.
 ///
 /// Invariants once ``PipelineLoader`` returns one: step ids are unique and
@@ -44,6 +46,8 @@ public struct Pipeline: Sendable {
 public struct Limits: Sendable, Hashable {
     /// The default for `limits.io`.
     public static let defaultIO = 256
+    /// The default for `limits.workers`: one per core.
+    public static var defaultWorkers: Int { max(1, System.coreCount) }
 
     /// I/O steps in flight at once.
     public var io: Int

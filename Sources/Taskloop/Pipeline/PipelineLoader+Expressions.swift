@@ -20,7 +20,7 @@ extension PipelineLoader {
                     for scalar in entry.value.scalarValues {
                         values.append(.init(node: scalar, field: "`\(entry.name)` of step `\(step.id)`", isShellCommand: isShell))
                     }
-                case "with":
+                case "with", "cpu":
                     for scalar in entry.value.scalarValues {
                         values.append(.init(node: scalar, field: "`with` of step `\(step.id)`"))
                     }

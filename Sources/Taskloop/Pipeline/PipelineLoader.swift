@@ -119,7 +119,7 @@ public struct PipelineLoader: Sendable {
     /// that reference and cycle checks report their problems too.
     private func decodeStep(id: String, entry: ConfigNode.Entry, pools: [String: Int]) -> (Step?, [Diagnostic]) {
         let field = "step `\(id)`"
-        let known = Self.commonStepKeys + registry.builtInNames
+        let known = Self.commonStepKeys + registry.builtInNames + ["cpu"]
         var problems: [Diagnostic] = []
         let mapping: ConfigMapping
         do {
@@ -137,16 +137,16 @@ public struct PipelineLoader: Sendable {
             }
         }
 
-        let kindEntries = mapping.entries.filter { registry.builtInNames.contains($0.name) || $0.name == "uses" }
+        let kindEntries = mapping.entries.filter { registry.builtInNames.contains($0.name) || $0.name == "uses" || $0.name == "cpu" }
         var action: (any StepKind)?
         var deferred: DeferredConfiguration?
         var kindName = ""
         // A misspelt kind (`shel:`) was already reported with its suggestion.
         let misspeltKind = entry.value.mappingKeys.contains { key in
-            !known.contains(key) && NearestName.find(key, among: registry.builtInNames + ["uses"]) != nil
+            !known.contains(key) && NearestName.find(key, among: registry.builtInNames + ["uses", "cpu"]) != nil
         }
         if kindEntries.isEmpty, !misspeltKind {
-            problems.append(Diagnostic(.missingKind(step: id, kinds: registry.builtInNames), at: entry.key.location))
+            problems.append(Diagnostic(.missingKind(step: id, kinds: registry.builtInNames + ["cpu"]), at: entry.key.location))
         } else if kindEntries.count > 1 {
             problems.append(Diagnostic(.multipleKinds(step: id, kinds: kindEntries.map(\.name)), at: kindEntries[1].key.location))
         } else if let kindEntry = kindEntries.first {
@@ -159,6 +159,11 @@ public struct PipelineLoader: Sendable {
                     } else {
                         problems.append(Diagnostic(.unknownKind(name, step: id, known: registry.pluginNames), at: kindEntry.value.location))
                     }
+                }
+            } else if kindEntry.name == "cpu" {
+                if let (kind, with) = collect({ () throws(PipelineDiagnostics) in try cpuKind(kindEntry.value, step: id) }) {
+                    kindName = "cpu"
+                    (action, deferred) = decodeKind(kind, from: with, field: "`cpu.with` of step `\(id)`", problems: &problems)
                 }
             } else if let kind = registry.builtInKind(named: kindEntry.name) {
                 kindName = kindEntry.name
@@ -191,6 +196,19 @@ public struct PipelineLoader: Sendable {
             continueOnError: continueOnError ?? false, location: entry.key.location)
         step.deferredConfiguration = deferred
         return (step, problems)
+    }
+
+    /// `cpu: { function: NAME, with: {...} }`: the step kind of a built-in CPU
+    /// function, and its `with:` (empty when absent).
+    private func cpuKind(_ node: ConfigNode, step: String) throws(PipelineDiagnostics) -> (any StepKind.Type, ConfigNode) {
+        let mapping = try node.mapping(field: "`cpu` of step `\(step)`", known: ["function", "with"])
+        let nameNode = try mapping.required("function")
+        let name = try nameNode.string(field: mapping.name(of: "function"))
+        guard let function = registry.builtInCPUFunctions.first(where: { $0.name == name }) else {
+            throw PipelineDiagnostics(
+                .unknownCPUFunction(name, step: step, known: registry.builtInCPUFunctions.map { $0.name }), at: nameNode.location)
+        }
+        return (stepKind(of: function), mapping["with"] ?? ConfigNode(.mapping([]), at: node.location))
     }
 
     /// Decodes a kind's configuration. Values that hold `${{ }}` cannot be

@@ -53,6 +53,8 @@ public enum PipelineProblem: Sendable, Hashable {
     case multipleKinds(step: String, kinds: [String])
     case unknownKind(String, step: String, known: [String])
     case unknownNeed(String, step: String, known: [String])
+    /// `cpu: { function: NAME }` names no built-in CPU function.
+    case unknownCPUFunction(String, step: String, known: [String])
     case dependencyCycle([String])
     case unknownPool(String, step: String, known: [String])
     /// The document expands (through aliases) into more nodes than any real
@@ -113,6 +115,9 @@ public enum PipelineProblem: Sendable, Hashable {
             return "step `\(step)` has `with:` but no `uses:`; `with` configures a plugin kind named by `uses`"
         case .multipleKinds(let step, let kinds):
             return "step `\(step)` has more than one kind (\(Self.list(kinds))): a step has exactly one; split it into steps joined by `needs`"
+        case .unknownCPUFunction(let name, let step, let known):
+            return "step `\(step)` calls unknown CPU function `\(name)`" + Self.suggestion(for: name, among: known, listing: true)
+                + " (a plugin's function is written `uses: NAME`)"
         case .unknownKind(let name, let step, let known):
             if known.isEmpty {
                 return "step `\(step)` uses unknown kind `\(name)`: this runner has no plugin kinds (a built-in kind is a key of the step, such as `shell:`)"

@@ -61,6 +61,11 @@ public struct Step: Sendable {
     /// with the values filled in, just before the step runs.
     public var deferredConfiguration: DeferredConfiguration?
 
+    /// Whether the step runs in a worker process (a CPU kind).
+    public var runsInWorker: Bool {
+        deferredConfiguration.map { $0.kind.runsInWorker } ?? type(of: action).runsInWorker
+    }
+
     /// Whether anything about the step is decided or filled in at run time.
     public var usesExpressions: Bool {
         condition != nil || deferredConfiguration != nil || environment.values.contains(where: Template.containsExpression)

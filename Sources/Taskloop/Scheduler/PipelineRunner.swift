@@ -64,18 +64,27 @@ public struct PipelineRunner: Sendable {
         let console = printsOutput ? ConsoleReporter() : nil
         let observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])
         let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
+        // Workers start only for pipelines with CPU steps, once per run, and are reused.
+        let workerPool = pipeline.steps.contains(where: \.runsInWorker)
+            ? WorkerPool(size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: options.workerLaunch, eventLoop: eventLoop)
+            : nil
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
-            httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent))
+            httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent),
+            workerPool: workerPool)
 
         let started = runStarted(runID: runID, at: wallClockStart)
         let report = await withTaskGroup(of: Void.self) { writers in
             writers.addTask { await eventLog.run() }
             if let console { writers.addTask { await console.run() } }
+            if let workerPool {
+                writers.addTask(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop)) { await workerPool.run() }
+            }
 
             let event = TimelineEvent(time: clock.microsecondsSinceStart(), .runStarted(started))
             for observer in observers { observer.observe(event) }
             let finished = await scheduler.run(interruption: interrupter.signal)
+            await workerPool?.shutdown()
             let record = recorder.current
             console?.print("\n" + RunSummary(record: record).render() + "\nevents: \(eventLogPath)")
             eventLog.finish()

@@ -16,8 +16,9 @@ import HeapModule
 /// after failures (`if: always()`, `failure()`, `cancelled()`), which is ready
 /// once every need has finished or been skipped, and which neither fail-fast
 /// nor an interrupt skips; ready steps start in file order among those whose
-/// pool has room; at most `ioLimit` steps run at once, and at most a pool's
-/// limit of its members.
+/// pool has room; at most `ioLimit` I/O steps and `workerLimit` CPU steps run
+/// at once (a CPU step that waits for a worker is queued, not running), and at
+/// most a pool's limit of its members.
 package struct Plan: Sendable {
     package enum State: Sendable, Hashable {
         case waiting(unfinishedNeeds: Int)
@@ -56,6 +57,11 @@ package struct Plan: Sendable {
     private let poolOfStep: [Int]
     private let poolLimits: [Int]
     private let ioLimit: Int
+    private let workerLimit: Int
+    /// Whether each step runs in a worker (a CPU step) rather than on the loop.
+    private let runsInWorker: [Bool]
+    private var runningIO = 0
+    private var runningCPU = 0
     private let policy: FailurePolicy
 
     package private(set) var states: [State]
@@ -81,14 +87,19 @@ package struct Plan: Sendable {
             poolOfStep: pipeline.steps.map { step in step.pool.flatMap { slotOfPool[$0] } ?? 0 },
             poolLimits: [Int.max] + poolNames.map { pipeline.limits.pools[$0] ?? Int.max },
             ioLimit: pipeline.limits.io,
+            workerLimit: pipeline.limits.workers ?? Limits.defaultWorkers,
+            runsInWorker: pipeline.steps.map(\.runsInWorker),
             policy: policy)
     }
 
     /// The general form, for tests: `dependencies[i]` are the steps `i` needs.
     package init(
         ids: [StepID], dependencies: [[Int]], continueOnError: [Bool], runsAfterFailures: [Bool]? = nil,
-        poolOfStep: [Int], poolLimits: [Int], ioLimit: Int, policy: FailurePolicy
+        poolOfStep: [Int], poolLimits: [Int], ioLimit: Int, workerLimit: Int = 1, runsInWorker: [Bool]? = nil,
+        policy: FailurePolicy
     ) {
+        self.workerLimit = max(1, workerLimit)
+        self.runsInWorker = runsInWorker ?? Array(repeating: false, count: ids.count)
         self.runsAfterFailures = runsAfterFailures ?? Array(repeating: false, count: ids.count)
         self.ids = ids
         self.dependencies = dependencies
@@ -103,7 +114,9 @@ package struct Plan: Sendable {
         self.ioLimit = max(1, ioLimit)
         self.policy = policy
         self.states = dependencies.map { .waiting(unfinishedNeeds: $0.count) }
-        self.readyByPool = Array(repeating: Heap<Int>(), count: poolLimits.count)
+        // Two heaps per pool: its I/O steps, then its CPU steps, so a CPU step
+        // waiting for a worker never holds back an I/O step behind it.
+        self.readyByPool = Array(repeating: Heap<Int>(), count: poolLimits.count * 2)
         self.runningByPool = Array(repeating: 0, count: poolLimits.count)
         self.unfinishedCount = ids.count
     }
@@ -126,16 +139,18 @@ package struct Plan: Sendable {
     /// After fail-fast or an interrupt, only steps that run after failures
     /// are still queued.
     package mutating func nextStep() -> Int? {
-        guard runningCount < ioLimit else { return nil }
-        var chosen: (slot: Int, step: Int)?
-        for slot in readyByPool.indices where runningByPool[slot] < poolLimits[slot] {
-            if let step = readyByPool[slot].min, step < (chosen?.step ?? .max) {
-                chosen = (slot, step)
+        var chosen: (heap: Int, step: Int)?
+        for heap in readyByPool.indices where runningByPool[heap / 2] < poolLimits[heap / 2] {
+            let isCPU = heap % 2 == 1
+            guard isCPU ? runningCPU < workerLimit : runningIO < ioLimit else { continue }
+            if let step = readyByPool[heap].min, step < (chosen?.step ?? .max) {
+                chosen = (heap, step)
             }
         }
         guard let chosen else { return nil }
-        _ = readyByPool[chosen.slot].popMin()
-        runningByPool[chosen.slot] += 1
+        _ = readyByPool[chosen.heap].popMin()
+        runningByPool[chosen.heap / 2] += 1
+        if runsInWorker[chosen.step] { runningCPU += 1 } else { runningIO += 1 }
         runningCount += 1
         states[chosen.step] = .running
         return chosen.step
@@ -146,6 +161,7 @@ package struct Plan: Sendable {
         precondition(states[step] == .running, "step \(ids[step]) finished but was not running")
         states[step] = .finished(status)
         runningByPool[poolOfStep[step]] -= 1
+        if runsInWorker[step] { runningCPU -= 1 } else { runningIO -= 1 }
         runningCount -= 1
         unfinishedCount -= 1
 
@@ -237,6 +253,6 @@ package struct Plan: Sendable {
 
     private mutating func makeReady(_ step: Int) {
         states[step] = .ready
-        readyByPool[poolOfStep[step]].insert(step)
+        readyByPool[poolOfStep[step] * 2 + (runsInWorker[step] ? 1 : 0)].insert(step)
     }
 }

@@ -9,11 +9,15 @@ public struct RunOptions: Sendable {
     public var terminationGracePeriod: Duration
     /// The run's id; nil makes one from the start time (sortable).
     public var runID: String?
+    /// How worker processes for CPU steps are started.
+    public var workerLaunch: WorkerLaunch
 
     public init(
         policy: FailurePolicy = .failFast, eventLogPath: String? = nil,
-        terminationGracePeriod: Duration = .seconds(5), runID: String? = nil
+        terminationGracePeriod: Duration = .seconds(5), runID: String? = nil,
+        workerLaunch: WorkerLaunch = .currentExecutable
     ) {
+        self.workerLaunch = workerLaunch
         self.policy = policy
         self.eventLogPath = eventLogPath
         self.terminationGracePeriod = terminationGracePeriod

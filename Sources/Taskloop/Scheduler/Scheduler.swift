@@ -19,13 +19,15 @@ package struct Scheduler: Sendable {
     package let clock: RunClock
     package let httpClient: HTTPClient
     package let runDirectory: String
+    package let workerPool: WorkerPool?
     /// The environment Taskloop was started with, read once per run.
     private let inheritedEnvironment = ProcessInfo.processInfo.environment
 
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
-        clock: RunClock, httpClient: HTTPClient, runDirectory: String
+        clock: RunClock, httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil
     ) {
+        self.workerPool = workerPool
         self.httpClient = httpClient
         self.runDirectory = runDirectory
         self.pipeline = pipeline
@@ -121,7 +123,7 @@ package struct Scheduler: Sendable {
                     }
                     let signal = StopSignal()
                     stopSignals[index] = signal
-                    emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: "loop")))
+                    emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: step.runsInWorker ? "worker" : "loop")))
                     let attempt = StepAttempt(step: prepared, context: makeContext(for: prepared), stopSignal: signal)
                     group.addTask { .step(index, await attempt.run()) }
                 }
@@ -143,7 +145,7 @@ package struct Scheduler: Sendable {
                     case .skipped: counts.skipped += 1
                     }
                     emit(.stepFinished(StepFinished(
-                        step: pipeline.steps[index].id, attempt: 1, lane: "loop", status: result.status,
+                        step: pipeline.steps[index].id, attempt: 1, lane: result.lane, status: result.status,
                         exitCode: result.exitCode, error: result.error,
                         details: result.details.isEmpty ? nil : result.details,
                         outputs: result.outputs.isEmpty ? nil : result.outputs)))
@@ -188,11 +190,11 @@ package struct Scheduler: Sendable {
 
     private func makeContext(for step: Step) -> StepContext {
         let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
-        let base = StepContext.resolve(step.workingDirectory ?? "", against: pipeline.directory)
+        let base = StepContext.resolve(step.workingDirectory ?? "", against: PipelineRunner.absolute(pipeline.directory))
         return StepContext(
             stepID: step.id, attempt: 1, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
-            httpClient: httpClient, runDirectory: runDirectory,
+            httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })

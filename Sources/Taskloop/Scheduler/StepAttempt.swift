@@ -17,6 +17,12 @@ package struct StepAttempt: Sendable {
     }
 
     package func run() async -> StepResult {
+        var result = await runRacingStops()
+        result.lane = context.lane
+        return result
+    }
+
+    private func runRacingStops() async -> StepResult {
         let action = step.action
         let context = context
         let stopSignal = stopSignal

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import NIOCore
 public import NIOPosix
+import Synchronization
 
 /// What a running step may use: its identity, its folder and environment,
 /// the event loop it runs on, and a way to stream output.
@@ -29,14 +30,18 @@ public final class StepContext: Sendable {
     /// This run's folder (`.taskloop/runs/<run-id>`), for files a step keeps
     /// for the run, such as its `$TASKLOOP_OUTPUT` file.
     public let runDirectory: String
+    /// The run's worker processes, for CPU steps (nil when the pipeline has none).
+    package let workerPool: WorkerPool?
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
+    private let laneName = Mutex("loop")
 
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
-        httpClient: HTTPClient, runDirectory: String,
+        httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
+        self.workerPool = workerPool
         self.httpClient = httpClient
         self.runDirectory = runDirectory
         self.stepID = stepID
@@ -48,6 +53,11 @@ public final class StepContext: Sendable {
         self.terminationGracePeriod = terminationGracePeriod
         self.outputHandler = outputHandler
     }
+
+    /// Where the step runs: `loop`, or the worker a CPU step was given (`worker-2`).
+    package var lane: String { laneName.withLock { $0 } }
+
+    package func reportLane(_ lane: String) { laneName.withLock { $0 = lane } }
 
     /// Streams text to the user as this step's output (prefixed with the step
     /// id when it is printed). Text may end mid-line; lines are assembled.

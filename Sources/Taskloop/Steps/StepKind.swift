@@ -23,6 +23,10 @@ public protocol StepKind: Sendable {
     /// e.g. "`file` of step `notes`".
     init(from configuration: ConfigNode, field: String) throws(PipelineDiagnostics)
 
+    /// Whether steps of this kind run in a worker process (CPU kinds, made
+    /// from a ``CPUFunction``) rather than on the event loop. Default: false.
+    static var runsInWorker: Bool { get }
+
     /// A one-line description of what this step does (the command, the path),
     /// for the event log and reports.
     var detail: String { get }

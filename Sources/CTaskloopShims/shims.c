@@ -1,0 +1,1 @@
+// The C declarations live in include/CTaskloopShims.h.

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The messages between the runner and a worker, one frame each way per
+/// request: a 4-byte big-endian length, then that many bytes of JSON.
+///
+/// The protocol assumes only the worker's stdin and stdout: no shared files,
+/// no shared host, no signals, so a worker may run under `ssh` or `srun`.
+enum WireProtocol {
+    static let version = 1
+    /// Larger frames are refused as malformed.
+    static let maximumFrameSize = 64 * 1024 * 1024
+
+    static func frame<Message: Encodable>(_ message: Message) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let payload = try encoder.encode(message)
+        let length = UInt32(payload.count)
+        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + payload
+    }
+
+    static func decode<Message: Decodable>(_ type: Message.Type, from payload: [UInt8]) throws -> Message {
+        try JSONDecoder().decode(type, from: Data(payload))
+    }
+}
+
+/// The worker's first frame.
+struct WorkerHello: Codable, Hashable {
+    var protocolVersion: Int
+    var pid: Int32
+}
+
+/// Run `function` with `with` for `step`.
+package struct WorkerRequest: Codable, Sendable {
+    var id: Int
+    var function: String
+    var step: String
+    var workingDirectory: String
+    var with: ConfigNode
+
+    package init(id: Int, function: String, step: String, workingDirectory: String, with: ConfigNode) {
+        self.id = id
+        self.function = function
+        self.step = step
+        self.workingDirectory = workingDirectory
+        self.with = with
+    }
+}
+
+/// The answer to one request: outputs, or the error message.
+package struct WorkerReply: Codable, Sendable {
+    var id: Int
+    var outputs: StepOutputs?
+    var error: String?
+}
+
+/// Cuts a byte stream into frames.
+struct FrameDecoder {
+    enum Failure: Error, CustomStringConvertible {
+        case frameTooLarge(Int)
+
+        var description: String {
+            switch self {
+            case .frameTooLarge(let size): return "a frame of \(size) bytes (more than \(WireProtocol.maximumFrameSize))"
+            }
+        }
+    }
+
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    mutating func append(_ bytes: some Sequence<UInt8>) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete frame's payload, if one has arrived.
+    mutating func next() throws(Failure) -> [UInt8]? {
+        guard buffer.count - start >= 4 else { return nil }
+        let length = Int(buffer[start]) << 24 | Int(buffer[start + 1]) << 16 | Int(buffer[start + 2]) << 8 | Int(buffer[start + 3])
+        guard length <= WireProtocol.maximumFrameSize else { throw .frameTooLarge(length) }
+        guard buffer.count - start - 4 >= length else { return nil }
+        let payload = Array(buffer[(start + 4)..<(start + 4 + length)])
+        start += 4 + length
+        if start > 64 * 1024, start * 2 > buffer.count {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        return payload
+    }
+}

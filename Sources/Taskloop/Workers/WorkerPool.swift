@@ -1,0 +1,135 @@
+package import NIOCore
+import Subprocess
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// How a CPU step travels to a worker and back:
+//
+//   event loop                                   worker processes (one core each)
+//   ──────────                                   ────────────────────────────────
+//   CPUStep.run ──execute(request)──> WorkerPool
+//                                      │ takes an idle worker (the Plan starts at
+//                                      │ most `limits.workers` CPU steps at once)
+//                                      ▼
+//                                WorkerSlot k ──frame──> stdin ──> `taskloop worker`
+//                                      ▲                             runs the function
+//   CPUStep.run <──outputs/error───────┴────frame──< stdout <──────┘
+//
+// Each slot is a child task that keeps one worker process alive: it starts
+// it, reads its hello, then loops taking requests from its mailbox. When the
+// process dies (a signal, an exit, a malformed frame), the request it was
+// running fails with a message that says so, and the slot starts a
+// replacement; the other slots and the run go on. A cancelled request (a
+// step's timeout, fail-fast, Ctrl-C) kills its worker, which is then replaced.
+// At the end of the run the pool closes every worker's stdin: an idle worker
+// exits on end-of-file, and the kernel kills a worker whose runner died
+// (PR_SET_PDEATHSIG), so no worker outlives taskloop.
+
+/// The pool of worker processes for a run's CPU steps. It lives on the run's
+/// event loop (the actor's executor is the loop), so requests hop no threads.
+package actor WorkerPool {
+    private enum State {
+        case running
+        case shuttingDown
+    }
+
+    /// One request waiting for its reply.
+    struct Job: Sendable {
+        var request: WorkerRequest
+        var reply: CheckedContinuation<WorkerReply, any Error>
+    }
+
+    /// A worker process that is ready for work.
+    struct Worker: Sendable {
+        var slot: Int
+        var pid: pid_t
+        var mailbox: AsyncStream<Job>.Continuation
+    }
+
+    package nonisolated let eventLoop: any EventLoop
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
+
+    let size: Int
+    let launch: WorkerLaunch
+    private var state = State.running
+    private var idle: [Worker] = []
+    private var busy: [Int: Worker] = [:]
+    private var waitingForWorker: [CheckedContinuation<Worker, any Error>] = []
+    private var nextRequestID = 1
+
+    package init(size: Int, launch: WorkerLaunch, eventLoop: any EventLoop) {
+        self.size = max(1, size)
+        self.launch = launch
+        self.eventLoop = eventLoop
+    }
+
+    /// Keeps `size` workers running until ``shutdown()``; run it as a child task.
+    package func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for slot in 1...size {
+                group.addTask { await WorkerSlot(number: slot, pool: self).run() }
+            }
+        }
+    }
+
+    /// Closes every worker's mailbox: each finishes its stdin and exits.
+    package func shutdown() {
+        state = .shuttingDown
+        for worker in idle { worker.mailbox.finish() }
+        idle.removeAll()
+        for waiter in waitingForWorker { waiter.resume(throwing: CancellationError()) }
+        waitingForWorker.removeAll()
+    }
+
+    var isShuttingDown: Bool { state == .shuttingDown }
+
+    /// Runs `request` in a worker; `lane` learns which (`worker-2`).
+    package func execute(_ request: WorkerRequest, lane: @Sendable (String) -> Void) async throws -> StepOutputs {
+        var request = request
+        request.id = nextRequestID
+        nextRequestID += 1
+        let worker = try await takeWorker()
+        lane("worker-\(worker.slot)")
+        busy[worker.slot] = worker
+        let reply = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                worker.mailbox.yield(Job(request: request, reply: continuation))
+            }
+        } onCancel: {
+            // The step was cancelled mid-computation: end its worker (the slot
+            // starts a new one). Safe from any thread: it only sends a signal.
+            kill(worker.pid, SIGKILL)
+        }
+        if let error = reply.error { throw StepFailure(error) }
+        var outputs = reply.outputs ?? [:]
+        outputs["worker-pid"] = JSONValue(Int(worker.pid))
+        return outputs
+    }
+
+    private func takeWorker() async throws -> Worker {
+        if state == .shuttingDown { throw CancellationError() }
+        if !idle.isEmpty { return idle.removeFirst() }
+        return try await withCheckedThrowingContinuation { waitingForWorker.append($0) }
+    }
+
+    /// A slot's worker is ready (new, or done with a request).
+    func ready(_ worker: Worker) {
+        busy[worker.slot] = nil
+        if state == .shuttingDown {
+            worker.mailbox.finish()
+        } else if !waitingForWorker.isEmpty {
+            waitingForWorker.removeFirst().resume(returning: worker)
+        } else {
+            idle.append(worker)
+        }
+    }
+
+    /// A slot's worker died; it is neither idle nor busy any more.
+    func gone(slot: Int) {
+        idle.removeAll { $0.slot == slot }
+        busy[slot] = nil
+    }
+}
