@@ -43,7 +43,7 @@ import Testing
         ("malformed-yaml", 4, 1, "malformed YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 12)"),
         ("unknown-top-level-key", 2, 1, "unknown key `stpes` in the pipeline; did you mean `steps`?"),
         ("unknown-step-key", 6, 5, "unknown key `need` in step `test`; did you mean `needs`?"),
-        ("step-without-kind", 2, 3, "step `lonely` has no kind: give it one of `shell`, `sleep`, `file`, `http`, or `uses:` for a plugin kind"),
+        ("step-without-kind", 2, 3, "step `lonely` has no kind: give it one of `shell`, `sleep`, `file`, `http`, `cpu`, or `uses:` for a plugin kind"),
         ("step-with-two-kinds", 4, 5, "step `both` has more than one kind (`shell`, `sleep`): a step has exactly one; split it into steps joined by `needs`"),
         ("wrong-type-needs", 4, 12, "`needs` of step `b` must be a step id or a list of step ids, found a mapping"),
         ("bad-duration", 3, 12, "`sleep` of step `nap`: `5 minutes` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)"),
@@ -68,7 +68,7 @@ import Testing
         #expect(found.map { "\($0.line):\($0.column)" } == ["2:15", "6:5", "8:12", "9:13", "12:11"])
         #expect(found.map(\.message) == [
             "`io` of `limits` must be a whole number, found the text `many`",
-            "unknown key `retries` in step `one`; expected one of `continue-on-error`, `cwd`, `env`, `file`, `http`, `if`, `needs`, `pool`, `shell`, `sleep`, `timeout`, `uses`, `with`",
+            "unknown key `retries` in step `one`; expected one of `continue-on-error`, `cpu`, `cwd`, `env`, `file`, `http`, `if`, `needs`, `pool`, `shell`, `sleep`, `timeout`, `uses`, `with`",
             "`sleep` of step `two`: `later` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)",
             "dependency cycle: two -> three -> two; remove one of these `needs` to break it",
             "`file` of step `three` is missing `content`",
