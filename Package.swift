@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskloopTests",
-            dependencies: ["Taskloop", "TaskloopTestServer"],
+            dependencies: ["Taskloop", "TaskloopTestServer", "taskloop"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

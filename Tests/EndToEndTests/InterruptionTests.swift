@@ -76,6 +76,60 @@ import Testing
     }
 }
 
+extension InterruptionTests {
+    /// Live children of `parent` whose command line is `... worker`.
+    static func workers(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), isAlive(pid),
+                let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
+                cmdline.hasSuffix("\u{0}worker\u{0}"),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == parent ? pid : nil
+        }
+    }
+
+    /// Whether `pid` exists and is not a zombie.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+    }
+
+    @Test func killingTaskloopWithSIGKILLLeavesNoWorker() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            limits: { workers: 2 }
+            steps:
+              busy: { cpu: { function: spin, with: { for: 30s } } }
+              nap: { sleep: 30s }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml"], in: folder)
+        var workers: [pid_t] = []
+        for _ in 0..<100 {
+            workers = Self.workers(of: running.pid)
+            if workers.count == 2 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(workers.count == 2)
+        running.signal(SIGKILL)
+        _ = running.finish()
+        // One worker is busy spinning, one idle: both must end by themselves.
+        var left = workers
+        for _ in 0..<60 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+            left = left.filter(Self.isAlive)
+        }
+        #expect(left.isEmpty, "workers still running: \(left)")
+        for pid in left { kill(pid, SIGKILL) }
+    }
+}
+
 /// Whether no live process of `group` is left within two seconds (zombies
 /// waiting for this machine's init to reap them do not count).
 func processGroupEnds(_ group: pid_t) async -> Bool {

@@ -56,6 +56,7 @@ public struct RunRecord: Sendable {
             update(finished.step) {
                 $0.finishedAt = event.time
                 $0.status = finished.status
+                $0.lane = finished.lane
                 $0.exitCode = finished.exitCode
                 $0.error = finished.error
                 $0.details = finished.details ?? []

@@ -13,13 +13,15 @@ func makeTemporaryDirectory() throws -> String {
 /// printing, and returns the report with the folder it ran in.
 func runPipeline(
     _ yaml: String, policy: FailurePolicy = .failFast, plugins: [any StepKind.Type] = [],
+    cpuFunctions: [any CPUFunction.Type] = [], environment: [String: String] = [:],
     interrupter: RunInterrupter = RunInterrupter()
 ) async throws -> (report: PipelineRunner.Report, folder: String) {
     let folder = try makeTemporaryDirectory()
     let file = folder + "/pipeline.yaml"
     try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-    let pipeline = try PipelineLoader(registry: StepKindRegistry.builtIn.adding(plugins: plugins)).load(file: file)
-    let options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2))
+    var pipeline = try PipelineLoader(registry: StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)).load(file: file)
+    pipeline.environment.merge(environment) { _, new in new }
+    let options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2), workerLaunch: workerLaunch)
     let report = try await PipelineRunner(pipeline: pipeline, options: options).run(printsOutput: false, interrupter: interrupter)
     return (report, folder)
 }
@@ -52,4 +54,35 @@ func withTestServer(_ body: (TestHTTPServer) async throws -> Void) async throws 
         throw error
     }
     try await server.stop()
+}
+
+/// Workers for tests: the built `taskloop` binary beside the test bundle, in
+/// its worker mode (the test process itself cannot serve as one).
+let workerLaunch: WorkerLaunch = {
+    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = folder.appendingPathComponent("taskloop").path
+        if FileManager.default.isExecutableFile(atPath: candidate) {
+            return WorkerLaunch(executable: candidate, arguments: ["worker"])
+        }
+        folder.deleteLastPathComponent()
+    }
+    return WorkerLaunch(executable: ".build/debug/taskloop", arguments: ["worker"])
+}()
+
+/// Pids of live `taskloop worker` processes whose parent is this process.
+func workerProcesses() -> [pid_t] {
+    let me = getpid()
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> pid_t? in
+        guard let pid = pid_t(entry),
+            let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
+            cmdline.contains("taskloop\u{0}worker"),
+            let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 1, fields[0] != "Z", pid_t(fields[1]) == me else { return nil }
+        return pid
+    }
 }

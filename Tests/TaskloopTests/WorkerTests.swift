@@ -1,0 +1,213 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Taskloop
+
+/// A plugin-style I/O step that measures how late the event loop runs its
+/// timers while it is busy: 10 ms sleeps, back to back, for `rounds` rounds.
+struct LoopLagProbe: StepKind {
+    static let name = "lag-probe"
+    static let summary = "Measures event-loop lag."
+    static let fields: [FieldDocumentation] = []
+    static let worstLag = Mutex<Duration>(.zero)
+
+    init(from configuration: ConfigNode, field: String) throws(PipelineDiagnostics) {}
+    var detail: String { "probe" }
+
+    func run(in context: StepContext) async throws -> StepOutputs {
+        for _ in 0..<150 {
+            let start = ContinuousClock.now
+            try await context.eventLoop.sleep(for: .milliseconds(10))
+            let lag = ContinuousClock.now - start - .milliseconds(10)
+            Self.worstLag.withLock { $0 = max($0, lag) }
+        }
+        return [:]
+    }
+}
+
+/// A plugin CPU function for tests: counts words of a text given inline.
+enum WordCountFunction: CPUFunction {
+    static let name = "count-words"
+    static let summary = "Counts words."
+    static let fields = [FieldDocumentation("text", type: "text", required: true, "The text.")]
+
+    static func decode(_ configuration: ConfigNode, field: String) throws(PipelineDiagnostics) -> String {
+        let mapping = try configuration.mapping(field: field, known: ["text"])
+        return try mapping.required("text").string(field: mapping.name(of: "text"))
+    }
+
+    static func run(_ text: String, in context: CPUContext) throws -> StepOutputs {
+        ["words": JSONValue(text.split(whereSeparator: \.isWhitespace).count)]
+    }
+}
+
+@Suite(.serialized) struct WorkerTests {
+    @Test func cpuStepsRunInOtherProcesses() async throws {
+        let (report, folder) = try await runPipeline("""
+            limits: { workers: 2 }
+            steps:
+              count: { cpu: { function: primes, with: { n: 100000 } } }
+              burn: { cpu: { function: spin, with: { for: 50ms } } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(try report.outputs("count")["count"] == JSONValue(9592))
+        guard case .number(let pid)? = try report.outputs("count")["worker-pid"] else {
+            Issue.record("no worker pid")
+            return
+        }
+        #expect(pid_t(pid) != getpid())
+        #expect(report.step("count")?.lane?.hasPrefix("worker-") == true)
+        #expect(workerProcesses().isEmpty)
+    }
+
+    @Test func ioKeepsFlowingWhileWorkersBurnCPU() async throws {
+        LoopLagProbe.worstLag.withLock { $0 = .zero }
+        let sleeps = (0..<200).map { "  nap-\($0): { sleep: \(100 + $0 * 8)ms }" }.joined(separator: "\n")
+        let shells = (0..<10).map { "  sh-\($0): { shell: sleep 0.\($0) }" }.joined(separator: "\n")
+        let (report, folder) = try await runPipeline("""
+            limits: { workers: 2 }
+            steps:
+              spin-1: { cpu: { function: spin, with: { for: 1s } } }
+              spin-2: { cpu: { function: spin, with: { for: 1s } } }
+              spin-3: { cpu: { function: spin, with: { for: 1s } } }
+              spin-4: { cpu: { function: spin, with: { for: 1s } } }
+              probe: { uses: lag-probe }
+            \(sleeps)
+            \(shells)
+            """, plugins: [LoopLagProbe.self])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        // 4 s of CPU on 2 workers: about 2 s, with every sleep and shell step done meanwhile.
+        #expect(report.record.makespan < 3_500_000)
+        // The second pair waited for workers: their queue wait is recorded apart from their run.
+        let third = try #require(report.step("spin-3"))
+        #expect(try #require(third.startedAt) - #require(third.queuedAt) > 500_000)
+        // The loop never stalled: a blocked loop would show a lag near a spin's 1 s.
+        let lag = LoopLagProbe.worstLag.withLock { $0 }
+        #expect(lag < .milliseconds(100), "worst loop lag \(lag)")
+    }
+
+    @Test func aKilledWorkerFailsOnlyItsStepAndIsReplaced() async throws {
+        let (report, folder) = try await runPipeline("""
+            limits: { workers: 1 }
+            steps:
+              victim: { cpu: { function: spin, with: { for: 20s } } }
+              killer:
+                shell: |
+                  sleep 0.5
+                  pkill -KILL -P "$TEST_PID" -x taskloop
+              later: { needs: killer, cpu: { function: primes, with: { n: 1000 } } }
+            """, policy: .keepGoing, environment: ["TEST_PID": String(getpid())])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let victim = try #require(report.step("victim"))
+        #expect(victim.status == .failure)
+        let error = try #require(victim.error)
+        #expect(error.hasPrefix("worker 1 (pid "))
+        #expect(error.hasSuffix(") was killed by SIGKILL while running step `victim`"))
+        #expect(report.status("later") == .success)
+        #expect(try report.outputs("later")["count"] == JSONValue(168))
+        #expect(workerProcesses().isEmpty)
+    }
+
+    @Test func aCPUTimeoutKillsTheWorkerAndTheNextStepGetsANewOne() async throws {
+        let (report, folder) = try await runPipeline("""
+            limits: { workers: 1 }
+            steps:
+              stuck: { cpu: { function: spin, with: { for: 30s } }, timeout: 300ms }
+              next: { cpu: { function: primes, with: { n: 100 } } }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("stuck")?.error == "timed out after 300ms (the step's `timeout`)")
+        #expect(report.status("next") == .success)
+        #expect(report.record.makespan < 10_000_000)
+        #expect(workerProcesses().isEmpty)
+    }
+
+    @Test func failFastCancelsBusyWorkers() async throws {
+        let (report, folder) = try await runPipeline("""
+            limits: { workers: 2 }
+            steps:
+              burn-1: { cpu: { function: spin, with: { for: 30s } } }
+              burn-2: { cpu: { function: spin, with: { for: 30s } } }
+              broken: { shell: sleep 0.3; exit 1 }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .failure)
+        #expect(report.status("burn-1") == .cancelled)
+        #expect(report.status("burn-2") == .cancelled)
+        #expect(report.record.makespan < 10_000_000)
+        #expect(workerProcesses().isEmpty)
+    }
+
+    @Test func functionErrorsFailTheStepWithTheirMessage() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              missing: { cpu: { function: sha256, with: { path: nowhere } } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("missing")?.error == "cannot hash nowhere: no such file or folder")
+    }
+
+    @Test func builtInFunctionsComputeRealResults() async throws {
+        let (report, folder) = try await runPipeline("""
+            limits: { workers: 2 }
+            steps:
+              data: { shell: "mkdir -p tree/sub && printf hello > tree/sub/b.txt && seq 1 200000 > tree/numbers.txt" }
+              file-hash: { needs: data, cpu: { function: sha256, with: { path: tree/sub/b.txt } } }
+              tree-hash: { needs: data, cpu: { function: sha256, with: { path: tree } } }
+              zip: { needs: data, cpu: { function: gzip, with: { from: tree/numbers.txt, to: numbers.txt.gz } } }
+              unzip: { needs: zip, cpu: { function: gunzip, with: { from: numbers.txt.gz, to: copy.txt } } }
+              compare: { needs: unzip, shell: cmp tree/numbers.txt copy.txt }
+              tree-sum:
+                needs: data
+                shell: cd tree && find . -type f | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(try report.outputs("file-hash")["hex"] == .string("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"))
+        #expect(try report.outputs("tree-hash")["hex"] == report.outputs("tree-sum")["stdout"])
+        #expect(try report.outputs("tree-hash")["files"] == JSONValue(2))
+        guard case .number(let ratio)? = try report.outputs("zip")["ratio"] else {
+            Issue.record("no ratio")
+            return
+        }
+        #expect(ratio < 0.5)
+    }
+
+    @Test func pluginCPUFunctionsAreCheckedWhenTheFileLoads() throws {
+        let registry = StepKindRegistry.builtIn.adding(plugins: [], cpuFunctions: [WordCountFunction.self])
+        do {
+            _ = try PipelineLoader(registry: registry).load(contents: """
+                steps:
+                  count: { uses: count-words, with: { txt: hello } }
+                  bad: { cpu: { function: sha265, with: { path: x } } }
+                """, file: "p.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.diagnostics.map { "\($0.location!.line):\($0.location!.column) \($0.problem.message)" } == [
+                "2:39 unknown key `txt` in `with` of step `count`; did you mean `text`?",
+                "3:27 step `bad` calls unknown CPU function `sha265`; did you mean `sha256`? (a plugin's function is written `uses: NAME`)",
+            ])
+        }
+        let pipeline = try PipelineLoader(registry: registry).load(contents: "steps:\n  count: { uses: count-words, with: { text: a b c } }\n", file: "p.yaml")
+        #expect(pipeline.steps[0].runsInWorker)
+        #expect(pipeline.steps[0].kindName == "count-words")
+    }
+
+    @Test func pluginCPUFunctionsRunInTheWorkerCode() throws {
+        // What a worker does with a request for a plugin function.
+        let registry = StepKindRegistry.builtIn.adding(plugins: [], cpuFunctions: [WordCountFunction.self])
+        let with = ConfigNode(.mapping([ConfigNode.Entry(
+            key: ConfigNode(.scalar("text", isPlain: true), at: SourceLocation(file: "p", line: 1, column: 1)),
+            value: ConfigNode(.scalar("one two three", isPlain: true), at: SourceLocation(file: "p", line: 1, column: 7)))]),
+            at: SourceLocation(file: "p", line: 1, column: 1))
+        let reply = WorkerMain.perform(
+            WorkerRequest(id: 7, function: "count-words", step: "count", workingDirectory: "/", with: with), registry: registry)
+        #expect(reply.id == 7)
+        #expect(reply.outputs == ["words": JSONValue(3)])
+        let unknown = WorkerMain.perform(
+            WorkerRequest(id: 8, function: "nope", step: "count", workingDirectory: "/", with: with), registry: registry)
+        #expect(unknown.error == "this worker has no CPU function `nope`")
+    }
+}
