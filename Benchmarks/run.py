@@ -42,6 +42,20 @@ def shell_fan_out(count):
     return "\n".join(lines) + "\n"
 
 
+def spins(count, duration):
+    lines = ["name: spins", "limits: { workers: 2 }", "steps:"]
+    lines += [f"  spin{i}: {{ cpu: {{ function: spin, with: {{ for: {duration} }} }} }}" for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def mixed():
+    lines = ["name: mixed", "limits: { workers: 2 }", "steps:"]
+    lines += [f"  spin{i}: {{ cpu: {{ function: spin, with: {{ for: 1s }} }} }}" for i in range(4)]
+    lines += [f"  nap{i}: {{ sleep: {100 + i * 9}ms }}" for i in range(200)]
+    lines += [f"  sh{i}: {{ shell: 'sleep 0.{i}' }}" for i in range(10)]
+    return "\n".join(lines) + "\n"
+
+
 def http_fan_out(count, base):
     lines = ["name: http-fan-out", "limits: { io: 64 }", "steps:"]
     lines += [f"  get{i}: {{ http: {{ url: \"{base}/hello\" }} }}" for i in range(count)]
@@ -54,6 +68,9 @@ WORKLOADS = [
     ("2,000-step chain of no-ops", lambda: chain(2000), 2000, "per-link latency"),
     ("200 x shell `true`, fan-out", lambda: shell_fan_out(200), 200, "process spawn on the loop"),
     ("2,000 x HTTP GET, limits.io 64", lambda base: http_fan_out(2000, base), 2000, "requests/s"),
+    ("8 x spin 250ms, 2 workers", lambda: spins(8, "250ms"), 8, "ideal makespan 1.000 s"),
+    ("400 x spin 5ms, 2 workers", lambda: spins(400, "5ms"), 400, "ideal makespan 1.000 s"),
+    ("4 x spin 1s + 210 I/O steps, 2 workers", mixed, 214, "ideal makespan 2.000 s"),
 ]
 
 
@@ -95,7 +112,7 @@ def main():
     try:
         base = f"http://127.0.0.1:{server.stdout.readline().decode().strip()}"
         print(f"taskloop benchmarks ({os.cpu_count()} cores, best of {args.repeat})")
-        print(f"{'workload':34} {'steps':>6} {'makespan':>10} {'wall':>8} {'per step':>10}  note")
+        print(f"{'workload':40} {'steps':>6} {'makespan':>10} {'wall':>8} {'per step':>10}  note")
         with tempfile.TemporaryDirectory() as folder:
             for name, make, steps, note in WORKLOADS:
                 text = make(base) if make.__code__.co_argcount == 1 else make()
@@ -104,7 +121,7 @@ def main():
                 per_step = makespan / steps * 1e6
                 if note == "requests/s":
                     note = f"{steps / makespan:,.0f} requests/s"
-                print(f"{name:34} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
+                print(f"{name:40} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
     finally:
         server.terminate()
         server.wait()
