@@ -22,6 +22,8 @@ package struct Scheduler: Sendable {
     package let workerPool: WorkerPool?
     /// The environment Taskloop was started with, read once per run.
     private let inheritedEnvironment = ProcessInfo.processInfo.environment
+    /// The pipeline's folder as an absolute path, resolved once (not per step, on the loop).
+    private let pipelineDirectory: String
 
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
@@ -190,7 +192,7 @@ package struct Scheduler: Sendable {
 
     private func makeContext(for step: Step) -> StepContext {
         let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
-        let base = StepContext.resolve(step.workingDirectory ?? "", against: PipelineRunner.absolute(pipeline.directory))
+        let base = StepContext.resolve(step.workingDirectory ?? "", against: pipelineDirectory)
         return StepContext(
             stepID: step.id, attempt: 1, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
