@@ -30,6 +30,7 @@ package struct Scheduler: Sendable {
         clock: RunClock, httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil
     ) {
         self.workerPool = workerPool
+        self.pipelineDirectory = PipelineRunner.absolute(pipeline.directory)
         self.httpClient = httpClient
         self.runDirectory = runDirectory
         self.pipeline = pipeline
