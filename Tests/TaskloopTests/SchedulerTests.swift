@@ -133,3 +133,53 @@ struct ThreadProbeStep: StepKind {
         #expect(try #require(c.startedAt) < #require(a.finishedAt))
     }
 }
+
+/// A badly written plugin step: it blocks the event loop instead of awaiting.
+struct LoopBlockingStep: StepKind {
+    static let name = "block-loop"
+    static let summary = "Blocks the loop for 300 ms."
+    static let fields: [FieldDocumentation] = []
+
+    init(from configuration: ConfigNode, field: String) throws(PipelineDiagnostics) {}
+    var detail: String { "usleep 300ms" }
+
+    func run(in context: StepContext) async throws -> StepOutputs {
+        try await context.eventLoop.sleep(for: .milliseconds(50))
+        usleep(300_000)  // the mistake the loop-lag monitor exists to catch
+        return [:]
+    }
+}
+
+@Suite(.serialized) struct LoopLagMonitorTests {
+    @Test func aStepThatBlocksTheLoopIsReportedAsAStallByName() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              parse: { uses: block-loop }
+              wait: { sleep: 600ms }
+            """, plugins: [LoopBlockingStep.self])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        let stalls = report.record.stalls.map(\.stall)
+        #expect(stalls.count == 1)
+        #expect(stalls.first?.steps == ["parse"])
+        #expect(try #require(stalls.first?.duration) >= 200_000)
+        let warnings = RunSummary(record: report.record).stallWarnings
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("warning: step `parse` blocked the event loop for ") == true)
+        #expect(warnings.first?.hasSuffix(": move CPU work to a cpu kind, and blocking calls to the thread pool") == true)
+        // The lag series is in the event log too.
+        #expect(!report.record.lagSamples.isEmpty)
+        #expect(report.record.lagSamples.map(\.lag.maximum).max() ?? 0 >= 200_000)
+    }
+
+    @Test func aRunThatAwaitsHasNoStalls() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              a: { sleep: 300ms }
+              b: { shell: sleep 0.2 }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.record.stalls.isEmpty)
+        #expect(!report.record.lagSamples.isEmpty)
+    }
+}

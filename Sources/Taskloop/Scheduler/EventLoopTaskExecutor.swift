@@ -6,17 +6,45 @@ public import NIOCore
 /// of these, and every child task inherits the preference: all non-isolated
 /// async code of every I/O step (built-in or plugin) then runs on the loop's
 /// single thread, the asyncio model. A step that awaits gives the thread back.
+///
+/// Each step's task gets an executor of its own, tagged with the step, which
+/// times every job it runs: a job that holds the loop past the stall threshold
+/// is reported with the step's name (that is how the loop-lag monitor knows
+/// *which* step blocked the loop, not only that something did).
 public final class EventLoopTaskExecutor: TaskExecutor {
     public let eventLoop: any EventLoop
+    private let step: StepID?
+    private let slowJob: (@Sendable (StepID, Duration) -> Void)?
+    private let slowJobThreshold: Duration
 
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+        self.step = nil
+        self.slowJob = nil
+        self.slowJobThreshold = .zero
+    }
+
+    /// An executor for one step's task: `slowJob` hears of every job of the
+    /// step that ran for longer than `threshold`.
+    package init(eventLoop: any EventLoop, step: StepID, threshold: Duration, slowJob: @escaping @Sendable (StepID, Duration) -> Void) {
+        self.eventLoop = eventLoop
+        self.step = step
+        self.slowJob = slowJob
+        self.slowJobThreshold = threshold
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        guard let step, let slowJob else {
+            eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            return
+        }
+        let threshold = slowJobThreshold
         eventLoop.execute {
+            let start = ContinuousClock.now
             job.runSynchronously(on: self.asUnownedTaskExecutor())
+            let ran = ContinuousClock.now - start
+            if ran > threshold { slowJob(step, ran) }
         }
     }
 }

@@ -62,7 +62,13 @@ public struct PipelineRunner: Sendable {
         let wallClockStart = Date()
         let recorder = RunRecorder()
         let console = printsOutput ? ConsoleReporter() : nil
-        let observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])
+        var observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])
+        let sinks = observers
+        let monitor = LoopLagMonitor(eventLoop: eventLoop, clock: clock, threshold: options.loopStallThreshold) { payload in
+            let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload)
+            for sink in sinks { sink.observe(event) }
+        }
+        observers.append(monitor)
         let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
         // Workers start only for pipelines with CPU steps, once per run, and are reused.
         let workerPool = pipeline.steps.contains(where: \.runsInWorker)
@@ -71,7 +77,7 @@ public struct PipelineRunner: Sendable {
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
             httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent),
-            workerPool: workerPool)
+            workerPool: workerPool, loopLagMonitor: monitor)
 
         let started = runStarted(runID: runID, at: wallClockStart)
         let report = await withTaskGroup(of: Void.self) { writers in

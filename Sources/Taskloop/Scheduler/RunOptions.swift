@@ -11,12 +11,16 @@ public struct RunOptions: Sendable {
     public var runID: String?
     /// How worker processes for CPU steps are started.
     public var workerLaunch: WorkerLaunch
+    /// A tick of the event loop this late is recorded as a stall
+    /// (`--loop-stall-threshold`).
+    public var loopStallThreshold: Duration
 
     public init(
         policy: FailurePolicy = .failFast, eventLogPath: String? = nil,
         terminationGracePeriod: Duration = .seconds(5), runID: String? = nil,
-        workerLaunch: WorkerLaunch = .currentExecutable
+        workerLaunch: WorkerLaunch = .currentExecutable, loopStallThreshold: Duration = .milliseconds(100)
     ) {
+        self.loopStallThreshold = loopStallThreshold
         self.workerLaunch = workerLaunch
         self.policy = policy
         self.eventLogPath = eventLogPath

@@ -20,6 +20,8 @@ package struct Scheduler: Sendable {
     package let httpClient: HTTPClient
     package let runDirectory: String
     package let workerPool: WorkerPool?
+    /// Watches the loop for stalls while the steps run.
+    package let loopLagMonitor: LoopLagMonitor?
     /// The environment Taskloop was started with, read once per run.
     private let inheritedEnvironment = ProcessInfo.processInfo.environment
     /// The pipeline's folder as an absolute path, resolved once (not per step, on the loop).
@@ -27,8 +29,10 @@ package struct Scheduler: Sendable {
 
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
-        clock: RunClock, httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil
+        clock: RunClock, httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
+        loopLagMonitor: LoopLagMonitor? = nil
     ) {
+        self.loopLagMonitor = loopLagMonitor
         self.workerPool = workerPool
         self.pipelineDirectory = PipelineRunner.absolute(pipeline.directory)
         self.httpClient = httpClient
@@ -56,6 +60,7 @@ package struct Scheduler: Sendable {
     }
 
     private func runSteps(interruption: StopSignal) async -> RunFinished {
+        loopLagMonitor?.start()
         var plan = Plan(pipeline: pipeline, policy: options.policy)
         var stopSignals: [Int: StopSignal] = [:]
         /// What expressions see of the steps that have finished or been skipped.
@@ -128,7 +133,7 @@ package struct Scheduler: Sendable {
                     stopSignals[index] = signal
                     emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: step.runsInWorker ? "worker" : "loop")))
                     let attempt = StepAttempt(step: prepared, context: makeContext(for: prepared), stopSignal: signal)
-                    group.addTask { .step(index, await attempt.run()) }
+                    group.addTask(executorPreference: stepExecutor(for: step.id)) { .step(index, await attempt.run()) }
                 }
             }
 
@@ -166,6 +171,7 @@ package struct Scheduler: Sendable {
         }
         let status: RunFinished.Status =
             interrupted ? .interrupted : (failedForReal || counts.cancelled > 0 ? .failure : .success)
+        loopLagMonitor?.stop()
         let finished = RunFinished(
             status: status, succeeded: counts.succeeded, failed: counts.failed,
             cancelled: counts.cancelled, skipped: counts.skipped)
@@ -189,6 +195,15 @@ package struct Scheduler: Sendable {
         return ExpressionContext(
             environment: environment, parameters: pipeline.parameters, steps: finished,
             needStatuses: needStatuses, isStopping: isStopping)
+    }
+
+    /// The loop's executor for one step's task: it times the step's jobs, so a
+    /// step that blocks the loop is named in a `loop-stall` event.
+    private func stepExecutor(for step: StepID) -> EventLoopTaskExecutor {
+        guard let loopLagMonitor else { return EventLoopTaskExecutor(eventLoop: eventLoop) }
+        return EventLoopTaskExecutor(eventLoop: eventLoop, step: step, threshold: loopLagMonitor.threshold) { step, duration in
+            loopLagMonitor.stepBlockedLoop(step, for: duration)
+        }
     }
 
     private func makeContext(for step: Step) -> StepContext {

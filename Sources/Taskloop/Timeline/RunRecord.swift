@@ -30,6 +30,10 @@ public struct RunRecord: Sendable {
     /// Steps in file order.
     public private(set) var steps: [StepRecord] = []
     private var indexOfStep: [StepID: Int] = [:]
+    /// The loop-lag series: when each window ended, and its figures.
+    public private(set) var lagSamples: [(time: Int64, lag: LoopLag)] = []
+    /// Times the loop was blocked past the threshold, and by which steps.
+    public private(set) var stalls: [(time: Int64, stall: LoopStall)] = []
 
     public init() {}
 
@@ -69,6 +73,10 @@ public struct RunRecord: Sendable {
         case .runFinished(let finished):
             self.finished = finished
             self.finishedAt = event.time
+        case .loopLag(let lag):
+            lagSamples.append((event.time, lag))
+        case .loopStall(let stall):
+            stalls.append((event.time, stall))
         }
     }
 

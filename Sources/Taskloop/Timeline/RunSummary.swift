@@ -47,7 +47,24 @@ public struct RunSummary: Sendable {
         if let note { lines.append(note) }
         lines.append("")
         lines.append(figures)
+        lines += stallWarnings
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per stall of the event loop, naming the steps that held it.
+    public var stallWarnings: [String] {
+        record.stalls.map { _, stall in
+            let time = Duration.microseconds(stall.duration).compactDescription
+            switch stall.steps.count {
+            case 0:
+                return "warning: the event loop was blocked for \(time) (by Taskloop itself or a plugin's set-up)"
+            case 1:
+                return "warning: step `\(stall.steps[0])` blocked the event loop for \(time): move CPU work to a cpu kind, and blocking calls to the thread pool"
+            default:
+                let names = stall.steps.map { "`\($0)`" }.joined(separator: ", ")
+                return "warning: the event loop was blocked for \(time) while steps \(names) ran on it: move CPU work to a cpu kind, and blocking calls to the thread pool"
+            }
+        }
     }
 
     /// `makespan 0.26s · step time 0.51s · concurrency 1.96x · 3 succeeded`
@@ -60,6 +77,9 @@ public struct RunSummary: Sendable {
             "step time \(Duration.microseconds(record.totalStepTime).compactDescription)",
             "concurrency \(String(format2: record.achievedConcurrency))x",
         ]
+        if let worst = record.lagSamples.map(\.lag.maximum).max() {
+            parts.append("loop lag max \(Duration.microseconds(worst).compactDescription)")
+        }
         for status in [StepStatus.success, .failure, .cancelled, .skipped] {
             guard let count = counts[status], count > 0 else { continue }
             let word = ["success": "succeeded", "failure": "failed", "cancelled": "cancelled", "skipped": "skipped"][status.rawValue]!

@@ -11,6 +11,8 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case stepFinished(StepFinished)
         case stepSkipped(StepSkipped)
         case runFinished(RunFinished)
+        case loopLag(LoopLag)
+        case loopStall(LoopStall)
     }
 
     /// Microseconds since the run started.
@@ -35,6 +37,8 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case stepFinished = "step-finished"
         case stepSkipped = "step-skipped"
         case runFinished = "run-finished"
+        case loopLag = "loop-lag"
+        case loopStall = "loop-stall"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -59,6 +63,12 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .runFinished(let value):
             try container.encode(Name.runFinished, forKey: .event)
             try value.encode(to: encoder)
+        case .loopLag(let value):
+            try container.encode(Name.loopLag, forKey: .event)
+            try value.encode(to: encoder)
+        case .loopStall(let value):
+            try container.encode(Name.loopStall, forKey: .event)
+            try value.encode(to: encoder)
         }
     }
 
@@ -72,6 +82,8 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .stepFinished: payload = .stepFinished(try StepFinished(from: decoder))
         case .stepSkipped: payload = .stepSkipped(try StepSkipped(from: decoder))
         case .runFinished: payload = .runFinished(try RunFinished(from: decoder))
+        case .loopLag: payload = .loopLag(try LoopLag(from: decoder))
+        case .loopStall: payload = .loopStall(try LoopStall(from: decoder))
         }
     }
 }
@@ -165,4 +177,33 @@ public struct RunFinished: Sendable, Hashable, Codable {
     public var failed: Int
     public var cancelled: Int
     public var skipped: Int
+}
+
+/// How late the event loop ran its ticks over the last window (written about
+/// once a second): the lag series of the loop-lag monitor.
+public struct LoopLag: Sendable, Hashable, Codable {
+    public var ticks: Int
+    /// The largest lateness of a tick in the window, in microseconds.
+    public var maximum: Int64
+    /// The 99th percentile of lateness in the window, in microseconds.
+    public var p99: Int64
+
+    private enum CodingKeys: String, CodingKey {
+        case ticks
+        case maximum = "max_us"
+        case p99 = "p99_us"
+    }
+}
+
+/// Code on the loop held it longer than the threshold: the loop ran a tick
+/// `duration` late, while these steps were running on it.
+public struct LoopStall: Sendable, Hashable, Codable {
+    /// Microseconds the tick was late.
+    public var duration: Int64
+    public var steps: [StepID]
+
+    private enum CodingKeys: String, CodingKey {
+        case duration = "duration_us"
+        case steps
+    }
 }
