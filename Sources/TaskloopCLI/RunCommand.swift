@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Taskloop
 
 struct RunCommand: AsyncParsableCommand {
@@ -39,7 +40,19 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the event log here instead of .taskloop/runs/<run-id>/events.jsonl.", valueName: "path"))
     var events: String?
 
+    @Option(help: ArgumentHelp("Write a Chrome/Perfetto trace of the run here (open it in ui.perfetto.dev).", valueName: "path"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML report (Gantt chart, figures, failures) here.", valueName: "path"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("Record a stall when code on the event loop holds it this long (default 100ms).", valueName: "duration"))
+    var loopStallThreshold: String = "100ms"
+
     func validate() throws {
+        guard Duration(parsing: loopStallThreshold) != nil else {
+            throw ValidationError("--loop-stall-threshold expects a duration such as 100ms or 0.5s, got `\(loopStallThreshold)`")
+        }
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
             throw ValidationError("--param expects key=value, got `\(parameter)`")
         }
@@ -60,7 +73,9 @@ struct RunCommand: AsyncParsableCommand {
 
         let interrupter = RunInterrupter()
         let signals = SignalWatcher(interrupter: interrupter)
-        let options = RunOptions(policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events)
+        let options = RunOptions(
+            policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events,
+            loopStallThreshold: Duration(parsing: loopStallThreshold) ?? .milliseconds(100))
         let report: PipelineRunner.Report
         do {
             report = try await PipelineRunner(pipeline: pipeline, options: options).run(interrupter: interrupter)
@@ -69,6 +84,13 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.stepFailed)
         }
         signals.stop()
+        do {
+            try TimelineExport.write(report.record, trace: trace, report: self.report, workers: pipeline.limits.workers)
+        } catch {
+            FileHandleOutput.standardError("error: cannot write the trace or report: \(error.localizedDescription)\n")
+        }
+        if let trace { FileHandleOutput.standardOutput("trace: \(trace) (open it in ui.perfetto.dev)\n") }
+        if let path = self.report { FileHandleOutput.standardOutput("report: \(path)\n") }
         if report.status == .interrupted {
             throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
         }

@@ -87,6 +87,6 @@ struct TaskloopCommand: AsyncParsableCommand {
             Start with:  taskloop run pipelines/hello.yaml
             """,
         version: "taskloop \(taskloopVersion)",
-        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, StepsCommand.self, WorkerCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, TimelineCommand.self, StepsCommand.self, WorkerCommand.self]
     )
 }

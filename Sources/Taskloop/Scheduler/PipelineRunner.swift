@@ -92,7 +92,8 @@ public struct PipelineRunner: Sendable {
             let finished = await scheduler.run(interruption: interrupter.signal)
             await workerPool?.shutdown()
             let record = recorder.current
-            console?.print("\n" + RunSummary(record: record).render() + "\nevents: \(eventLogPath)")
+            let gantt = TextGantt(record: record, width: TerminalStyle.width, style: TerminalStyle.ganttStyle).render()
+            console?.print("\n" + RunSummary(record: record).render() + "\n\n" + gantt + "\nevents: \(eventLogPath)")
             eventLog.finish()
             console?.finish()
             await writers.waitForAll()

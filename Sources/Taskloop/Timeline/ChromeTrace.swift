@@ -1,0 +1,119 @@
+public import Foundation
+
+/// A run as Chrome Trace Event JSON, for Perfetto (ui.perfetto.dev) and
+/// chrome://tracing: a process for the event loop and one for the worker pool,
+/// a named thread per lane, a complete event (`X`) per step run and queue
+/// wait, instants for cancellations and loop stalls, and counters for steps in
+/// flight, steps waiting and busy workers.
+public struct ChromeTrace: Sendable {
+    struct Event: Encodable {
+        var name: String
+        var ph: String
+        var ts: Int64
+        var pid: Int
+        var tid: Int
+        var dur: Int64?
+        var cat: String?
+        var s: String?
+        var args: [String: JSONValue]?
+    }
+
+    struct Document: Encodable {
+        var traceEvents: [Event]
+        var displayTimeUnit = "ms"
+        var metadata: [String: JSONValue]
+    }
+
+    static let loopProcess = 1
+    static let workerProcess = 2
+
+    public let record: RunRecord
+
+    public init(record: RunRecord) {
+        self.record = record
+    }
+
+    public func render() -> Data {
+        let lanes = TimelineLanes(record: record)
+        let steps = Dictionary(record.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var events: [Event] = [
+            Event(name: "process_name", ph: "M", ts: 0, pid: Self.loopProcess, tid: 0, args: ["name": .string("event loop")]),
+            Event(name: "process_name", ph: "M", ts: 0, pid: Self.workerProcess, tid: 0, args: ["name": .string("worker pool")]),
+        ]
+        for lane in lanes.lanes {
+            events.append(Event(name: "thread_name", ph: "M", ts: 0, pid: pid(lane), tid: lane.number, args: ["name": .string(lane.name)]))
+            events.append(Event(name: "thread_sort_index", ph: "M", ts: 0, pid: pid(lane), tid: lane.number, args: ["sort_index": JSONValue(lane.number)]))
+        }
+        for bar in lanes.bars {
+            guard let step = steps[bar.step] else { continue }
+            var args: [String: JSONValue] = ["kind": .string(step.kind), "detail": .string(step.detail)]
+            if bar.isQueueWait {
+                args["waited_for"] = .string(bar.lane.group == .workers ? "a worker" : "capacity (limits.io or its pool)")
+                events.append(Event(name: "\(step.id) (queued)", ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number, dur: bar.end - bar.start, cat: "queue", args: args))
+                continue
+            }
+            args["status"] = .string(step.status?.rawValue ?? "running")
+            args["attempt"] = JSONValue(1)
+            if let exitCode = step.exitCode { args["exit_code"] = JSONValue(Int(exitCode)) }
+            if let error = step.error { args["error"] = .string(error) }
+            if let lane = step.lane { args["lane"] = .string(lane) }
+            events.append(Event(name: step.id.rawValue, ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number, dur: max(1, bar.end - bar.start), cat: step.kind, args: args))
+            if step.status == .cancelled {
+                events.append(Event(name: "cancelled: \(step.id)", ph: "i", ts: bar.end, pid: pid(bar.lane), tid: bar.lane.number, s: "t", args: ["reason": .string(step.error ?? "cancelled")]))
+            }
+        }
+        for (time, stall) in record.stalls {
+            let names = stall.steps.map(\.rawValue).joined(separator: ", ")
+            events.append(Event(
+                name: "loop stall \(Duration.microseconds(stall.duration).compactDescription)\(names.isEmpty ? "" : ": " + names)",
+                ph: "i", ts: max(0, time - stall.duration), pid: Self.loopProcess, tid: 1, s: "p",
+                args: ["duration_us": JSONValue(Int(stall.duration)), "steps": .array(stall.steps.map { .string($0.rawValue) })]))
+        }
+        events += counters(lanes: lanes)
+        var metadata: [String: JSONValue] = ["makespan_us": JSONValue(Int(record.makespan))]
+        if let started = record.started {
+            metadata["pipeline"] = .string(started.pipeline)
+            metadata["run_id"] = .string(started.runID)
+            metadata["started_at"] = .string(started.startedAt)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(Document(traceEvents: events, metadata: metadata))) ?? Data("{}".utf8)
+    }
+
+    private func pid(_ lane: TimelineLanes.Lane) -> Int {
+        lane.group == .loop ? Self.loopProcess : Self.workerProcess
+    }
+
+    /// Steps in flight, steps waiting, and busy workers, at every change.
+    private func counters(lanes: TimelineLanes) -> [Event] {
+        var changes: [(time: Int64, running: Int, waiting: Int, busy: Int)] = []
+        for bar in lanes.bars {
+            let isWorker = bar.lane.group == .workers && !bar.isQueueWait
+            if bar.isQueueWait {
+                changes.append((bar.start, 0, 1, 0))
+                changes.append((bar.end, 0, -1, 0))
+            } else {
+                changes.append((bar.start, 1, 0, isWorker ? 1 : 0))
+                changes.append((bar.end, -1, 0, isWorker ? -1 : 0))
+            }
+        }
+        changes.sort { $0.time < $1.time }
+        var events: [Event] = []
+        var running = 0, waiting = 0, busy = 0
+        var index = 0
+        while index < changes.count {
+            let time = changes[index].time
+            while index < changes.count, changes[index].time == time {
+                running += changes[index].running
+                waiting += changes[index].waiting
+                busy += changes[index].busy
+                index += 1
+            }
+            events.append(Event(name: "steps in flight", ph: "C", ts: time, pid: Self.loopProcess, tid: 0, args: ["running": JSONValue(running)]))
+            events.append(Event(name: "steps waiting", ph: "C", ts: time, pid: Self.loopProcess, tid: 0, args: ["waiting": JSONValue(waiting)]))
+            events.append(Event(name: "busy workers", ph: "C", ts: time, pid: Self.workerProcess, tid: 0, args: ["busy": JSONValue(busy)]))
+        }
+        return events
+    }
+}

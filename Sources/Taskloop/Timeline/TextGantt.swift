@@ -1,0 +1,83 @@
+/// A run drawn in the terminal: one row per step, its queue wait and run as a
+/// bar scaled to the width (at most 40 steps); for larger runs, the slowest
+/// steps and the critical path instead.
+public struct TextGantt: Sendable {
+    public enum Style: Sendable {
+        /// Plain ASCII: `.` for waiting, `#` for running.
+        case plain
+        /// Block characters and ANSI colours (a terminal, without NO_COLOR).
+        case color
+    }
+
+    public static let rowLimit = 40
+
+    public let record: RunRecord
+    public let width: Int
+    public let style: Style
+
+    public init(record: RunRecord, width: Int = 80, style: Style = .plain) {
+        self.record = record
+        self.width = max(40, width)
+        self.style = style
+    }
+
+    public func render() -> String {
+        let critical = CriticalPath(record: record)
+        if record.steps.count > Self.rowLimit { return summary(critical) }
+        let ran = record.steps.compactMap(\.startedAt)
+        guard let origin = record.steps.compactMap({ $0.queuedAt ?? $0.startedAt }).min() ?? ran.min(),
+            let end = record.steps.compactMap(\.finishedAt).max()
+        else { return "" }
+        let span = max(1, end - origin)
+        let nameWidth = min(24, record.steps.map(\.id.rawValue.count).max() ?? 4)
+        let barWidth = width - nameWidth - 16
+        var lines = ["\(pad("", nameWidth)) 0\(String(repeating: " ", count: max(0, barWidth - 1 - Duration.microseconds(span).compactDescription.count)))\(Duration.microseconds(span).compactDescription)"]
+        let onPath = Set(critical.steps)
+        for step in record.steps {
+            var bar = [Character](repeating: " ", count: barWidth)
+            func column(_ time: Int64) -> Int { min(barWidth - 1, Int(Double(time - origin) / Double(span) * Double(barWidth - 1))) }
+            if let started = step.startedAt {
+                if let queued = step.queuedAt, queued < started {
+                    for index in column(queued)..<column(started) { bar[index] = style == .plain ? "." : "░" }
+                }
+                let finished = step.finishedAt ?? end
+                for index in column(started)...max(column(started), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
+            }
+            let name = pad(String(step.id.rawValue.prefix(nameWidth)), nameWidth)
+            let status = step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "unfinished")
+            let marker = onPath.contains(step.id) ? "*" : " "
+            lines.append("\(name)\(marker)|\(colored(String(bar), step.status))| \(status)")
+        }
+        lines.append("* critical path: \(critical.steps.map(\.rawValue).joined(separator: " -> ")) (\(Duration.microseconds(critical.length).compactDescription))")
+        return lines.joined(separator: "\n")
+    }
+
+    private func summary(_ critical: CriticalPath) -> String {
+        var lines = ["slowest steps:"]
+        let slowest = record.steps.filter { $0.duration != nil }.sorted { $0.duration! > $1.duration! }.prefix(10)
+        for step in slowest {
+            lines.append("  \(pad(step.id.rawValue, 24)) \(Duration.microseconds(step.duration!).compactDescription)")
+        }
+        let path = critical.steps.count > 12
+            ? critical.steps.prefix(5).map(\.rawValue) + ["… \(critical.steps.count - 10) more …"] + critical.steps.suffix(5).map(\.rawValue)
+            : critical.steps.map(\.rawValue)
+        lines.append("critical path (\(critical.steps.count) steps, \(Duration.microseconds(critical.length).compactDescription)): \(path.joined(separator: " -> "))")
+        return lines.joined(separator: "\n")
+    }
+
+    private func colored(_ bar: String, _ status: StepStatus?) -> String {
+        guard style == .color else { return bar }
+        let code: String
+        switch status {
+        case .success: code = "32"
+        case .failure: code = "31"
+        case .cancelled: code = "33"
+        default: code = "2"
+        }
+        return "\u{1B}[\(code)m\(bar)\u{1B}[0m"
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

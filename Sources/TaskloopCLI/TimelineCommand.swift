@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Taskloop
+
+struct TimelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timeline",
+        abstract: "Re-render a recorded run from its event log.",
+        discussion: """
+            Prints the run's summary and a text Gantt chart, and with --trace or --report \
+            writes the Chrome/Perfetto trace or the HTML report. Works on the log of a run \
+            that was killed half-way: the log is read up to its last complete line.
+
+            Example:  taskloop timeline .taskloop/runs/<run-id>/events.jsonl --report run.html
+            """
+    )
+
+    @Argument(help: "The event log (events.jsonl).")
+    var events: String
+
+    @Option(help: ArgumentHelp("Write a Chrome/Perfetto trace here.", valueName: "path"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp("Write the HTML report here.", valueName: "path"))
+    var report: String?
+
+    func run() throws {
+        let log: EventLog
+        do {
+            log = try EventLog.read(path: events)
+        } catch {
+            FileHandleOutput.standardError("error: \(error)\n")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let record = RunRecord(events: log.events)
+        var text = RunSummary(record: record).render() + "\n\n"
+            + TextGantt(record: record, width: TerminalStyle.width, style: TerminalStyle.ganttStyle).render() + "\n"
+        if !log.isComplete {
+            text += "note: this run did not finish (its log ends without run-finished): it was killed, or is still running\n"
+        }
+        FileHandleOutput.standardOutput(text)
+        try TimelineExport.write(record, trace: trace, report: report)
+        if let trace { FileHandleOutput.standardOutput("trace: \(trace)\n") }
+        if let report { FileHandleOutput.standardOutput("report: \(report)\n") }
+    }
+}
