@@ -122,6 +122,21 @@ def main():
                 if note == "requests/s":
                     note = f"{steps / makespan:,.0f} requests/s"
                 print(f"{name:40} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
+            # The HTML report and the trace of a 10,000-step run, drawn from its event log.
+            path = os.path.join(folder, "big.yaml")
+            with open(path, "w") as handle:
+                handle.write(independent(10000))
+            events = os.path.join(folder, "big.jsonl")
+            subprocess.run([args.binary, "run", path, "--events", events], stdout=subprocess.DEVNULL, check=True)
+            timings = []
+            for _ in range(args.repeat):
+                started = time.monotonic()
+                subprocess.run([args.binary, "timeline", events, "--report", os.path.join(folder, "big.html"),
+                                "--trace", os.path.join(folder, "big.json")], stdout=subprocess.DEVNULL, check=True)
+                timings.append(time.monotonic() - started)
+            size = os.path.getsize(os.path.join(folder, "big.html")) / 1024
+            print(f"{'report + trace of 10,000 steps':40} {10000:>6} {'':>10} {min(timings):>7.3f}s {'':>10}  "
+                  f"taskloop timeline, whole command; report {size:,.0f} KiB")
     finally:
         server.terminate()
         server.wait()

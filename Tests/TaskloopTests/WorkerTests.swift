@@ -78,14 +78,21 @@ enum WordCountFunction: CPUFunction {
             """, plugins: [LoopLagProbe.self])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(report.status == .success)
-        // 4 s of CPU on 2 workers: about 2 s, with every sleep and shell step done meanwhile.
-        #expect(report.record.makespan < 3_500_000)
+        // Every sleep and shell step finished while the workers were still busy
+        // with the second pair of spins. (The makespan, about 2 s, is measured
+        // by the benchmark script, not here: this machine is shared.)
+        let lastSpin = try #require(report.step("spin-4")?.finishedAt)
+        let io = report.record.steps.filter { $0.id.rawValue.hasPrefix("nap-") || $0.id.rawValue.hasPrefix("sh-") }
+        #expect(io.count == 210)
+        #expect(io.allSatisfy { ($0.finishedAt ?? .max) < lastSpin })
         // The second pair waited for workers: their queue wait is recorded apart from their run.
         let third = try #require(report.step("spin-3"))
         #expect(try #require(third.startedAt) - #require(third.queuedAt) > 500_000)
-        // The loop never stalled: a blocked loop would show a lag near a spin's 1 s.
+        // The loop never waited for the CPU work: had a spin run on it, a timer
+        // would have fired a whole second late. (Typical lag is a millisecond or
+        // two; the bound leaves room for a busy machine.)
         let lag = LoopLagProbe.worstLag.withLock { $0 }
-        #expect(lag < .milliseconds(100), "worst loop lag \(lag)")
+        #expect(lag < .milliseconds(500), "worst loop lag \(lag)")
     }
 
     @Test func aKilledWorkerFailsOnlyItsStepAndIsReplaced() async throws {

@@ -13,7 +13,9 @@ public struct HTMLReport: Sendable {
 
     static let chartWidth = 1100.0
     static let rowHeight = 18.0
-    static let labelWidth = 110.0
+    static let labelWidth = 130.0
+    /// More lanes than this in a group are drawn in shared rows.
+    static let maximumRowsPerGroup = 60
 
     public init(record: RunRecord, workers: Int? = nil) {
         self.record = record
@@ -76,7 +78,7 @@ public struct HTMLReport: Sendable {
         let counts = Dictionary(grouping: record.steps.compactMap(\.status), by: { $0 }).mapValues(\.count)
         var items: [(String, String)] = [
             (Duration.microseconds(record.makespan).compactDescription, "makespan"),
-            (Duration.microseconds(critical.length).compactDescription, "critical path (\(critical.steps.count) steps)"),
+            (Duration.microseconds(critical.length).compactDescription, "critical path (\(critical.steps.count) step\(critical.steps.count == 1 ? "" : "s"))"),
             (Duration.microseconds(record.totalStepTime).compactDescription, "sum of step time"),
             (String(format2: record.achievedConcurrency) + "x", "achieved concurrency"),
         ]
@@ -125,39 +127,53 @@ public struct HTMLReport: Sendable {
         let origin = lanes.bars.map(\.start).min() ?? 0
         let span = Double(max(1, (lanes.bars.map(\.end).max() ?? 1) - origin))
         let scale = Self.chartWidth / span
-        let rowOf = Dictionary(lanes.lanes.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let height = Double(lanes.lanes.count) * Self.rowHeight + 30
+        // Lanes become rows; when a group has more lanes than fit, neighbouring
+        // lanes share a row (a band), so the chart stays a readable height.
+        var rows: [String] = []
+        var rowOf: [TimelineLanes.Lane: Int] = [:]
+        for group in [TimelineLanes.Group.loop, .workers] {
+            let members = lanes.lanes.filter { $0.group == group }
+            let bandSize = max(1, Int((Double(members.count) / Double(Self.maximumRowsPerGroup)).rounded(.up)))
+            for (index, lane) in members.enumerated() {
+                if index % bandSize == 0 {
+                    let last = members[min(members.count - 1, index + bandSize - 1)]
+                    rows.append(bandSize == 1 ? lane.name : "\(group == .loop ? "loop" : "pool") \(lane.number)–\(last.number)")
+                }
+                rowOf[lane] = rows.count - 1
+            }
+        }
+        let height = Double(rows.count) * Self.rowHeight + 30
         var svg = "<svg width=\"\(Int(Self.labelWidth + Self.chartWidth + 20))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Gantt chart of the run\">\n"
         for tick in 0...10 {
             let x = Self.labelWidth + Self.chartWidth * Double(tick) / 10
             svg += "<line x1=\"\(fmt(x))\" y1=\"0\" x2=\"\(fmt(x))\" y2=\"\(fmt(height - 18))\" stroke=\"#eaeef2\"/>"
             svg += "<text x=\"\(fmt(x))\" y=\"\(fmt(height - 4))\" text-anchor=\"middle\">\(Duration.microseconds(Int64(span * Double(tick) / 10)).compactDescription)</text>\n"
         }
-        for (row, lane) in lanes.lanes.enumerated() {
-            svg += "<text x=\"4\" y=\"\(fmt(Double(row) * Self.rowHeight + 13))\">\(escape(lane.name))</text>\n"
+        for (row, name) in rows.enumerated() {
+            svg += "<text x=\"4\" y=\"\(fmt(Double(row) * Self.rowHeight + 13))\">\(escape(name))</text>\n"
         }
-        // Merge runs of bars narrower than a pixel, lane by lane.
-        var pending: [TimelineLanes.Lane: (start: Double, end: Double, count: Int, onPath: Bool)] = [:]
-        func flush(_ lane: TimelineLanes.Lane) {
-            guard let merged = pending.removeValue(forKey: lane), let row = rowOf[lane] else { return }
+        // Merge runs of bars narrower than a pixel, row by row.
+        var pending: [Int: (start: Double, end: Double, count: Int, onPath: Bool)] = [:]
+        func flush(_ row: Int) {
+            guard let merged = pending.removeValue(forKey: row) else { return }
             let stroke = merged.onPath ? " stroke=\"#1f2328\" stroke-width=\"2\"" : ""
             svg += "<rect class=\"bar\" x=\"\(fmt(merged.start))\" y=\"\(fmt(Double(row) * Self.rowHeight + 2))\" width=\"\(fmt(max(1, merged.end - merged.start)))\" height=\"\(fmt(Self.rowHeight - 4))\" fill=\"#57606a\"\(stroke)><title>\(merged.count) short steps</title></rect>\n"
         }
-        for bar in lanes.bars.sorted(by: { ($0.lane.number, $0.start) < ($1.lane.number, $1.start) }) {
+        for bar in lanes.bars.sorted(by: { (rowOf[$0.lane] ?? 0, $0.start) < (rowOf[$1.lane] ?? 0, $1.start) }) {
             guard let row = rowOf[bar.lane], let step = steps[bar.step] else { continue }
             let x = Self.labelWidth + Double(bar.start - origin) * scale
             let width = Double(bar.end - bar.start) * scale
             if width < 1, !bar.isQueueWait, step.status == .success {
                 let isOnPath = onPath.contains(bar.step)
-                if let merged = pending[bar.lane], x - merged.end < 1 {
-                    pending[bar.lane] = (merged.start, x + width, merged.count + 1, merged.onPath || isOnPath)
+                if let merged = pending[row], x - merged.end < 1 {
+                    pending[row] = (merged.start, max(merged.end, x + width), merged.count + 1, merged.onPath || isOnPath)
                 } else {
-                    flush(bar.lane)
-                    pending[bar.lane] = (x, x + width, 1, isOnPath)
+                    flush(row)
+                    pending[row] = (x, x + width, 1, isOnPath)
                 }
                 continue
             }
-            flush(bar.lane)
+            flush(row)
             let y = Double(row) * Self.rowHeight + 2
             let fill = bar.isQueueWait ? "#d0d7de" : color(kind: step.kind, status: step.status, runsInWorker: bar.lane.group == .workers)
             let stroke = !bar.isQueueWait && onPath.contains(bar.step) ? " stroke=\"#1f2328\" stroke-width=\"2\"" : ""
@@ -173,7 +189,7 @@ public struct HTMLReport: Sendable {
             }
             svg += "<rect class=\"bar\" x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(max(1, width)))\" height=\"\(fmt(Self.rowHeight - 4))\" rx=\"2\" fill=\"\(fill)\"\(stroke)><title>\(escape(tip))</title></rect>\n"
         }
-        for lane in Array(pending.keys) { flush(lane) }
+        for row in Array(pending.keys) { flush(row) }
         return svg + "</svg>\n"
     }
 
