@@ -1,5 +1,6 @@
 import Foundation
 import Taskloop
+import TaskloopTestServer
 import Testing
 
 /// Signals sent to the real binary mid-run: what is left behind, and the log.
@@ -43,7 +44,7 @@ import Testing
         #expect(result.standardError.contains("stopping"))
         #expect(result.standardOutput.contains("[long] cancelled"))
         #expect(result.standardOutput.contains("[after] skipped: the run was interrupted"))
-        #expect(await processGroupEnds(try shellGroup(in: folder)))
+        #expect(await ProcessTable.groupEnds(try shellGroup(in: folder)))
         let log = try EventLog.read(path: folder + "/events.jsonl")
         #expect(log.isComplete)
         guard case .runFinished(let finished) = log.events.last?.payload else {
@@ -77,29 +78,6 @@ import Testing
 }
 
 extension InterruptionTests {
-    /// Live children of `parent` whose command line is `... worker`.
-    static func workers(of parent: pid_t) -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry -> pid_t? in
-            guard let pid = pid_t(entry), isAlive(pid),
-                let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
-                cmdline.hasSuffix("\u{0}worker\u{0}"),
-                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return nil }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 1 && pid_t(fields[1]) == parent ? pid : nil
-        }
-    }
-
-    /// Whether `pid` exists and is not a zombie.
-    static func isAlive(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
-    }
-
     @Test func killingTaskloopWithSIGKILLLeavesNoWorker() async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -112,7 +90,7 @@ extension InterruptionTests {
         let running = try TaskloopBinary.start(["run", "p.yaml"], in: folder)
         var workers: [pid_t] = []
         for _ in 0..<100 {
-            workers = Self.workers(of: running.pid)
+            workers = ProcessTable.workers(of: running.pid)
             if workers.count == 2 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -123,28 +101,10 @@ extension InterruptionTests {
         var left = workers
         for _ in 0..<60 where !left.isEmpty {
             try await Task.sleep(for: .milliseconds(50))
-            left = left.filter(Self.isAlive)
+            left = left.filter(ProcessTable.isAlive)
         }
         #expect(left.isEmpty, "workers still running: \(left)")
         for pid in left { kill(pid, SIGKILL) }
     }
 }
 
-/// Whether no live process of `group` is left within two seconds (zombies
-/// waiting for this machine's init to reap them do not count).
-func processGroupEnds(_ group: pid_t) async -> Bool {
-    for _ in 0..<40 {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        let live = entries.contains { entry in
-            guard pid_t(entry) != nil,
-                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && fields[0] != "Z" && pid_t(fields[2]) == group
-        }
-        if !live { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return false
-}

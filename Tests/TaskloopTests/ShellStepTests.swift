@@ -1,4 +1,5 @@
 import Foundation
+import TaskloopTestServer
 import Testing
 @testable import Taskloop
 
@@ -85,7 +86,7 @@ import Testing
         let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
         let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         // Nothing is left in the step's process group: both sleeps are gone.
-        #expect(await processGroupEnds(group))
+        #expect(await ProcessTable.groupEnds(group))
     }
 
     @Test func aProcessThatIgnoresSIGTERMIsKilledAfterTheGracePeriod() async throws {
@@ -99,7 +100,7 @@ import Testing
         #expect(report.status("stubborn") == .failure)
         let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
         let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await processGroupEnds(group))
+        #expect(await ProcessTable.groupEnds(group))
         // The grace period (2 s in these tests) bounds the wait.
         #expect(try #require(report.step("stubborn")?.duration) < 8_000_000)
     }
@@ -113,7 +114,7 @@ import Testing
         #expect(report.status("leaves-one") == .success)
         let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
         let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await processGroupEnds(group))
+        #expect(await ProcessTable.groupEnds(group))
         #expect(try #require(report.step("leaves-one")?.duration) < 5_000_000)
     }
 
@@ -131,29 +132,3 @@ import Testing
     }
 }
 
-/// Whether no live process of `group` is left within two seconds. Killed
-/// processes stay as zombies until their new parent reaps them (this machine's
-/// init reaps lazily), so zombies do not count; signals take a moment to land,
-/// so this polls.
-func processGroupEnds(_ group: pid_t) async -> Bool {
-    for _ in 0..<40 {
-        if liveProcesses(inGroup: group).isEmpty { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return false
-}
-
-/// The pids of processes in `group` that are not zombies, read from /proc.
-func liveProcesses(inGroup group: pid_t) -> [pid_t] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> pid_t? in
-        guard let pid = pid_t(entry),
-            let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // After "pid (comm) ": state ppid pgrp ...
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
-        return pid
-    }
-}

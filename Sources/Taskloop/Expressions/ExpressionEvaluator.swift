@@ -140,34 +140,28 @@ public struct ExpressionEvaluator: Sendable {
     static func compare(_ operation: Expression.BinaryOperator, _ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.string(let a), .string(let b)):
-            let (x, y) = (a.lowercased(), b.lowercased())
-            switch operation {
-            case .equal: return x == y
-            case .notEqual: return x != y
-            case .less: return x < y
-            case .lessOrEqual: return x <= y
-            case .greater: return x > y
-            case .greaterOrEqual: return x >= y
-            default: return false
-            }
+            return apply(operation, a.lowercased(), b.lowercased())
         case (.array, _), (.object, _), (_, .array), (_, .object):
-            // Containers are equal only to themselves.
+            // Containers are equal only to themselves, and never ordered.
             switch operation {
             case .equal: return lhs == rhs
             case .notEqual: return lhs != rhs
             default: return false
             }
         default:
-            let (x, y) = (number(lhs), number(rhs))
-            switch operation {
-            case .equal: return x == y
-            case .notEqual: return x != y
-            case .less: return x < y
-            case .lessOrEqual: return x <= y
-            case .greater: return x > y
-            case .greaterOrEqual: return x >= y
-            default: return false
-            }
+            return apply(operation, number(lhs), number(rhs))
+        }
+    }
+
+    private static func apply<Value: Comparable>(_ operation: Expression.BinaryOperator, _ a: Value, _ b: Value) -> Bool {
+        switch operation {
+        case .equal: return a == b
+        case .notEqual: return a != b
+        case .less: return a < b
+        case .lessOrEqual: return a <= b
+        case .greater: return a > b
+        case .greaterOrEqual: return a >= b
+        case .and, .or: return false
         }
     }
 

@@ -72,17 +72,5 @@ let workerLaunch: WorkerLaunch = {
 
 /// Pids of live `taskloop worker` processes whose parent is this process.
 func workerProcesses() -> [pid_t] {
-    let me = getpid()
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> pid_t? in
-        guard let pid = pid_t(entry),
-            let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
-            cmdline.contains("taskloop\u{0}worker"),
-            let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 1, fields[0] != "Z", pid_t(fields[1]) == me else { return nil }
-        return pid
-    }
+    ProcessTable.workers(of: getpid())
 }
