@@ -36,6 +36,9 @@ final class SignalWatcher {
                     FileHandleOutput.standardError("\ntaskloop: stopping (\(signalNumber == SIGINT ? "SIGINT" : "SIGTERM")): cancelling running steps; send it again to exit at once\n")
                     interrupter.interrupt()
                 } else {
+                    // Exit at once, but take every process group a step or
+                    // worker leads along: nothing is left running.
+                    ChildProcesses.killAll()
                     _exit(signalNumber == SIGINT ? 130 : 143)
                 }
             }

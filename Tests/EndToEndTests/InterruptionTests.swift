@@ -55,6 +55,31 @@ import Testing
         #expect(finished.cancelled == 2)
     }
 
+    @Test func aSecondSignalExitsAtOnceAndTakesTheProcessesAlong() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              long:
+                shell: echo $$ > long.pid; trap '' TERM; sleep 30 & wait
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl"], in: folder)
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: folder + "/long.pid") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        running.signal(SIGINT)  // the step ignores SIGTERM: the grace period would last 5 s
+        try await Task.sleep(for: .milliseconds(300))
+        running.signal(SIGINT)
+        let result = running.finish()
+        #expect(result.exitCode == 130)
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(await ProcessTable.groupEnds(try shellGroup(in: folder)))
+        // What was written before the exit is readable.
+        #expect(try !EventLog.read(path: folder + "/events.jsonl").events.isEmpty)
+    }
+
     @Test func aKilledRunLeavesAReadableLog() async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -12,7 +12,10 @@ final class ProcessGroupHandle: Sendable {
 
     var leader: pid_t? {
         get { leaderPID.withLock { $0 } }
-        set { leaderPID.withLock { $0 = newValue } }
+        set {
+            leaderPID.withLock { $0 = newValue }
+            if let newValue { ChildProcesses.register(group: newValue) }
+        }
     }
 
     /// Sends SIGKILL to what is left of the group. ESRCH (no such group: all
@@ -20,6 +23,7 @@ final class ProcessGroupHandle: Sendable {
     func killRemaining() {
         guard let leader, leader > 0 else { return }
         _ = kill(-leader, SIGKILL)
+        ChildProcesses.unregister(group: leader)
     }
 }
 

@@ -60,6 +60,8 @@ struct WorkerSlot: Sendable {
                     }
                     said = true
                     let pid = execution.processIdentifier.value
+                    ChildProcesses.register(group: pid)
+                    defer { ChildProcesses.unregister(group: pid) }
                     await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
                     for await job in mailbox {
                         inFlight.set(job)
