@@ -7,7 +7,7 @@ public struct PipelineLoader: Sendable {
 
     static let topLevelKeys = ["name", "env", "params", "limits", "steps"]
     static let limitKeys = ["io", "workers", "pools"]
-    static let commonStepKeys = ["needs", "if", "timeout", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
+    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
 
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
@@ -178,6 +178,9 @@ public struct PipelineLoader: Sendable {
             collect { () throws(PipelineDiagnostics) in try node.stringList(field: mapping.name(of: "needs"), expected: "a step id or a list of step ids") }
         } ?? []
         let timeout = collect { () throws(PipelineDiagnostics) in try mapping.duration("timeout") } ?? nil
+        let retry = mapping["retry"].flatMap { node in
+            collect { () throws(PipelineDiagnostics) in try RetryPolicy.decode(node, field: mapping.name(of: "retry")) }
+        }
         let pool = collect { () throws(PipelineDiagnostics) in try mapping.string("pool") } ?? nil
         if let pool, pools[pool] == nil, let node = mapping["pool"] {
             problems.append(Diagnostic(.unknownPool(pool, step: id, known: pools.keys.sorted()), at: node.location))
@@ -195,6 +198,7 @@ public struct PipelineLoader: Sendable {
             timeout: timeout, pool: pool, environment: environment, workingDirectory: cwd,
             continueOnError: continueOnError ?? false, location: entry.key.location)
         step.deferredConfiguration = deferred
+        step.retry = retry
         return (step, problems)
     }
 

@@ -54,6 +54,8 @@ public struct Step: Sendable {
     public var continueOnError: Bool
     /// Where the step's id is written in the file.
     public var location: SourceLocation
+    /// `retry:`: how a failure is tried again; nil means it is not.
+    public var retry: RetryPolicy?
     /// `if:`: whether the step runs, decided when its needs have finished;
     /// nil means "when every need succeeded".
     public var condition: StepCondition?

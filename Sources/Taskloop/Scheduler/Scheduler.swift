@@ -132,8 +132,9 @@ package struct Scheduler: Sendable {
                     let signal = StopSignal()
                     stopSignals[index] = signal
                     emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: step.runsInWorker ? "worker" : "loop")))
-                    let attempt = StepAttempt(step: prepared, context: makeContext(for: prepared), stopSignal: signal)
-                    group.addTask(executorPreference: stepExecutor(for: step.id)) { .step(index, await attempt.run()) }
+                    group.addTask(executorPreference: stepExecutor(for: step.id)) {
+                        .step(index, await runAttempts(of: prepared, stopSignal: signal))
+                    }
                 }
             }
 
@@ -153,7 +154,7 @@ package struct Scheduler: Sendable {
                     case .skipped: counts.skipped += 1
                     }
                     emit(.stepFinished(StepFinished(
-                        step: pipeline.steps[index].id, attempt: 1, lane: result.lane, status: result.status,
+                        step: pipeline.steps[index].id, attempt: result.attempt, lane: result.lane, status: result.status,
                         exitCode: result.exitCode, error: result.error,
                         details: result.details.isEmpty ? nil : result.details,
                         outputs: result.outputs.isEmpty ? nil : result.outputs)))
@@ -177,6 +178,49 @@ package struct Scheduler: Sendable {
             cancelled: counts.cancelled, skipped: counts.skipped)
         emit(.runFinished(finished))
         return finished
+    }
+
+    /// Runs a step's attempts: again after a failure its `retry:` covers, with
+    /// the policy's delay between, until one succeeds, the attempts run out, or
+    /// the run stops. Every attempt but the last is recorded here; the last is
+    /// the step's result.
+    private func runAttempts(of step: Step, stopSignal: StopSignal) async -> StepResult {
+        var attempt = 1
+        while true {
+            var result = await StepAttempt(step: step, context: makeContext(for: step, attempt: attempt), stopSignal: stopSignal).run()
+            result.attempt = attempt
+            guard result.status == .failure, let policy = step.retry, attempt < policy.attempts, !stopSignal.isFired,
+                policy.retries(code: result.code, timedOut: result.timedOut, workerCrashed: result.workerCrashed)
+            else {
+                if attempt > 1, result.status == .failure {
+                    result.error = (result.error ?? "failed") + " (after \(attempt) attempts)"
+                }
+                return result
+            }
+            let delay = policy.delay(before: attempt + 1)
+            emit(.stepFinished(StepFinished(
+                step: step.id, attempt: attempt, lane: result.lane, status: .failure, exitCode: result.exitCode,
+                error: result.error, details: result.details.isEmpty ? nil : result.details,
+                outputs: result.outputs.isEmpty ? nil : result.outputs, retryDelay: delay.microseconds)))
+            guard await wait(delay, unless: stopSignal) else {
+                result.error = (result.error ?? "failed") + " (after \(attempt) attempt\(attempt == 1 ? "" : "s"); the run stopped before the next)"
+                return result
+            }
+            attempt += 1
+            emit(.stepStarted(StepStarted(step: step.id, attempt: attempt, lane: step.runsInWorker ? "worker" : "loop")))
+        }
+    }
+
+    /// Waits `delay` on the loop's timer; false if the stop signal fires first.
+    private func wait(_ delay: Duration, unless stopSignal: StopSignal) async -> Bool {
+        let eventLoop = eventLoop
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await eventLoop.sleep(for: delay)) != nil }
+            group.addTask { _ = await stopSignal.wait(); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first && !stopSignal.isFired
+        }
     }
 
     /// What a step's expressions may read: the environment, the parameters,
@@ -206,11 +250,11 @@ package struct Scheduler: Sendable {
         }
     }
 
-    private func makeContext(for step: Step) -> StepContext {
+    private func makeContext(for step: Step, attempt: Int = 1) -> StepContext {
         let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
         let base = StepContext.resolve(step.workingDirectory ?? "", against: pipelineDirectory)
         return StepContext(
-            stepID: step.id, attempt: 1, workingDirectory: base, environment: environment,
+            stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
             httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
             outputHandler: { [observers] chunk in

@@ -1,7 +1,8 @@
 import NIOCore
 
 /// Runs one attempt of one step: the kind's `run(in:)`, raced against the
-/// step's `timeout` and the scheduler's stop signal.
+/// step's `timeout` (a signal of this attempt's own) and the scheduler's stop
+/// signal (fail-fast, interrupt), which outlives the attempt.
 ///
 /// When the timeout or the signal fires first, the step's task is cancelled
 /// and this waits for it to finish reacting (a shell step ends its process
@@ -26,9 +27,10 @@ package struct StepAttempt: Sendable {
         let action = step.action
         let context = context
         let stopSignal = stopSignal
+        let timeoutSignal = StopSignal()
         let scheduledTimeout = step.timeout.map { timeout in
             context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
-                stopSignal.fire(.timeout(timeout))
+                timeoutSignal.fire(.timeout(timeout))
             }
         }
         defer { scheduledTimeout?.cancel() }
@@ -42,20 +44,23 @@ package struct StepAttempt: Sendable {
                 }
             }
             group.addTask { .stopped(await stopSignal.wait()) }
+            group.addTask { .stopped(await timeoutSignal.wait()) }
 
             let first = await group.next()!
             group.cancelAll()
             switch first {
             case .ran(let result):
                 return Self.result(of: result)
+            case .stopped(nil):
+                // A watcher ended because the group was cancelled from outside.
+                return StepResult(status: .cancelled, error: "cancelled")
             case .stopped(let reason):
                 // Wait for the step to wind down; its own result no longer counts.
+                var failure: StepFailure?
                 while let next = await group.next() {
-                    if case .ran(let result) = next, case .failure(let error as StepFailure) = result {
-                        return Self.stoppedResult(reason, failure: error)
-                    }
+                    if case .ran(let result) = next, case .failure(let error as StepFailure) = result { failure = error }
                 }
-                return Self.stoppedResult(reason, failure: nil)
+                return Self.stoppedResult(reason, failure: failure)
             }
         }
     }
@@ -65,9 +70,11 @@ package struct StepAttempt: Sendable {
         case .success(let outputs):
             return .success(outputs)
         case .failure(let failure as StepFailure):
-            return StepResult(
+            var result = StepResult(
                 status: .failure, outputs: failure.outputs, exitCode: failure.exitCode,
                 error: failure.message, details: failure.details)
+            result.workerCrashed = failure.isWorkerCrash
+            return result
         case .failure(is CancellationError):
             return StepResult(status: .cancelled, error: "cancelled")
         case .failure(let error):
@@ -78,10 +85,12 @@ package struct StepAttempt: Sendable {
     private static func stoppedResult(_ reason: StopReason?, failure: StepFailure?) -> StepResult {
         switch reason {
         case .timeout(let limit):
-            return StepResult(
+            var result = StepResult(
                 status: .failure, exitCode: failure?.exitCode,
                 error: "timed out after \(limit.compactDescription) (the step's `timeout`)",
                 details: failure?.details ?? [])
+            result.timedOut = true
+            return result
         case .cancelled, nil:
             return StepResult(status: .cancelled, error: "cancelled", details: failure?.details ?? [])
         }

@@ -7,6 +7,18 @@ package struct StepResult: Sendable, Hashable {
     package var details: [String] = []
     /// Where it ran: `loop`, or a worker (`worker-2`).
     package var lane = "loop"
+    /// Which attempt this was (1 for the first).
+    package var attempt = 1
+    /// Why it failed, for `retry: { on: [...] }`.
+    package var timedOut = false
+    package var workerCrashed = false
+
+    /// The exit code, or an HTTP step's status: what `on: [...]` numbers match.
+    package var code: Int? {
+        if let exitCode { return Int(exitCode) }
+        if case .number(let status)? = outputs["status"] { return Int(status) }
+        return nil
+    }
 
     package static func success(_ outputs: StepOutputs) -> StepResult {
         StepResult(status: .success, outputs: outputs)

@@ -8,46 +8,56 @@ package enum StopReason: Sendable, Hashable {
     case cancelled
 }
 
-/// A one-shot signal that asks one running step to stop. The first reason
-/// fired wins; later ones are ignored.
+/// A one-shot signal that asks running work to stop. The first reason fired
+/// wins; later ones are ignored. Any number of tasks may wait on it, one after
+/// another or at once (a step's attempts, the wait between them).
 package final class StopSignal: Sendable {
     private struct State {
         var reason: StopReason?
-        var waiter: CheckedContinuation<StopReason?, Never>?
-        var waiterCancelled = false
+        var waiters: [Int: CheckedContinuation<StopReason?, Never>] = [:]
+        /// Waits whose task was cancelled before they registered.
+        var cancelled: Set<Int> = []
+        var nextWaiter = 0
     }
 
     private let state = Mutex(State())
 
     package init() {}
 
+    /// Whether the signal has fired.
+    package var isFired: Bool { state.withLock { $0.reason != nil } }
+
     package func fire(_ reason: StopReason) {
-        let waiter = state.withLock { state -> CheckedContinuation<StopReason?, Never>? in
-            guard state.reason == nil else { return nil }
+        let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
+            guard state.reason == nil else { return [] }
             state.reason = reason
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
-        waiter?.resume(returning: reason)
+        for waiter in waiters { waiter.resume(returning: reason) }
     }
 
     /// Returns the reason once fired, or nil when the waiting task is cancelled.
     package func wait() async -> StopReason? {
-        await withTaskCancellationHandler {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let immediate = state.withLock { state -> StopReason?? in
                     if let reason = state.reason { return .some(reason) }
-                    if state.waiterCancelled { return .some(nil) }
-                    state.waiter = continuation
+                    if state.cancelled.remove(id) != nil { return .some(nil) }
+                    state.waiters[id] = continuation
                     return nil
                 }
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<StopReason?, Never>? in
-                state.waiterCancelled = true
-                defer { state.waiter = nil }
-                return state.waiter
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+                if state.reason == nil { state.cancelled.insert(id) }
+                return nil
             }
             waiter?.resume(returning: nil)
         }

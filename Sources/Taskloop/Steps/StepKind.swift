@@ -65,6 +65,8 @@ public struct StepFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public var details: [String]
     /// What the step produced before failing (`exit-code`, `stdout`).
     public var outputs: StepOutputs
+    /// Set when a CPU step failed because its worker died (for `retry: { on: [worker-crash] }`).
+    package var isWorkerCrash = false
 
     public init(_ message: String, exitCode: Int32? = nil, details: [String] = [], outputs: StepOutputs = [:]) {
         self.message = message

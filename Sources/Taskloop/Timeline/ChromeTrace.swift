@@ -52,8 +52,17 @@ public struct ChromeTrace: Sendable {
                 events.append(Event(name: "\(step.id) (queued)", ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number, dur: bar.end - bar.start, cat: "queue", args: args))
                 continue
             }
+            if let earlier = bar.earlierAttempt {
+                let attempt = step.earlierAttempts[earlier - 1]
+                args["status"] = .string("failure")
+                args["attempt"] = JSONValue(earlier)
+                if let error = attempt.error { args["error"] = .string(error) }
+                events.append(Event(name: "\(step.id) (attempt \(earlier))", ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number, dur: max(1, bar.end - bar.start), cat: step.kind, args: args))
+                events.append(Event(name: "retry: \(step.id)", ph: "i", ts: bar.end, pid: pid(bar.lane), tid: bar.lane.number, s: "t", args: ["next_attempt": JSONValue(earlier + 1)]))
+                continue
+            }
             args["status"] = .string(step.status?.rawValue ?? "running")
-            args["attempt"] = JSONValue(1)
+            args["attempt"] = JSONValue(step.attempts)
             if let exitCode = step.exitCode { args["exit_code"] = JSONValue(Int(exitCode)) }
             if let error = step.error { args["error"] = .string(error) }
             if let lane = step.lane { args["lane"] = .string(lane) }

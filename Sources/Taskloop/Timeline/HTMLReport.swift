@@ -163,7 +163,7 @@ public struct HTMLReport: Sendable {
             guard let row = rowOf[bar.lane], let step = steps[bar.step] else { continue }
             let x = Self.labelWidth + Double(bar.start - origin) * scale
             let width = Double(bar.end - bar.start) * scale
-            if width < 1, !bar.isQueueWait, step.status == .success {
+            if width < 1, !bar.isQueueWait, bar.earlierAttempt == nil, step.status == .success {
                 let isOnPath = onPath.contains(bar.step)
                 if let merged = pending[row], x - merged.end < 1 {
                     pending[row] = (merged.start, max(merged.end, x + width), merged.count + 1, merged.onPath || isOnPath)
@@ -175,14 +175,15 @@ public struct HTMLReport: Sendable {
             }
             flush(row)
             let y = Double(row) * Self.rowHeight + 2
-            let fill = bar.isQueueWait ? "#d0d7de" : color(kind: step.kind, status: step.status, runsInWorker: bar.lane.group == .workers)
-            let stroke = !bar.isQueueWait && onPath.contains(bar.step) ? " stroke=\"#1f2328\" stroke-width=\"2\"" : ""
-            var tip = bar.isQueueWait
+            let fill = bar.isQueueWait ? "#d0d7de"
+                : bar.earlierAttempt != nil ? "#ff8182" : color(kind: step.kind, status: step.status, runsInWorker: bar.lane.group == .workers)
+            let stroke = !bar.isQueueWait && bar.earlierAttempt == nil && onPath.contains(bar.step) ? " stroke=\"#1f2328\" stroke-width=\"2\"" : ""
+            var tip = bar.earlierAttempt.map { "\(step.id): attempt \($0) failed (retried)\n\(step.earlierAttempts[$0 - 1].error ?? "")" } ?? (bar.isQueueWait
                 ? "\(step.id): waited \(Duration.microseconds(bar.end - bar.start).compactDescription) for \(bar.lane.group == .workers ? "a worker" : "capacity")"
-                : "\(step.id) [\(step.kind)] \(step.status?.rawValue ?? "running")\n\(step.detail)\nran \(Duration.microseconds(bar.end - bar.start).compactDescription) from +\(Duration.microseconds(bar.start).compactDescription)"
-            if !bar.isQueueWait {
+                : "\(step.id) [\(step.kind)] \(step.status?.rawValue ?? "running")\n\(step.detail)\nran \(Duration.microseconds(bar.end - bar.start).compactDescription) from +\(Duration.microseconds(bar.start).compactDescription)")
+            if !bar.isQueueWait, bar.earlierAttempt == nil {
                 if let queued = step.queuedAt, let started = step.startedAt, started > queued { tip += "\nqueue wait \(Duration.microseconds(started - queued).compactDescription)" }
-                tip += "\nattempt 1"
+                tip += "\nattempt \(step.attempts)"
                 if let exitCode = step.exitCode { tip += "\nexit code \(exitCode)" }
                 if let error = step.error { tip += "\n\(error)" }
                 if let lane = step.lane { tip += "\non \(lane)" }

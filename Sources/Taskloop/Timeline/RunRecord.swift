@@ -2,6 +2,15 @@
 /// finished, and how it ended. Built live by the scheduler's recorder, or
 /// from an event log afterwards; every summary and report reads this.
 public struct RunRecord: Sendable {
+    /// An attempt of a step that failed and was retried.
+    public struct EarlierAttempt: Sendable, Hashable {
+        public var attempt: Int
+        public var start: Int64
+        public var end: Int64
+        public var lane: String
+        public var error: String?
+    }
+
     public struct StepRecord: Sendable, Hashable {
         public var id: StepID
         public var kind: String
@@ -16,6 +25,10 @@ public struct RunRecord: Sendable {
         public var error: String?
         public var details: [String] = []
         public var skipReason: String?
+        /// Attempts before the last, when the step was retried.
+        public var earlierAttempts: [EarlierAttempt] = []
+        /// How many times the step ran.
+        public var attempts: Int { earlierAttempts.count + (startedAt == nil ? 0 : 1) }
 
         /// Run time in microseconds, for steps that started and finished.
         public var duration: Int64? {
@@ -56,9 +69,19 @@ public struct RunRecord: Sendable {
                 $0.startedAt = event.time
                 $0.lane = started.lane
             }
+        case .stepFinished(let finished) where finished.retryDelay != nil:
+            update(finished.step) {
+                $0.earlierAttempts.append(EarlierAttempt(
+                    attempt: finished.attempt, start: $0.startedAt ?? event.time, end: event.time, lane: finished.lane, error: finished.error))
+            }
         case .stepFinished(let finished):
             update(finished.step) {
                 $0.finishedAt = event.time
+                // The run stopped while this attempt waited to be retried: it is the last one after all.
+                if let waited = $0.earlierAttempts.last, waited.attempt == finished.attempt {
+                    $0.earlierAttempts.removeLast()
+                    $0.finishedAt = waited.end
+                }
                 $0.status = finished.status
                 $0.lane = finished.lane
                 $0.exitCode = finished.exitCode

@@ -42,6 +42,7 @@ public struct RunSummary: Sendable {
             var status = step.status?.rawValue ?? "not run"
             if step.status == .skipped, let reason = step.skipReason { status += " (\(reason))" }
             if step.status == .failure, let exitCode = step.exitCode { status += " (exit \(exitCode))" }
+            if step.attempts > 1 { status += " after \(step.attempts) attempts" }
             lines.append(pad(step.id.rawValue, idWidth) + "  " + pad(start, 9) + "  " + pad(duration, 9) + "  " + status)
         }
         if let note { lines.append(note) }

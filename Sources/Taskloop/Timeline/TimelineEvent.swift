@@ -152,11 +152,14 @@ public struct StepFinished: Sendable, Hashable, Codable {
     /// Context for the error: the last lines of stderr, for instance.
     public var details: [String]?
     public var outputs: StepOutputs?
+    /// Set when this attempt failed and another follows after this many microseconds.
+    public var retryDelay: Int64?
 
     private enum CodingKeys: String, CodingKey {
         case step, attempt, lane, status
         case exitCode = "exit_code"
         case error, details, outputs
+        case retryDelay = "retry_in_us"
     }
 }
 

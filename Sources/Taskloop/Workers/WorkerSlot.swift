@@ -119,7 +119,9 @@ final class InFlightJob: Sendable {
         case .exited(let code): how = "exited with status \(code)"
         case nil: how = "could not be started"
         }
-        job.reply.resume(throwing: StepFailure("worker \(slot)\(pid) \(how) while running step `\(job.request.step)`"))
+        var failure = StepFailure("worker \(slot)\(pid) \(how) while running step `\(job.request.step)`")
+        failure.isWorkerCrash = true
+        job.reply.resume(throwing: failure)
     }
 }
 

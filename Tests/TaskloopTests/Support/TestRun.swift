@@ -33,10 +33,10 @@ extension PipelineRunner.Report {
 
     func status(_ id: StepID) -> StepStatus? { step(id)?.status }
 
-    /// The outputs a step published, from the event log.
+    /// The outputs a step published (its last attempt's), from the event log.
     func outputs(_ id: StepID) throws -> StepOutputs {
         let log = try EventLog.read(path: eventLogPath)
-        for event in log.events {
+        for event in log.events.reversed() {
             if case .stepFinished(let finished) = event.payload, finished.step == id { return finished.outputs ?? [:] }
         }
         return [:]
