@@ -49,9 +49,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Record a stall when code on the event loop holds it this long (default 100ms).", valueName: "duration"))
     var loopStallThreshold: String = "100ms"
 
+    @Option(help: ArgumentHelp("Stop the whole run after this long (overrides the pipeline's `timeout:`).", valueName: "duration"))
+    var timeout: String?
+
+    @Option(help: ArgumentHelp("How long a cancelled step's processes get between SIGTERM and SIGKILL (default 10s).", valueName: "duration"))
+    var grace: String = "10s"
+
     func validate() throws {
-        guard Duration(parsing: loopStallThreshold) != nil else {
-            throw ValidationError("--loop-stall-threshold expects a duration such as 100ms or 0.5s, got `\(loopStallThreshold)`")
+        for (flag, value) in [("--loop-stall-threshold", loopStallThreshold), ("--grace", grace), ("--timeout", timeout ?? "1s")]
+        where Duration(parsing: value) == nil {
+            throw ValidationError("\(flag) expects a duration such as 100ms, 1.5s or 10m, got `\(value)`")
         }
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
             throw ValidationError("--param expects key=value, got `\(parameter)`")
@@ -75,7 +82,9 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalWatcher(interrupter: interrupter)
         let options = RunOptions(
             policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events,
-            loopStallThreshold: Duration(parsing: loopStallThreshold) ?? .milliseconds(100))
+            terminationGracePeriod: Duration(parsing: grace) ?? .seconds(10),
+            loopStallThreshold: Duration(parsing: loopStallThreshold) ?? .milliseconds(100),
+            timeout: timeout.flatMap(Duration.init(parsing:)))
         let report: PipelineRunner.Report
         do {
             report = try await PipelineRunner(pipeline: pipeline, options: options).run(interrupter: interrupter)

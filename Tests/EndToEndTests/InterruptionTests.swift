@@ -27,8 +27,8 @@ import Testing
         return running
     }
 
-    func shellGroup(in folder: String) throws -> pid_t {
-        let text = try String(contentsOfFile: folder + "/long.pid", encoding: .utf8)
+    func shellGroup(in folder: String, file: String = "long.pid") throws -> pid_t {
+        let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
         return try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
@@ -53,6 +53,48 @@ import Testing
         }
         #expect(finished.status == .interrupted)
         #expect(finished.cancelled == 2)
+    }
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func aSignalStopsEveryKindOfStepAndCleanupStillRuns(signal: Int32, exitCode: Int32) async throws {
+        let server = try await TestHTTPServer.start()
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            limits: { workers: 1 }
+            steps:
+              shell: { shell: echo $$ > shell.pid; sleep 30 }
+              nap: { sleep: 30s }
+              request: { http: { url: "\(server.baseURL)/stall" } }
+              burn: { cpu: { function: spin, with: { for: 30s } } }
+              cleanup:
+                needs: [shell, nap, request, burn]
+                if: always()
+                file: { write: cleaned.txt, content: "done" }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl"], in: folder)
+        var workers: [pid_t] = []
+        for _ in 0..<100 {
+            workers = ProcessTable.workers(of: running.pid)
+            if !workers.isEmpty, FileManager.default.fileExists(atPath: folder + "/shell.pid") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        running.signal(signal)
+        let result = running.finish()
+        try await server.stop()
+
+        #expect(result.exitCode == exitCode)
+        #expect(try String(contentsOfFile: folder + "/cleaned.txt", encoding: .utf8) == "done")
+        let log = try EventLog.read(path: folder + "/events.jsonl")
+        #expect(log.isComplete)
+        let record = RunRecord(events: log.events)
+        for step in ["shell", "nap", "request", "burn"] {
+            #expect(record.steps.first { $0.id.rawValue == step }?.status == .cancelled, "\(step)")
+        }
+        #expect(await ProcessTable.groupEnds(try shellGroup(in: folder, file: "shell.pid")))
+        #expect(!workers.isEmpty)
+        #expect(workers.allSatisfy { !ProcessTable.isAlive($0) })
     }
 
     @Test func aSecondSignalExitsAtOnceAndTakesTheProcessesAlong() async throws {

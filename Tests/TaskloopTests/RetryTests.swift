@@ -108,3 +108,23 @@ import Testing
         #expect(problems("{ attempts: 2, retries: 3 }") == ["4:27 unknown key `retries` in `retry` of step `a`; expected one of `attempts`, `backoff`, `delay`, `jitter`, `max-delay`, `on`"])
     }
 }
+
+@Suite(.serialized) struct PipelineTimeoutTests {
+    @Test func thePipelinesTimeoutStopsTheRunAndCleanupStillRuns() async throws {
+        let (report, folder) = try await runPipeline("""
+            timeout: 400ms
+            steps:
+              long: { shell: sleep 10 }
+              later: { needs: long, shell: echo never }
+              cleanup: { needs: long, if: always(), shell: echo cleaned }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .failure)
+        #expect(report.record.finished?.reason == "the pipeline's timeout of 400ms was reached")
+        #expect(report.step("long")?.status == .cancelled)
+        #expect(report.step("long")?.error == "cancelled: the pipeline's timeout of 400ms was reached")
+        #expect(report.step("later")?.skipReason == "the pipeline's timeout of 400ms was reached")
+        #expect(try report.outputs("cleanup")["stdout"] == .string("cleaned"))
+        #expect(report.record.makespan < 5_000_000)
+    }
+}

@@ -17,6 +17,8 @@ public struct Pipeline: Sendable {
     /// Parameter defaults; `--param key=value` overrides them.
     public var parameters: [String: String]
     public var limits: Limits
+    /// `timeout:` for the whole run.
+    public var timeout: Duration?
     /// The steps in file order, which is also the order ready steps start in.
     public var steps: [Step]
     /// Problems that do not stop the pipeline from running (shown by

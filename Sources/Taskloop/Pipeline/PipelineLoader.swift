@@ -5,7 +5,7 @@ import Foundation
 public struct PipelineLoader: Sendable {
     public let registry: StepKindRegistry
 
-    static let topLevelKeys = ["name", "env", "params", "limits", "steps"]
+    static let topLevelKeys = ["name", "env", "params", "limits", "timeout", "steps"]
     static let limitKeys = ["io", "workers", "pools"]
     static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
 
@@ -74,6 +74,7 @@ public struct PipelineLoader: Sendable {
         if let params = top["params"], let entries = collect({ () throws(PipelineDiagnostics) in try params.stringMap(field: "`params`") }) {
             pipeline.parameters = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
+        if let timeout = collect({ () throws(PipelineDiagnostics) in try top.duration("timeout") }) { pipeline.timeout = timeout }
         if let limits = top["limits"], let value = collect({ () throws(PipelineDiagnostics) in try Self.limits(limits) }) {
             pipeline.limits = value
         }

@@ -24,12 +24,15 @@ public enum SkipReason: Sendable, Hashable, Codable, CustomStringConvertible {
     case failFast(after: StepID)
     /// The run was interrupted (Ctrl-C, SIGTERM).
     case interrupted
+    /// The pipeline's `timeout` (or `--timeout`) elapsed.
+    case pipelineTimeout(Duration)
 
     public var description: String {
         switch self {
         case .needNotSatisfied(let id): return "needs `\(id)`, which did not succeed"
         case .failFast(let id): return "the run stopped after `\(id)` failed"
         case .interrupted: return "the run was interrupted"
+        case .pipelineTimeout(let limit): return "the pipeline's timeout of \(limit.compactDescription) was reached"
         }
     }
 }

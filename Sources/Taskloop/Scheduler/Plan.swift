@@ -194,9 +194,9 @@ package struct Plan: Sendable {
 
     /// Stops the run after an interrupt: nothing new starts, every step not yet
     /// started is skipped, and the running ones must be cancelled.
-    package mutating func interrupt() -> Decision {
+    package mutating func interrupt(reason: SkipReason = .interrupted) -> Decision {
         var decision = Decision()
-        if !isStopping { stop(reason: .interrupted, into: &decision) }
+        if !isStopping { stop(reason: reason, into: &decision) }
         return decision
     }
 

@@ -11,15 +11,19 @@ public struct RunOptions: Sendable {
     public var runID: String?
     /// How worker processes for CPU steps are started.
     public var workerLaunch: WorkerLaunch
+    /// A limit on the whole run (`--timeout`), over the pipeline's `timeout:`.
+    public var timeout: Duration?
     /// A tick of the event loop this late is recorded as a stall
     /// (`--loop-stall-threshold`).
     public var loopStallThreshold: Duration
 
     public init(
         policy: FailurePolicy = .failFast, eventLogPath: String? = nil,
-        terminationGracePeriod: Duration = .seconds(5), runID: String? = nil,
-        workerLaunch: WorkerLaunch = .currentExecutable, loopStallThreshold: Duration = .milliseconds(100)
+        terminationGracePeriod: Duration = .seconds(10), runID: String? = nil,
+        workerLaunch: WorkerLaunch = .currentExecutable, loopStallThreshold: Duration = .milliseconds(100),
+        timeout: Duration? = nil
     ) {
+        self.timeout = timeout
         self.loopStallThreshold = loopStallThreshold
         self.workerLaunch = workerLaunch
         self.policy = policy

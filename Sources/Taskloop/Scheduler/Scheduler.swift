@@ -47,6 +47,9 @@ package struct Scheduler: Sendable {
     private enum Completion: Sendable {
         case step(Int, StepResult)
         case interrupted
+        case timedOut(Duration)
+        /// A watcher (interrupt, timeout) that ended because the run did.
+        case watcherEnded
     }
 
     /// Runs the pipeline; returns once every step has finished or been skipped.
@@ -66,12 +69,19 @@ package struct Scheduler: Sendable {
         /// What expressions see of the steps that have finished or been skipped.
         var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
         var interrupted = false
+        var stopReason: String?
         var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0)
 
         await withTaskGroup(of: Completion.self) { group in
             group.addTask {
                 _ = await interruption.wait()
                 return .interrupted
+            }
+            if let timeout = options.timeout ?? pipeline.timeout {
+                let eventLoop = eventLoop
+                group.addTask {
+                    (try? await eventLoop.sleep(for: timeout)) == nil ? .watcherEnded : .timedOut(timeout)
+                }
             }
             for step in plan.begin() { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id))) }
 
@@ -144,6 +154,12 @@ package struct Scheduler: Sendable {
                 case .interrupted:
                     interrupted = true
                     apply(plan.interrupt())
+                case .timedOut(let limit):
+                    stopReason = "the pipeline's timeout of \(limit.compactDescription) was reached"
+                    for signal in stopSignals.values { signal.fire(.pipelineTimeout(limit)) }
+                    apply(plan.interrupt(reason: .pipelineTimeout(limit)))
+                case .watcherEnded:
+                    continue
                 case .step(let index, let result):
                     stopSignals[index] = nil
                     finishedSteps[pipeline.steps[index].id] = .init(status: result.status, outputs: result.outputs)
@@ -171,10 +187,10 @@ package struct Scheduler: Sendable {
             return false
         }
         let status: RunFinished.Status =
-            interrupted ? .interrupted : (failedForReal || counts.cancelled > 0 ? .failure : .success)
+            interrupted ? .interrupted : (failedForReal || counts.cancelled > 0 || stopReason != nil ? .failure : .success)
         loopLagMonitor?.stop()
         let finished = RunFinished(
-            status: status, succeeded: counts.succeeded, failed: counts.failed,
+            status: status, reason: interrupted ? "interrupted" : stopReason, succeeded: counts.succeeded, failed: counts.failed,
             cancelled: counts.cancelled, skipped: counts.skipped)
         emit(.runFinished(finished))
         return finished

@@ -91,6 +91,10 @@ package struct StepAttempt: Sendable {
                 details: failure?.details ?? [])
             result.timedOut = true
             return result
+        case .pipelineTimeout(let limit):
+            return StepResult(
+                status: .cancelled, error: "cancelled: the pipeline's timeout of \(limit.compactDescription) was reached",
+                details: failure?.details ?? [])
         case .cancelled, nil:
             return StepResult(status: .cancelled, error: "cancelled", details: failure?.details ?? [])
         }

@@ -6,6 +6,8 @@ package enum StopReason: Sendable, Hashable {
     case timeout(Duration)
     /// Fail-fast or an interrupt stopped the run.
     case cancelled
+    /// The pipeline's own `timeout` elapsed.
+    case pipelineTimeout(Duration)
 }
 
 /// A one-shot signal that asks running work to stop. The first reason fired

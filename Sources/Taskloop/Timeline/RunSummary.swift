@@ -47,6 +47,9 @@ public struct RunSummary: Sendable {
         }
         if let note { lines.append(note) }
         lines.append("")
+        if let reason = record.finished?.reason, reason != "interrupted" {
+            lines.append("The run stopped early: \(reason).")
+        }
         lines.append(figures)
         lines += stallWarnings
         return lines.joined(separator: "\n")

@@ -176,6 +176,8 @@ public struct RunFinished: Sendable, Hashable, Codable {
     }
 
     public var status: Status
+    /// Why the run ended early, when it did ("the pipeline's timeout of 10m was reached").
+    public var reason: String?
     public var succeeded: Int
     public var failed: Int
     public var cancelled: Int
