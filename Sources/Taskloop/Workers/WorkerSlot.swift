@@ -1,5 +1,7 @@
+import CTaskloopShims
 import Foundation
 import NIOCore
+import NIOPosix
 import Subprocess
 import SystemPackage
 
@@ -34,6 +36,10 @@ struct WorkerSlot: Sendable {
 
     /// Runs one worker process until it exits. Returns false when it could
     /// not even say hello.
+    ///
+    /// The worker's stdin and stdout are pipes this slot makes and reads on
+    /// the run's event loop through a NIO pipe channel; swift-subprocess only
+    /// starts the process and reports how it ended.
     private func runOneWorker() async -> Bool {
         let (mailbox, mailboxContinuation) = AsyncStream.makeStream(of: WorkerPool.Job.self)
         let launch = pool.launch
@@ -47,40 +53,49 @@ struct WorkerSlot: Sendable {
         var said = false
         var outcome: TerminationStatus?
         do {
+            let pipes = try WorkerPipes()
             outcome = try await Subprocess.run(
                 .path(FilePath(launch.executable)), arguments: Arguments(launch.arguments),
                 platformOptions: options,
-                input: .inputWriter, output: .sequence, error: .fileDescriptor(.standardError, closeAfterSpawningProcess: false)
+                input: .fileDescriptor(FileDescriptor(rawValue: pipes.childInput), closeAfterSpawningProcess: true),
+                output: .fileDescriptor(FileDescriptor(rawValue: pipes.childOutput), closeAfterSpawningProcess: true),
+                error: .fileDescriptor(.standardError, closeAfterSpawningProcess: false)
             ) { execution in
-                var frames = FrameReader(execution.standardOutput.makeAsyncIterator())
+                let pid = execution.processIdentifier.value
                 do {
-                    let hello = try WireProtocol.decode(WorkerHello.self, from: try await frames.next())
-                    guard hello.protocolVersion == WireProtocol.version else {
-                        throw Death.malformed("speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
-                    }
-                    said = true
-                    let pid = execution.processIdentifier.value
-                    ChildProcesses.register(group: pid)
-                    defer { ChildProcesses.unregister(group: pid) }
-                    await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
-                    for await job in mailbox {
-                        inFlight.set(job)
-                        _ = try await execution.standardInputWriter.write(try WireProtocol.frame(job.request))
-                        let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
-                        guard reply.id == job.request.id else {
-                            throw Death.malformed("answered request \(reply.id) instead of \(job.request.id)")
+                    let channel = try await NIOPipeBootstrap(group: pool.eventLoop)
+                        .takingOwnershipOfDescriptors(input: pipes.parentInput, output: pipes.parentOutput) { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            }
                         }
-                        inFlight.take()?.reply.resume(returning: reply)
+                    try await channel.executeThenClose { inbound, outbound in
+                        var frames = FrameReader(inbound.makeAsyncIterator())
+                        let hello = try WireProtocol.decode(WorkerHello.self, from: try await frames.next())
+                        guard hello.protocolVersion == WireProtocol.version else {
+                            throw Death.malformed("speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
+                        }
+                        said = true
+                        ChildProcesses.register(group: pid)
+                        defer { ChildProcesses.unregister(group: pid) }
                         await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
+                        for await job in mailbox {
+                            inFlight.set(job)
+                            try await outbound.write(ByteBuffer(bytes: try WireProtocol.frame(job.request)))
+                            let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
+                            guard reply.id == job.request.id else {
+                                throw Death.malformed("answered request \(reply.id) instead of \(job.request.id)")
+                            }
+                            inFlight.take()?.reply.resume(returning: reply)
+                            await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
+                        }
+                        // The mailbox closed: leaving this closure closes the pipes,
+                        // and the worker exits at the end of its stdin.
                     }
-                } catch let death as Death {
-                    inFlight.fail(with: death, slot: number, pid: execution.processIdentifier.value)
-                    try? execution.send(signal: .kill)
                 } catch {
-                    inFlight.fail(with: Death.closedOutput, slot: number, pid: execution.processIdentifier.value)
+                    inFlight.fail(with: error, slot: number, pid: pid)
                     try? execution.send(signal: .kill)
                 }
-                try? await execution.standardInputWriter.finish()
             }.terminationStatus
         } catch {
             inFlight.fail(with: Death.closedOutput, slot: number, pid: nil)
@@ -91,6 +106,29 @@ struct WorkerSlot: Sendable {
         for await job in mailbox { job.reply.resume(throwing: StepFailure("worker \(number) exited before running step `\(job.request.step)`")) }
         inFlight.failWithStatus(outcome, slot: number)
         return said
+    }
+}
+
+/// The two pipes between the runner and a worker. Every end is close-on-exec,
+/// so no other child process inherits them; the child's ends become its stdin
+/// and stdout when it starts.
+struct WorkerPipes {
+    let childInput: CInt
+    let parentOutput: CInt
+    let parentInput: CInt
+    let childOutput: CInt
+
+    init() throws {
+        var toWorker: [CInt] = [0, 0]
+        var fromWorker: [CInt] = [0, 0]
+        guard taskloop_pipe_cloexec(&toWorker) == 0 else { throw StepFailure("cannot create a pipe for a worker: errno \(errno)") }
+        guard taskloop_pipe_cloexec(&fromWorker) == 0 else {
+            close(toWorker[0])
+            close(toWorker[1])
+            throw StepFailure("cannot create a pipe for a worker: errno \(errno)")
+        }
+        (childInput, parentOutput) = (toWorker[0], toWorker[1])
+        (parentInput, childOutput) = (fromWorker[0], fromWorker[1])
     }
 }
 
@@ -125,20 +163,20 @@ final class InFlightJob: Sendable {
     }
 }
 
-/// Reads whole frames from a worker's stdout.
-struct FrameReader {
-    private var iterator: SubprocessOutputSequence.AsyncIterator
+/// Reads whole frames from a worker's stdout, as the pipe channel delivers it.
+struct FrameReader<Chunks: AsyncIteratorProtocol> where Chunks.Element == ByteBuffer {
+    private var chunks: Chunks
     private var decoder = FrameDecoder()
 
-    init(_ iterator: SubprocessOutputSequence.AsyncIterator) {
-        self.iterator = iterator
+    init(_ chunks: Chunks) {
+        self.chunks = chunks
     }
 
     mutating func next() async throws -> [UInt8] {
         while true {
             if let frame = try decoder.next() { return frame }
-            guard let buffer = try await iterator.next() else { throw WorkerSlot.EndOfOutput() }
-            decoder.append(buffer.withUnsafeBytes { Array($0) })
+            guard let buffer = try await chunks.next() else { throw WorkerSlot.EndOfOutput() }
+            decoder.append(buffer.readableBytesView)
         }
     }
 }
