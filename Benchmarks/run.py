@@ -56,6 +56,24 @@ def mixed():
     return "\n".join(lines) + "\n"
 
 
+def huge_chain(count):
+    lines = ["name: huge", "steps:"]
+    for i in range(count):
+        needs = f"\n    needs: [s{i - 1}]" if i else ""
+        lines.append(f"  s{i}:{needs}\n    shell: echo {i}")
+    return "\n".join(lines) + "\n"
+
+
+def measure_child(command):
+    """Wall time and peak resident memory (KiB) of one run of `command`."""
+    started = time.monotonic()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        sys.exit(f"{command} failed")
+    return time.monotonic() - started, usage.ru_maxrss
+
+
 def http_fan_out(count, base):
     lines = ["name: http-fan-out", "limits: { io: 64 }", "steps:"]
     lines += [f"  get{i}: {{ http: {{ url: \"{base}/hello\" }} }}" for i in range(count)]
@@ -137,6 +155,15 @@ def main():
             size = os.path.getsize(os.path.join(folder, "big.html")) / 1024
             print(f"{'report + trace of 10,000 steps':40} {10000:>6} {'':>10} {min(timings):>7.3f}s {'':>10}  "
                   f"taskloop timeline, whole command; report {size:,.0f} KiB")
+            # Loading, validating and planning a 100,000-step chain (5 MB of YAML).
+            huge = os.path.join(folder, "huge.yaml")
+            with open(huge, "w") as handle:
+                handle.write(huge_chain(100000))
+            for name, command in [("load + validate 100,000 steps", ["validate", huge]),
+                                  ("load + plan 100,000 steps (--dry-run)", ["run", huge, "--dry-run"])]:
+                results = [measure_child([args.binary] + command) for _ in range(args.repeat)]
+                wall, rss = min(results)
+                print(f"{name:40} {100000:>6} {'':>10} {wall:>7.3f}s {'':>10}  peak memory {rss / 1024:,.0f} MiB")
     finally:
         server.terminate()
         server.wait()
