@@ -175,3 +175,36 @@ extension InterruptionTests {
     }
 }
 
+
+extension InterruptionTests {
+    @Test func aKillDuringALargeCopyNeverLeavesAPartialTarget() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // 400 MB to copy: long enough to be killed in the middle.
+        let source = folder + "/big.bin"
+        FileManager.default.createFile(atPath: source, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
+        let chunk = Data(repeating: 0x61, count: 1 << 20)
+        for _ in 0..<400 { handle.write(chunk) }
+        try handle.close()
+        try """
+            steps:
+              copy: { file: { copy: big.bin, to: out/copy.bin } }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml"], in: folder)
+        // Wait until the copy has begun (its temporary file appears), then kill.
+        for _ in 0..<200 {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/out")) ?? []
+            if names.contains(where: { $0.hasPrefix(".copy.bin.taskloop-") }) { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        running.signal(SIGKILL)
+        _ = running.finish()
+        // Either no target at all, or the whole of it: never a partial file.
+        let target = folder + "/out/copy.bin"
+        if FileManager.default.fileExists(atPath: target) {
+            let size = try FileManager.default.attributesOfItem(atPath: target)[.size] as? Int
+            #expect(size == 400 << 20)
+        }
+    }
+}
