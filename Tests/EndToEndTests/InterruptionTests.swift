@@ -182,7 +182,7 @@ extension InterruptionTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // 400 MB to copy: long enough to be killed in the middle.
         let source = folder + "/big.bin"
-        FileManager.default.createFile(atPath: source, contents: nil)
+        _ = FileManager.default.createFile(atPath: source, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
         let chunk = Data(repeating: 0x61, count: 1 << 20)
         for _ in 0..<400 { handle.write(chunk) }
