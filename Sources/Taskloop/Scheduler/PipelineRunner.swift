@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 package import NIOCore
 import NIOPosix
 
@@ -103,6 +106,13 @@ public struct PipelineRunner: Sendable {
         return report
     }
 
+    /// This machine's name, from `gethostname` (no name-service lookup).
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// `path` made absolute against the current folder, so that it still
     /// names the same place from a step's `cwd`.
     static func absolute(_ path: String) -> String {
@@ -131,7 +141,7 @@ public struct PipelineRunner: Sendable {
             runID: runID, pipeline: pipeline.name, file: pipeline.file,
             startedAt: iso.string(from: date),
             startedAtUnixMicroseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()),
-            parameters: pipeline.parameters, host: ProcessInfo.processInfo.hostName,
+            parameters: pipeline.parameters, host: Self.hostName,
             pid: ProcessInfo.processInfo.processIdentifier, version: taskloopVersion,
             policy: options.policy, ioLimit: pipeline.limits.io, pools: pipeline.limits.pools,
             steps: pipeline.steps.map { step in
