@@ -110,6 +110,13 @@ public struct StepCondition: Sendable, Hashable {
     public var checksStatus: Bool {
         !expression.calledFunctions.isDisjoint(with: ["always", "failure", "cancelled", "success"])
     }
+
+    /// Whether the step may run when a need did not succeed (`always()`,
+    /// `failure()`, `cancelled()`): it waits until its needs have finished,
+    /// however they ended, and neither fail-fast nor an interrupt skips it.
+    public var runsAfterFailures: Bool {
+        !expression.calledFunctions.isDisjoint(with: ["always", "failure", "cancelled"])
+    }
 }
 
 /// A kind's configuration that holds expressions, kept to be decoded at run time.

@@ -74,16 +74,13 @@ package struct Plan: Sendable {
     package private(set) var isStopping = false
 
     package init(pipeline: Pipeline, policy: FailurePolicy) {
-        let indexOfID = Dictionary(pipeline.steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         let poolNames = pipeline.limits.pools.keys.sorted()
         let slotOfPool = Dictionary(uniqueKeysWithValues: poolNames.enumerated().map { ($1, $0 + 1) })
         self.init(
             ids: pipeline.steps.map(\.id),
-            dependencies: pipeline.steps.map { step in Array(Set(step.needs.compactMap { indexOfID[$0.id] })).sorted() },
+            dependencies: StepGraph(steps: pipeline.steps).dependencies,
             continueOnError: pipeline.steps.map(\.continueOnError),
-            runsAfterFailures: pipeline.steps.map { step in
-                step.condition.map { !$0.expression.calledFunctions.isDisjoint(with: ["always", "failure", "cancelled"]) } ?? false
-            },
+            runsAfterFailures: pipeline.steps.map { $0.condition?.runsAfterFailures ?? false },
             poolOfStep: pipeline.steps.map { step in step.pool.flatMap { slotOfPool[$0] } ?? 0 },
             poolLimits: [Int.max] + poolNames.map { pipeline.limits.pools[$0] ?? Int.max },
             ioLimit: pipeline.limits.io,
@@ -103,11 +100,7 @@ package struct Plan: Sendable {
         self.runsAfterFailures = runsAfterFailures ?? Array(repeating: false, count: ids.count)
         self.ids = ids
         self.dependencies = dependencies
-        var dependents = [[Int]](repeating: [], count: ids.count)
-        for (step, needs) in dependencies.enumerated() {
-            for need in needs { dependents[need].append(step) }
-        }
-        self.dependents = dependents
+        self.dependents = StepGraph(dependencies: dependencies).dependents
         self.continueOnError = continueOnError
         self.poolOfStep = poolOfStep
         self.poolLimits = poolLimits
