@@ -49,10 +49,7 @@ public struct PipelineLoader: Sendable {
         }
 
         func collect<T>(_ body: () throws(PipelineDiagnostics) -> T) -> T? {
-            do { return try body() } catch {
-                problems += error.diagnostics
-                return nil
-            }
+            Self.collecting(into: &problems, body)
         }
 
         let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -132,10 +129,7 @@ public struct PipelineLoader: Sendable {
             mapping = ConfigMapping(entries: entries.filter { known.contains($0.name) }, location: entry.value.location, field: field)
         }
         func collect<T>(_ body: () throws(PipelineDiagnostics) -> T) -> T? {
-            do { return try body() } catch {
-                problems += error.diagnostics
-                return nil
-            }
+            Self.collecting(into: &problems, body)
         }
 
         let kindEntries = mapping.entries.filter { registry.builtInNames.contains($0.name) || $0.name == "uses" || $0.name == "cpu" }
@@ -259,6 +253,15 @@ public struct PipelineLoader: Sendable {
         }
         if !problems.isEmpty { throw PipelineDiagnostics(problems) }
         return limits
+    }
+
+    /// The value `body` reads, or nil with its problems added to `problems`:
+    /// how the loader goes on past an error to report the file's others too.
+    static func collecting<T>(into problems: inout [Diagnostic], _ body: () throws(PipelineDiagnostics) -> T) -> T? {
+        do { return try body() } catch {
+            problems += error.diagnostics
+            return nil
+        }
     }
 
     static func directory(of file: String) -> String {
