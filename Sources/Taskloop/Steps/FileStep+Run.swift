@@ -45,7 +45,7 @@ extension FileStep {
             let target = context.resolve(to)
             let size = try await Self.attempt("copy", from) {
                 guard let info = try await fileSystem.info(forFileAt: FilePath(source)) else {
-                    throw FileSystemError(code: .notFound, message: "", cause: nil, location: .init(function: #function, file: #fileID, line: #line))
+                    throw FileStepProblem.missing
                 }
                 try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
                     try await fileSystem.copyItem(at: FilePath(source), to: FilePath(temporary))
@@ -70,7 +70,7 @@ extension FileStep {
             let removed = try await Self.attempt("remove", path) { () async throws -> Int in
                 guard let info = try await fileSystem.info(forFileAt: FilePath(target), infoAboutSymbolicLink: true) else {
                     if missingOK { return 0 }
-                    throw FileSystemError(code: .notFound, message: "", cause: nil, location: .init(function: #function, file: #fileID, line: #line))
+                    throw FileStepProblem.missing
                 }
                 if info.type == .directory, !recursive {
                     throw FileStepProblem.folderNeedsRecursive
@@ -84,7 +84,7 @@ extension FileStep {
             try await Self.attempt("create folder", path) {
                 if let info = try await fileSystem.info(forFileAt: FilePath(target)) {
                     if info.type == .directory { return }
-                    throw FileSystemError(code: .fileAlreadyExists, message: "", cause: nil, location: .init(function: #function, file: #fileID, line: #line))
+                    throw FileStepProblem.fileInTheWay
                 }
                 try await fileSystem.createDirectory(at: FilePath(target), withIntermediateDirectories: true)
             }
@@ -109,9 +109,9 @@ extension FileStep {
 
     private static func reason(_ error: FileSystemError) -> String {
         switch error.code {
-        case .notFound: return "no such file or folder"
+        case .notFound: return FileStepProblem.missing.description
         case .permissionDenied: return "permission denied"
-        case .fileAlreadyExists: return "a file (not a folder) is already there"
+        case .fileAlreadyExists: return FileStepProblem.fileInTheWay.description
         case .notEmpty: return "the folder is not empty"
         case .resourceExhausted: return "the file is larger than \(readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
         default: return error.message.isEmpty ? "\(error.code)" : error.message
@@ -121,10 +121,14 @@ extension FileStep {
 
 /// File-step failures that are not file system errors.
 enum FileStepProblem: Error, CustomStringConvertible {
+    case missing
+    case fileInTheWay
     case folderNeedsRecursive
 
     var description: String {
         switch self {
+        case .missing: return "no such file or folder"
+        case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
         }
     }
