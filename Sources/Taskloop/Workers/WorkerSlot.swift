@@ -16,9 +16,9 @@ struct WorkerSlot: Sendable {
     let pool: WorkerPool
 
     /// Why a worker process ended while it held a request.
-    private enum Death: Error {
-        case malformed(String)
-        case closedOutput
+    /// A worker broke the protocol; it is killed and its request fails.
+    private struct Malformed: Error {
+        var reason: String
     }
 
     func run() async {
@@ -73,7 +73,7 @@ struct WorkerSlot: Sendable {
                         var frames = FrameReader(inbound.makeAsyncIterator())
                         let hello = try WireProtocol.decode(WorkerHello.self, from: try await frames.next())
                         guard hello.protocolVersion == WireProtocol.version else {
-                            throw Death.malformed("speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
+                            throw Malformed(reason: "speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
                         }
                         said = true
                         ChildProcesses.register(group: pid)
@@ -84,7 +84,7 @@ struct WorkerSlot: Sendable {
                             try await outbound.write(ByteBuffer(bytes: try WireProtocol.frame(job.request)))
                             let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
                             guard reply.id == job.request.id else {
-                                throw Death.malformed("answered request \(reply.id) instead of \(job.request.id)")
+                                throw Malformed(reason: "answered request \(reply.id) instead of \(job.request.id)")
                             }
                             inFlight.take()?.reply.resume(returning: reply)
                             await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
@@ -93,12 +93,12 @@ struct WorkerSlot: Sendable {
                         // and the worker exits at the end of its stdin.
                     }
                 } catch {
-                    inFlight.fail(with: error, slot: number, pid: pid)
+                    inFlight.recordHolder(pid)
                     try? execution.send(signal: .kill)
                 }
             }.terminationStatus
         } catch {
-            inFlight.fail(with: Death.closedOutput, slot: number, pid: nil)
+            inFlight.recordHolder(nil)
         }
         await pool.gone(slot: number)
         mailboxContinuation.finish()
@@ -143,7 +143,7 @@ final class InFlightJob: Sendable {
 
     /// Records which process held the job when its output ended; the job is
     /// failed once the exit status is known (``failWithStatus(_:slot:)``).
-    func fail(with error: any Error, slot: Int, pid: pid_t?) {
+    func recordHolder(_ pid: pid_t?) {
         self.pid.withLock { $0 = pid }
     }
 
