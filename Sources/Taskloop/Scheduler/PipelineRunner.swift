@@ -27,6 +27,8 @@ public struct PipelineRunner: Sendable {
         public var status: RunFinished.Status
         public var record: RunRecord
         public var eventLogPath: String
+        /// The end of each step's output (see ``StepOutputTails``).
+        public var outputs: [StepID: CapturedOutput]
 
         /// 0 when every step succeeded (or failed with `continue-on-error`),
         /// 1 when a step failed, 130 when interrupted.
@@ -64,8 +66,9 @@ public struct PipelineRunner: Sendable {
         let clock = RunClock()
         let wallClockStart = Date()
         let recorder = RunRecorder()
+        let outputTails = StepOutputTails()
         let console = printsOutput ? ConsoleReporter() : nil
-        var observers: [any RunObserver] = [recorder, eventLog] + (console.map { [$0] } ?? [])
+        var observers: [any RunObserver] = [recorder, outputTails, eventLog] + (console.map { [$0] } ?? [])
         let sinks = observers
         let monitor = LoopLagMonitor(eventLoop: eventLoop, clock: clock, threshold: options.loopStallThreshold) { payload in
             let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload)
@@ -100,7 +103,9 @@ public struct PipelineRunner: Sendable {
             eventLog.finish()
             console?.finish()
             await writers.waitForAll()
-            return Report(runID: runID, status: finished.status, record: record, eventLogPath: eventLogPath)
+            return Report(
+                runID: runID, status: finished.status, record: record, eventLogPath: eventLogPath,
+                outputs: outputTails.captured)
         }
         try? await httpClient.shutdown()
         return report
@@ -148,6 +153,7 @@ public struct PipelineRunner: Sendable {
                 RunStarted.StepDeclaration(
                     id: step.id, kind: step.kindName, detail: step.action.detail,
                     needs: step.needs.map(\.id), pool: step.pool,
+                    file: step.location.file == pipeline.file ? nil : step.location.file,
                     line: step.location.line, column: step.location.column)
             })
     }

@@ -15,7 +15,10 @@ public struct RunRecord: Sendable {
         public var id: StepID
         public var kind: String
         public var detail: String
+        /// The file that declares the step (the pipeline file, or one it includes).
+        public var file: String
         public var line: Int
+        public var column: Int
         public var queuedAt: Int64?
         public var startedAt: Int64?
         public var finishedAt: Int64?
@@ -24,6 +27,8 @@ public struct RunRecord: Sendable {
         public var exitCode: Int32?
         public var error: String?
         public var details: [String] = []
+        /// The outputs of the last attempt.
+        public var outputs: StepOutputs?
         public var skipReason: String?
         /// Attempts before the last, when the step was retried.
         public var earlierAttempts: [EarlierAttempt] = []
@@ -59,7 +64,9 @@ public struct RunRecord: Sendable {
         case .runStarted(let started):
             self.started = started
             steps = started.steps.map {
-                StepRecord(id: $0.id, kind: $0.kind, detail: $0.detail, line: $0.line)
+                StepRecord(
+                    id: $0.id, kind: $0.kind, detail: $0.detail, file: $0.file ?? started.file,
+                    line: $0.line, column: $0.column)
             }
             indexOfStep = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         case .stepQueued(let queued):
@@ -87,6 +94,7 @@ public struct RunRecord: Sendable {
                 $0.exitCode = finished.exitCode
                 $0.error = finished.error
                 $0.details = finished.details ?? []
+                $0.outputs = finished.outputs
             }
         case .stepSkipped(let skipped):
             update(skipped.step) {

@@ -98,6 +98,9 @@ public struct RunStarted: Sendable, Hashable, Codable {
         public var detail: String
         public var needs: [StepID]
         public var pool: String?
+        /// The file that declares the step, when it is not the pipeline file
+        /// itself (a step merged from an included file).
+        public var file: String?
         public var line: Int
         public var column: Int
     }

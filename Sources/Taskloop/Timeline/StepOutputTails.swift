@@ -1,0 +1,63 @@
+import Synchronization
+
+/// The end of one step's output (stdout and stderr, interleaved as they
+/// arrived), kept for reports written after the run: the first-failure
+/// summary, JUnit's `system-out`, the JSON result.
+public struct CapturedOutput: Sendable, Hashable {
+    /// The last bytes of the output, starting at a line boundary when one is near.
+    public var text: String
+    /// How many bytes came before `text` and were dropped.
+    public var droppedBytes: Int
+
+    public init(text: String = "", droppedBytes: Int = 0) {
+        self.text = text
+        self.droppedBytes = droppedBytes
+    }
+
+    /// The last `count` lines, without their line ends.
+    public func lastLines(_ count: Int) -> [String] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        return Array(lines.suffix(count))
+    }
+}
+
+/// Keeps the last ``limit`` bytes of each step's output, so memory stays
+/// bounded however much a step prints.
+package final class StepOutputTails: RunObserver {
+    package let limit: Int
+    private let tails = Mutex<[StepID: CapturedOutput]>([:])
+
+    package init(limit: Int = 64 * 1024) {
+        self.limit = limit
+    }
+
+    package func observe(_ event: TimelineEvent) {}
+
+    package func stepOutput(_ chunk: StepOutputChunk) {
+        let limit = limit
+        tails.withLock { tails in
+            var tail = tails[chunk.step, default: CapturedOutput()]
+            tail.text += chunk.text
+            // Trim only once the text is twice the limit, so appends stay amortized O(1).
+            let size = tail.text.utf8.count
+            if size > 2 * limit {
+                var start = tail.text.utf8.index(tail.text.utf8.endIndex, offsetBy: -limit)
+                while start < tail.text.endIndex, !tail.text.unicodeScalars.indices.contains(start) {
+                    start = tail.text.utf8.index(after: start)
+                }
+                if let newline = tail.text[start...].firstIndex(of: "\n"),
+                    tail.text.utf8.distance(from: start, to: newline) < 1024
+                {
+                    start = tail.text.index(after: newline)
+                }
+                tail.droppedBytes += tail.text.utf8.distance(from: tail.text.startIndex, to: start)
+                tail.text = String(tail.text[start...])
+            }
+            tails[chunk.step] = tail
+        }
+    }
+
+    /// What each step printed, as far as it is kept.
+    package var captured: [StepID: CapturedOutput] { tails.withLock { $0 } }
+}
