@@ -140,4 +140,65 @@ import Testing
         #expect(report.step("write")?.error?.hasPrefix("cannot write blocker/x.txt: ") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".taskloop", "blocker", "pipeline.yaml"])
     }
+
+    @Test func copyingAFolderOverAFolderReplacesItWhole() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              new: { shell: mkdir -p site/css && echo new > site/index.html && echo c > site/css/a.css }
+              old: { shell: mkdir -p public && echo stale > public/stale.html }
+              publish: { needs: [new, old], file: { copy: site, to: public } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/public").sorted() == ["css", "index.html"])
+        #expect(contents(folder + "/public/css/a.css") == "c\n")
+        // Neither the temporary copy nor the old folder is left beside the target.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".taskloop", "pipeline.yaml", "public", "site"])
+    }
+
+    @Test func aFileIsNotMovedOverAFolder() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              file: { file: { write: a.txt, content: "a" } }
+              folder: { file: { mkdir: dest } }
+              move: { needs: [file, folder], file: { move: a.txt, to: dest } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("move")?.error == "cannot move a.txt: a folder is already there; remove it first")
+        #expect(contents(folder + "/a.txt") == "a")
+    }
+
+    /// A folder on another file system than the temporary folder, when this machine has one.
+    static let otherFileSystem: String? = {
+        var here = stat()
+        var shm = stat()
+        guard stat(NSTemporaryDirectory(), &here) == 0, stat("/dev/shm", &shm) == 0, here.st_dev != shm.st_dev,
+            access("/dev/shm", W_OK) == 0
+        else { return nil }
+        return "/dev/shm"
+    }()
+
+    @Test(.enabled(if: otherFileSystem != nil, "needs /dev/shm on a file system of its own"))
+    func moveAcrossFileSystemsCopiesIntoPlaceThenRemovesTheSource() async throws {
+        let away = Self.otherFileSystem! + "/taskloop-move-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: away) }
+        let (report, folder) = try await runPipeline("""
+            steps:
+              file: { file: { write: a.txt, content: "across" } }
+              tree: { shell: mkdir -p tree/sub && echo leaf > tree/sub/leaf.txt }
+              old: { file: { write: \(away)/a.txt, content: "old" } }
+              move-file: { needs: [file, old], file: { move: a.txt, to: \(away)/a.txt } }
+              move-tree: { needs: tree, file: { move: tree, to: \(away)/tree } }
+              back: { needs: move-file, file: { move: \(away)/a.txt, to: back/a.txt } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+        #expect(contents(away + "/tree/sub/leaf.txt") == "leaf\n")
+        #expect(contents(folder + "/back/a.txt") == "across")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/a.txt"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/tree"))
+        #expect(!FileManager.default.fileExists(atPath: away + "/a.txt"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: away) == ["tree"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/back") == ["a.txt"])
+    }
 }

@@ -1,4 +1,9 @@
 import NIOFileSystem
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes that never leave a half-written target: the data goes to a
 /// temporary file in the target's folder, which is then renamed over the
@@ -24,12 +29,49 @@ enum AtomicFile {
         let temporary = temporaryPath(for: target)
         do {
             try await produce(temporary)
-            try await fileSystem.replaceItem(at: FilePath(target), withItemAt: FilePath(temporary))
+            try await moveIntoPlace(temporary, target, fileSystem: fileSystem)
         } catch {
             // Runs even when the step was cancelled: the thread-pool call does
             // not check for cancellation, so the temporary file is removed.
             _ = try? await fileSystem.removeItem(at: FilePath(temporary), strategy: .platformDefault, recursively: true)
             throw error
+        }
+    }
+
+    /// Renames `source` to `target` with one `rename(2)`, which replaces a
+    /// file at `target` atomically. A folder replacing a folder cannot be
+    /// renamed over it, so the old folder is first renamed aside and removed
+    /// once the new one is in place. Throws ``FileStepProblem/system(_:)``
+    /// with `EXDEV` when the two are on different file systems.
+    static func moveIntoPlace(_ source: String, _ target: String, fileSystem: FileSystem) async throws {
+        let code = await rename(source, target)
+        switch code {
+        case 0:
+            return
+        case ENOTEMPTY, EEXIST:
+            let aside = temporaryPath(for: target)
+            try FileStepProblem.check(await rename(target, aside))
+            let placed = await rename(source, target)
+            guard placed == 0 else {
+                _ = await rename(aside, target)
+                throw FileStepProblem.system(placed)
+            }
+            _ = try? await fileSystem.removeItem(at: FilePath(aside), strategy: .platformDefault, recursively: true)
+        case EISDIR:
+            throw FileStepProblem.folderInTheWay
+        default:
+            throw FileStepProblem.system(code)
+        }
+    }
+
+    /// `rename(2)` on NIO's thread pool: 0, or the `errno` it failed with.
+    private static func rename(_ source: String, _ target: String) async -> Int32 {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive {
+                Glibc.rename(source, target) == 0 ? 0 : errno
+            }
+        } catch {
+            return ECANCELED
         }
     }
 

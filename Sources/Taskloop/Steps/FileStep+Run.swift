@@ -1,6 +1,10 @@
 import NIOCore
 import NIOFileSystem
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension FileStep {
     /// The largest file `read` loads into the output `content`.
     static let readLimit = 1024 * 1024
@@ -60,8 +64,20 @@ extension FileStep {
             let source = context.resolve(from)
             let target = context.resolve(to)
             try await Self.attempt("move", from) {
+                guard try await fileSystem.info(forFileAt: FilePath(source), infoAboutSymbolicLink: true) != nil else {
+                    throw FileStepProblem.missing
+                }
                 try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
-                try await fileSystem.replaceItem(at: FilePath(target), withItemAt: FilePath(source))
+                do {
+                    try await AtomicFile.moveIntoPlace(source, target, fileSystem: fileSystem)
+                } catch FileStepProblem.system(EXDEV) {
+                    // Another file system: copy beside the target, rename into
+                    // place, and only then remove the source.
+                    try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
+                        try await fileSystem.copyItem(at: FilePath(source), to: FilePath(temporary))
+                    }
+                    _ = try await fileSystem.removeItem(at: FilePath(source), strategy: .platformDefault, recursively: true)
+                }
             }
             return ["path": .string(target)]
 
@@ -124,9 +140,19 @@ enum FileStepProblem: Error, CustomStringConvertible {
     case missing
     case fileInTheWay
     case folderNeedsRecursive
+    case folderInTheWay
+    /// A system call failed with this `errno`.
+    case system(Int32)
+
+    /// Throws ``system(_:)`` unless `code` is 0.
+    static func check(_ code: Int32) throws {
+        if code != 0 { throw FileStepProblem.system(code) }
+    }
 
     var description: String {
         switch self {
+        case .folderInTheWay: return "a folder is already there; remove it first"
+        case .system(let code): return String(cString: strerror(code)).lowercased()
         case .missing: return "no such file or folder"
         case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
