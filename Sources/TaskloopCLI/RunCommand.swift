@@ -55,6 +55,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long a cancelled step's processes get between SIGTERM and SIGKILL (default 10s).", valueName: "duration"))
     var grace: String = "10s"
 
+    @OptionGroup(title: "Output")
+    var console: ConsoleArguments
+
     func validate() throws {
         for (flag, value) in [("--loop-stall-threshold", loopStallThreshold), ("--grace", grace), ("--timeout", timeout ?? "1s")]
         where Duration(parsing: value) == nil {
@@ -87,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
             timeout: timeout.flatMap(Duration.init(parsing:)))
         let report: PipelineRunner.Report
         do {
-            report = try await PipelineRunner(pipeline: pipeline, options: options).run(interrupter: interrupter)
+            report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: console.options(), interrupter: interrupter)
         } catch {
             FileHandleOutput.standardError("error: \(error)\n")
             throw ExitCode(ExitStatus.stepFailed)

@@ -54,7 +54,9 @@ import Testing
         let result = try TaskloopBinary.run(["run", "p.yaml"], in: folder)
         #expect(result.exitCode == 1)
         #expect(result.standardOutput.contains("[compile] error: missing semicolon\n"))
-        #expect(result.standardOutput.contains("Failed:\n  compile (line 2): exited with status 2\n    | error: missing semicolon\n"))
+        #expect(result.standardOutput.contains(
+            "1 step failed:\n\n  ✗ compile at p.yaml:2:3, +"))
+        #expect(result.standardOutput.contains("\n    exited with status 2\n    │ error: missing semicolon\n"))
         #expect(result.standardOutput.contains("[test] skipped: needs `compile`, which did not succeed\n"))
         #expect(!result.standardOutput.contains("never"))
     }

@@ -43,12 +43,12 @@ public struct PipelineRunner: Sendable {
 
     /// Runs the pipeline on a new single-threaded event loop.
     /// - Parameters:
-    ///   - printsOutput: whether step output and progress go to stdout.
+    ///   - console: how step output and progress are printed; nil prints nothing.
     ///   - interrupter: fire it (from a signal handler) to stop the run.
-    public func run(printsOutput: Bool = true, interrupter: RunInterrupter = RunInterrupter()) async throws -> Report {
+    public func run(console: ConsoleOptions?, interrupter: RunInterrupter = RunInterrupter()) async throws -> Report {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let report = try await run(on: group.next(), printsOutput: printsOutput, interrupter: interrupter)
+            let report = try await run(on: group.next(), console: console, interrupter: interrupter)
             try await group.shutdownGracefully()
             return report
         } catch {
@@ -57,7 +57,7 @@ public struct PipelineRunner: Sendable {
         }
     }
 
-    package func run(on eventLoop: any EventLoop, printsOutput: Bool, interrupter: RunInterrupter) async throws -> Report {
+    package func run(on eventLoop: any EventLoop, console consoleOptions: ConsoleOptions?, interrupter: RunInterrupter) async throws -> Report {
         let runID = options.runID ?? Self.makeRunID(at: Date())
         let eventLogPath = options.eventLogPath
             ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
@@ -67,7 +67,7 @@ public struct PipelineRunner: Sendable {
         let wallClockStart = Date()
         let recorder = RunRecorder()
         let outputTails = StepOutputTails()
-        let console = printsOutput ? ConsoleReporter() : nil
+        let console = consoleOptions.map(ConsoleReporter.init(options:))
         var observers: [any RunObserver] = [recorder, outputTails, eventLog] + (console.map { [$0] } ?? [])
         let sinks = observers
         let monitor = LoopLagMonitor(eventLoop: eventLoop, clock: clock, threshold: options.loopStallThreshold) { payload in
@@ -98,8 +98,10 @@ public struct PipelineRunner: Sendable {
             let finished = await scheduler.run(interruption: interrupter.signal)
             await workerPool?.shutdown()
             let record = recorder.current
-            let gantt = TextGantt(record: record, width: TerminalStyle.width, style: TerminalStyle.ganttStyle).render()
-            console?.print("\n" + RunSummary(record: record).render() + "\n\n" + gantt + "\nevents: \(eventLogPath)")
+            if let console, let consoleOptions {
+                console.closeStatus()
+                console.print(endOfRunText(record, outputs: outputTails.captured, eventLogPath: eventLogPath, options: consoleOptions))
+            }
             eventLog.finish()
             console?.finish()
             await writers.waitForAll()
@@ -109,6 +111,20 @@ public struct PipelineRunner: Sendable {
         }
         try? await httpClient.shutdown()
         return report
+    }
+
+    /// The summary table, the terminal Gantt (not in quiet mode), and last the
+    /// failures with their output.
+    private func endOfRunText(
+        _ record: RunRecord, outputs: [StepID: CapturedOutput], eventLogPath: String, options: ConsoleOptions
+    ) -> String {
+        var blocks = ["\n" + RunSummary(record: record).render()]
+        if options.verbosity != .quiet {
+            blocks.append(TextGantt(record: record, width: options.width, style: options.usesColor ? .color : .plain).render())
+        }
+        let failures = FailureSummary(record: record, outputs: outputs, usesColor: options.usesColor).render()
+        if !failures.isEmpty { blocks.append(failures) }
+        return blocks.joined(separator: "\n\n") + "\nevents: \(eventLogPath)"
     }
 
     /// This machine's name, from `gethostname` (no name-service lookup).

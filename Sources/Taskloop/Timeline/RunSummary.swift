@@ -1,5 +1,5 @@
-/// The text `taskloop run` prints at the end: failures first, then per step
-/// its start offset, duration and status, then the run's figures.
+/// The table `taskloop run` prints at the end: per step its start offset,
+/// duration and status, then the run's figures. (``FailureSummary`` follows it.)
 public struct RunSummary: Sendable {
     /// Pipelines with more steps than this list only the slowest and the
     /// unsuccessful ones, so the summary stays readable for 10,000 steps.
@@ -13,16 +13,6 @@ public struct RunSummary: Sendable {
 
     public func render() -> String {
         var lines: [String] = []
-        let failures = record.steps.filter { $0.status == .failure }
-        if !failures.isEmpty {
-            lines.append("Failed:")
-            for step in failures {
-                lines.append("  \(step.id) (line \(step.line)): \(step.error ?? "failed")")
-                for detail in step.details.suffix(10) { lines.append("    | \(detail)") }
-            }
-            lines.append("")
-        }
-
         var listed = record.steps
         var note: String?
         if listed.count > Self.fullListingLimit {

@@ -14,6 +14,23 @@ public struct CapturedOutput: Sendable, Hashable {
         self.droppedBytes = droppedBytes
     }
 
+    /// Appends `more`, then, once the text is over twice `limit` bytes,
+    /// drops all but about its last `limit` bytes (from a line start when one
+    /// is near), so appends stay amortized O(1) and memory stays bounded.
+    public mutating func append(_ more: String, keepingAbout limit: Int) {
+        text += more
+        guard text.utf8.count > 2 * limit else { return }
+        var start = text.utf8.index(text.utf8.endIndex, offsetBy: -limit)
+        while start < text.endIndex, !text.unicodeScalars.indices.contains(start) {
+            start = text.utf8.index(after: start)
+        }
+        if let newline = text[start...].firstIndex(of: "\n"), text.utf8.distance(from: start, to: newline) < 1024 {
+            start = text.index(after: newline)
+        }
+        droppedBytes += text.utf8.distance(from: text.startIndex, to: start)
+        text = String(text[start...])
+    }
+
     /// The last `count` lines, without their line ends.
     public func lastLines(_ count: Int) -> [String] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -37,24 +54,7 @@ package final class StepOutputTails: RunObserver {
     package func stepOutput(_ chunk: StepOutputChunk) {
         let limit = limit
         tails.withLock { tails in
-            var tail = tails[chunk.step, default: CapturedOutput()]
-            tail.text += chunk.text
-            // Trim only once the text is twice the limit, so appends stay amortized O(1).
-            let size = tail.text.utf8.count
-            if size > 2 * limit {
-                var start = tail.text.utf8.index(tail.text.utf8.endIndex, offsetBy: -limit)
-                while start < tail.text.endIndex, !tail.text.unicodeScalars.indices.contains(start) {
-                    start = tail.text.utf8.index(after: start)
-                }
-                if let newline = tail.text[start...].firstIndex(of: "\n"),
-                    tail.text.utf8.distance(from: start, to: newline) < 1024
-                {
-                    start = tail.text.index(after: newline)
-                }
-                tail.droppedBytes += tail.text.utf8.distance(from: tail.text.startIndex, to: start)
-                tail.text = String(tail.text[start...])
-            }
-            tails[chunk.step] = tail
+            tails[chunk.step, default: CapturedOutput()].append(chunk.text, keepingAbout: limit)
         }
     }
 

@@ -22,7 +22,7 @@ func runPipeline(
     var pipeline = try PipelineLoader(registry: StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)).load(file: file)
     pipeline.environment.merge(environment) { _, new in new }
     let options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2), workerLaunch: workerLaunch)
-    let report = try await PipelineRunner(pipeline: pipeline, options: options).run(printsOutput: false, interrupter: interrupter)
+    let report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: nil, interrupter: interrupter)
     return (report, folder)
 }
 

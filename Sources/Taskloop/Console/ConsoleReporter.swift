@@ -1,0 +1,233 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints a run as it happens, as ``ConsoleOptions`` say: step output
+/// (prefixed live, or grouped per step), a line when a step starts or ends,
+/// and, with live progress, a status area below it all that is redrawn in
+/// place.
+///
+/// Everything goes through one ``SerialWriter``, so a slow terminal never
+/// blocks the event loop and nothing interleaves: each batch the writer
+/// takes erases the status area, writes its lines, and draws the area again.
+package final class ConsoleReporter: RunObserver {
+    private enum Write: Sendable {
+        case text(String)
+        /// Redraw the status area (its clocks moved).
+        case redraw
+        /// Erase the status area for good: the summary follows.
+        case closeStatus
+    }
+
+    private struct State {
+        /// Text of each step that has not ended in a newline yet (plugin writes).
+        var partialLines: [StepID: String] = [:]
+        /// Output held back until its step ends (grouped output, quiet mode).
+        var heldOutput: [StepID: CapturedOutput] = [:]
+        /// When the current attempt of each running step started (run time, µs).
+        var startTimes: [StepID: Int64] = [:]
+        /// The run's wall-clock start, in local time, µs since 1970 (for plain timestamps).
+        var localStart: Int64 = 0
+        /// What each step does (its command, path or duration), for verbose start lines.
+        var details: [StepID: String] = [:]
+    }
+
+    /// Held-back output of one step beyond this is cut to its end, with a note.
+    static let heldOutputLimit = 1024 * 1024
+
+    private let options: ConsoleOptions
+    private let writer: SerialWriter<Write>
+    private let state = Mutex(State())
+    private let liveStatus: LiveStatusArea?
+    private let localTimeOffset: Int64
+
+    package init(options: ConsoleOptions) {
+        self.options = options
+        let area = options.progress == .live ? LiveStatusArea(options: options) : nil
+        self.liveStatus = area
+        self.writer = SerialWriter(descriptor: options.descriptor, closesDescriptor: false) { batch in
+            var text = ""
+            var closes = false
+            for write in batch {
+                switch write {
+                case .text(let part): text += part
+                case .redraw: break
+                case .closeStatus: closes = true
+                }
+            }
+            return Array((area?.redraw(around: text, closing: closes) ?? text).utf8)
+        }
+        var now = time_t()
+        time(&now)
+        var local = tm()
+        localtime_r(&now, &local)
+        self.localTimeOffset = Int64(local.tm_gmtoff) * 1_000_000
+    }
+
+    private var color: Bool { options.usesColor }
+    private var holdsOutput: Bool { options.output == .grouped || options.verbosity == .quiet }
+
+    package func observe(_ event: TimelineEvent) {
+        liveStatus?.apply(event)
+        switch event.payload {
+        case .runStarted(let started):
+            state.withLock { state in
+                state.localStart = started.startedAtUnixMicroseconds + localTimeOffset
+                if options.verbosity == .verbose {
+                    state.details = Dictionary(started.steps.map { ($0.id, $0.detail) }, uniquingKeysWith: { first, _ in first })
+                }
+            }
+        case .stepStarted(let started):
+            state.withLock { $0.startTimes[started.step] = event.time }
+            if options.verbosity == .verbose || (options.progress == .plain && options.verbosity == .normal) {
+                var line = "started"
+                if started.attempt > 1 { line += " (attempt \(started.attempt))" }
+                if started.lane != "loop" { line += " in a \(started.lane)" }
+                if options.verbosity == .verbose, let detail = state.withLock({ $0.details[started.step] }), !detail.isEmpty {
+                    line += ": " + (detail.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "")
+                }
+                writeEventLine(started.step, line, at: event.time)
+            }
+        case .stepFinished(let finished):
+            finish(finished, at: event.time)
+        case .stepSkipped(let skipped):
+            if options.verbosity != .quiet {
+                writeEventLine(skipped.step, ANSI.paint("skipped", ANSI.yellow, if: color) + ": \(skipped.reason)", at: event.time)
+            }
+        case .loopStall(let stall) where options.verbosity == .verbose:
+            let steps = stall.steps.map { "`\($0)`" }.joined(separator: ", ")
+            writer.write(.text("warning: the event loop was blocked for \(Duration.microseconds(stall.duration).compactDescription)"
+                + (steps.isEmpty ? "" : " by \(steps)") + "\n"))
+        default:
+            break
+        }
+    }
+
+    private func finish(_ finished: StepFinished, at time: Int64) {
+        let (rest, held, started) = state.withLock { state in
+            (state.partialLines.removeValue(forKey: finished.step), finished.retryDelay == nil ? state.heldOutput.removeValue(forKey: finished.step) : nil,
+             state.startTimes[finished.step])
+        }
+        if let rest { stepOutputLines(finished.step, [rest]) }
+        let took = Duration.microseconds(time - (started ?? time)).compactDescription
+        if let delay = finished.retryDelay {
+            if options.verbosity != .quiet {
+                let retry = "attempt \(finished.attempt) failed: \(finished.error ?? "failed"); retrying in \(Duration.microseconds(delay).compactDescription)"
+                writeEventLine(finished.step, ANSI.paint(retry, ANSI.yellow, if: color), at: time)
+            }
+            return
+        }
+        let line: String
+        switch finished.status {
+        case .success:
+            guard options.verbosity != .quiet else { return }
+            line = ANSI.paint("ok", ANSI.green, if: color) + " in \(took)"
+        case .failure:
+            line = ANSI.paint("FAILED", ANSI.bold + ANSI.red, if: color) + " in \(took): \(finished.error ?? "failed")"
+        case .cancelled:
+            guard options.verbosity != .quiet else { return }
+            let reason = finished.error.flatMap { $0 == "cancelled" ? nil : ": " + $0 } ?? ""
+            line = ANSI.paint("cancelled", ANSI.yellow, if: color) + " after \(took)" + reason
+        case .skipped:
+            return
+        }
+        let status = finished.status == .success ? "ok" : finished.status == .failure ? "FAILED" : finished.status.rawValue
+        if let held, !held.text.isEmpty, options.verbosity != .quiet || finished.status == .failure {
+            writer.write(.text(groupedBlock(finished.step, held, title: "\(status) in \(took)")))
+        }
+        writeEventLine(finished.step, line, at: time)
+    }
+
+    /// A finished step's held-back output, whole: inside `::group::` lines on
+    /// GitHub Actions, under a header line elsewhere.
+    private func groupedBlock(_ step: StepID, _ output: CapturedOutput, title: String) -> String {
+        var text = output.text.hasSuffix("\n") ? output.text : output.text + "\n"
+        if output.droppedBytes > 0 {
+            text = "… (\(output.droppedBytes) earlier bytes of output not shown)\n" + text
+        }
+        if options.usesGitHubGroups {
+            return "::group::\(step) (\(title))\n" + text + "::endgroup::\n"
+        }
+        return ANSI.paint("── \(step) ──", ANSI.color(for: step), if: color) + "\n" + text
+    }
+
+    package func stepOutput(_ chunk: StepOutputChunk) {
+        let complete = state.withLock { state -> [String] in
+            var text = state.partialLines[chunk.step, default: ""] + chunk.text
+            var lines: [String] = []
+            while let newline = text.firstIndex(of: "\n") {
+                lines.append(String(text[..<newline]))
+                text = String(text[text.index(after: newline)...])
+            }
+            state.partialLines[chunk.step] = text.isEmpty ? nil : text
+            return lines
+        }
+        if !complete.isEmpty { stepOutputLines(chunk.step, complete) }
+    }
+
+    private func stepOutputLines(_ step: StepID, _ lines: [String]) {
+        if holdsOutput {
+            state.withLock { state in
+                for line in lines {
+                    state.heldOutput[step, default: CapturedOutput()].append(line + "\n", keepingAbout: Self.heldOutputLimit)
+                }
+            }
+        } else {
+            let prefix = ANSI.paint("[\(step)]", ANSI.color(for: step), if: color) + " "
+            writer.write(.text(lines.map { prefix + $0 + "\n" }.joined()))
+        }
+    }
+
+    /// `[build] ok in 1.2s`, after a local `HH:MM:SS.mmm` timestamp in plain progress.
+    private func writeEventLine(_ step: StepID, _ text: String, at time: Int64) {
+        var line = ANSI.paint("[\(step)]", ANSI.color(for: step), if: color) + " " + text + "\n"
+        if options.progress == .plain {
+            let local = state.withLock { $0.localStart } + time
+            line = ANSI.paint(Self.timestamp(local), ANSI.dim, if: color) + " " + line
+        }
+        writer.write(.text(line))
+    }
+
+    /// `14:05:09.123` for microseconds since 1970, already shifted to local time.
+    static func timestamp(_ microseconds: Int64) -> String {
+        let milliseconds = microseconds / 1000 % 1000
+        let seconds = microseconds / 1_000_000
+        let (hours, minutes, rest) = (seconds / 3600 % 24, seconds / 60 % 60, seconds % 60)
+        func digits(_ value: Int64, _ count: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, count - text.count)) + text
+        }
+        return "\(digits(hours, 2)):\(digits(minutes, 2)):\(digits(rest, 2)).\(digits(milliseconds, 3))"
+    }
+
+    /// Erases the status area for good; what is printed next stays below the output.
+    package func closeStatus() {
+        writer.write(.closeStatus)
+    }
+
+    /// Prints a block of text (the summary) after the streamed output.
+    package func print(_ text: String) {
+        writer.write(.text(text.hasSuffix("\n") ? text : text + "\n"))
+    }
+
+    /// Writes until ``finish()``; with live progress, redraws the status area
+    /// ten times a second meanwhile, so its clocks move.
+    package func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.writer.run() }
+            if liveStatus != nil {
+                group.addTask {
+                    while (try? await Task.sleep(for: .milliseconds(100))) != nil {
+                        self.writer.write(.redraw)
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    package func finish() { writer.finish() }
+}
