@@ -164,7 +164,7 @@ import Testing
         let result = try TaskloopBinary.run(["run", "p.yaml", "-v"], in: folder)
         #expect(result.exitCode == 0)
         #expect(result.standardOutput.contains("[a] started: echo hi\n"))
-        #expect(result.standardOutput.contains("[b] started: 10ms\n"))
+        #expect(result.standardOutput.contains("[b] started: sleep 10ms\n"))
     }
 
     @Test func quietAndVerboseTogetherAreRefused() throws {
