@@ -35,6 +35,8 @@ struct TimelineCommand: ParsableCommand {
         let record = RunRecord(events: log.events)
         var text = RunSummary(record: record).render() + "\n\n"
             + TextGantt(record: record, width: TerminalStyle.width, style: TerminalStyle.ganttStyle).render() + "\n"
+        let failures = FailureSummary(record: record, usesColor: TerminalStyle.ganttStyle == .color).render()
+        if !failures.isEmpty { text += "\n" + failures + "\n" }
         if !log.isComplete {
             text += "note: this run did not finish (its log ends without run-finished): it was killed, or is still running\n"
         }

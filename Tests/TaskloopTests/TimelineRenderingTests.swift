@@ -124,4 +124,49 @@ import Testing
         #expect(html.components(separatedBy: "<rect").count - 1 < 2_000)
         #expect(html.contains("short steps</title>"))
     }
+
+    @Test func theFailureSummaryListsFailuresInTheOrderTheyHappened() {
+        func finished(_ time: Int64, _ step: StepID, _ status: StepStatus, error: String? = nil, details: [String]? = nil) -> TimelineEvent {
+            TimelineEvent(time: time, .stepFinished(StepFinished(
+                step: step, attempt: 1, lane: "loop", status: status, exitCode: nil, error: error, details: details, outputs: nil)))
+        }
+        let declarations = [("late", 2), ("early", 5), ("http", 8), ("stopped", 11)].map { id, line in
+            RunStarted.StepDeclaration(id: StepID(id), kind: "shell", detail: "", needs: [], pool: nil, file: nil, line: line, column: 3)
+        }
+        let started = RunStarted(
+            runID: "r", pipeline: "p", file: "ci.yaml", startedAt: "", startedAtUnixMicroseconds: 0, parameters: [:], host: "h",
+            pid: 1, version: "0", policy: .keepGoing, ioLimit: 4, pools: [:], steps: declarations)
+        var events = [TimelineEvent(time: 0, .runStarted(started))]
+        for step in ["late", "early", "http", "stopped"] { events.append(TimelineEvent(time: 1, .stepStarted(StepStarted(step: StepID(step), attempt: 1, lane: "loop")))) }
+        events += [
+            finished(2_000, "early", .failure, error: "exited with status 1"),
+            finished(3_000, "http", .failure, error: "status 500", details: ["{\"error\": \"boom\"}"]),
+            finished(4_000, "late", .failure, error: "exited with status 2"),
+            finished(4_000, "stopped", .cancelled, error: "cancelled"),
+        ]
+        let outputs = [
+            StepID("early"): CapturedOutput(text: (1...12).map { "line \($0)\n" }.joined()),
+            StepID("late"): CapturedOutput(text: "only line\n"),
+        ]
+        let text = FailureSummary(record: RunRecord(events: events), outputs: outputs).render()
+        #expect(text == """
+            3 steps failed, the first first:
+
+              ✗ early at ci.yaml:5:3, +2ms
+                exited with status 1
+            """ + "\n" + (3...12).map { "    │ line \($0)" }.joined(separator: "\n") + """
+
+            
+              ✗ http at ci.yaml:8:3, +3ms
+                status 500
+                │ {"error": "boom"}
+
+              ✗ late at ci.yaml:2:3, +4ms
+                exited with status 2
+                │ only line
+
+            Cancelled: stopped (after the first failure)
+            """)
+        #expect(FailureSummary(record: RunRecord(events: Array(events.prefix(5)))).render() == "")
+    }
 }
