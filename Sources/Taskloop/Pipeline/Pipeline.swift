@@ -19,6 +19,9 @@ public struct Pipeline: Sendable {
     public var limits: Limits
     /// `timeout:` for the whole run.
     public var timeout: Duration?
+    /// `secrets:`: environment variables whose values are masked as `***` in
+    /// everything Taskloop writes.
+    public var secrets: [String] = []
     /// The steps in file order, which is also the order ready steps start in.
     public var steps: [Step]
     /// Problems that do not stop the pipeline from running (shown by

@@ -5,7 +5,7 @@ import Foundation
 public struct PipelineLoader: Sendable {
     public let registry: StepKindRegistry
 
-    static let topLevelKeys = ["name", "env", "params", "limits", "timeout", "steps"]
+    static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "steps"]
     static let limitKeys = ["io", "workers", "pools"]
     static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
 
@@ -72,6 +72,9 @@ public struct PipelineLoader: Sendable {
             pipeline.parameters = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
         if let timeout = collect({ () throws(PipelineDiagnostics) in try top.duration("timeout") }) { pipeline.timeout = timeout }
+        if let secrets = top["secrets"], let names = collect({ () throws(PipelineDiagnostics) in try Self.secretNames(secrets) }) {
+            pipeline.secrets = names
+        }
         if let limits = top["limits"], let value = collect({ () throws(PipelineDiagnostics) in try Self.limits(limits) }) {
             pipeline.limits = value
         }
@@ -110,6 +113,30 @@ public struct PipelineLoader: Sendable {
         }
         pipeline.warnings = problems.filter { $0.severity == .warning }
         return pipeline
+    }
+
+    /// `secrets: [TOKEN, DB_PASSWORD]`: names of environment variables.
+    static func secretNames(_ node: ConfigNode) throws(PipelineDiagnostics) -> [String] {
+        var names: [String] = []
+        var problems: [Diagnostic] = []
+        for item in try node.stringList(field: "`secrets`", expected: "a list of environment variable names") {
+            let name = (try? item.string(field: "`secrets`")) ?? ""
+            if Self.isEnvironmentName(name) {
+                names.append(name)
+            } else {
+                problems.append(Diagnostic(.invalidValue(
+                    field: "`secrets`",
+                    reason: "`\(name)` is not an environment variable name; use letters, digits and `_`, not starting with a digit (the value itself never goes in the file)"),
+                    at: item.location))
+            }
+        }
+        if !problems.isEmpty { throw PipelineDiagnostics(problems) }
+        return names
+    }
+
+    static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 
     /// Decodes one step. A step whose kind or fields are wrong still comes

@@ -68,7 +68,10 @@ public struct PipelineRunner: Sendable {
         let recorder = RunRecorder()
         let outputTails = StepOutputTails()
         let console = consoleOptions.map(ConsoleReporter.init(options:))
-        var observers: [any RunObserver] = [recorder, outputTails, eventLog] + (console.map { [$0] } ?? [])
+        let masker = SecretMasker(pipeline: pipeline, environment: ProcessInfo.processInfo.environment)
+        let writers: [any RunObserver] = [recorder, outputTails, eventLog] + (console.map { [$0] } ?? [])
+        // With secrets, everything reaches the writers through the masker.
+        var observers: [any RunObserver] = masker.isEmpty ? writers : [MaskingObserver(masker: masker, observers: writers)]
         let sinks = observers
         let monitor = LoopLagMonitor(eventLoop: eventLoop, clock: clock, threshold: options.loopStallThreshold) { payload in
             let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload)

@@ -99,6 +99,8 @@ extension ShellStep {
     }
 
     /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB).
+    /// The file is removed once read: the values live on in the step's
+    /// result (and, masked, in the event log), never in a stray file.
     private static func readOutputFile(_ path: String) async throws -> [String: String] {
         let text: String
         do {
@@ -109,6 +111,7 @@ extension ShellStep {
         } catch {
             throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): \(error)")
         }
+        _ = try? await FileSystem.shared.removeItem(at: FilePath(path), strategy: .platformDefault, recursively: false)
         do {
             return try OutputFile.parse(text)
         } catch {

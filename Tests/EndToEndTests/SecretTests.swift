@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `secrets:` values never appear in anything Taskloop writes.
+@Suite(.serialized) struct SecretTests {
+    static let secret = "sup3r-s3cret-value"
+
+    @Test func aSecretsValueAppearsNowhereTaskloopWrites() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            secrets: [TASKLOOP_TEST_TOKEN]
+            steps:
+              show:
+                shell: |
+                  echo "token is $TASKLOOP_TEST_TOKEN"
+                  echo "token=$TASKLOOP_TEST_TOKEN" >> "$TASKLOOP_OUTPUT"
+              use:
+                needs: show
+                env: { COPY: "${{ steps.show.outputs.token }}" }
+                shell: printf '%s' "$COPY" > used.txt
+              fail:
+                needs: use
+                shell: |
+                  echo "rejected $TASKLOOP_TEST_TOKEN" >&2; exit 3
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        for (mode, environment) in [("prefixed", [:]), ("grouped", ["GITHUB_ACTIONS": "true"])] {
+            try? FileManager.default.removeItem(atPath: folder + "/out")
+            let flags = ["--events", "out/events.jsonl", "--trace", "out/trace.json", "--report", "out/report.html"]
+            let result = try TaskloopBinary.run(
+                ["run", "p.yaml", "--output", mode] + flags, in: folder,
+                environment: environment.merging(["TASKLOOP_TEST_TOKEN": Self.secret]) { $1 })
+            #expect(result.exitCode == 1)
+            #expect(result.standardOutput.contains("token is ***"), "\(result.standardOutput)")
+            #expect(result.standardOutput.contains("rejected ***"))
+            #expect(!result.standardOutput.contains(Self.secret), "stdout (\(mode))")
+            #expect(!result.standardError.contains(Self.secret), "stderr (\(mode))")
+            // The step that needs the value still gets it: masking is only in what Taskloop writes.
+            #expect(try String(contentsOfFile: folder + "/used.txt", encoding: .utf8) == Self.secret)
+            let files = try #require(FileManager.default.enumerator(atPath: folder)?.allObjects as? [String])
+            let written = files.filter { !["p.yaml", "used.txt"].contains($0) }
+            #expect(written.contains("out/events.jsonl") && written.contains("out/report.html"))
+            for file in written {
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: folder + "/" + file, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+                let contents = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+                #expect(!contents.contains(Self.secret), "\(file) (\(mode))")
+            }
+            let log = try String(contentsOfFile: folder + "/out/events.jsonl", encoding: .utf8)
+            #expect(log.contains(#""token":"***""#))
+        }
+    }
+}
