@@ -9,8 +9,12 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Steps start as soon as all their `needs` have succeeded, in file order, within \
             `limits.io` and their pool. Output is streamed live, each line prefixed with the \
-            step id; at the end a summary lists each step's start, duration and status, the \
-            makespan and the achieved concurrency. The event log is written to \
+            step id (--output grouped prints each step's output whole when it ends). On a \
+            terminal a status area below the output shows the running steps and a progress \
+            bar; elsewhere each step's start and end is a timestamped line. At the end come \
+            a summary (each step's start, duration and status, the makespan, the achieved \
+            concurrency), a text Gantt chart, and last the failures in the order they \
+            happened, with their last lines of output. The event log is written to \
             .taskloop/runs/<run-id>/events.jsonl beside the pipeline (or --events PATH).
 
             By default the first failure stops the run: running steps are cancelled (their \
@@ -22,6 +26,8 @@ struct RunCommand: AsyncParsableCommand {
             Examples:
               taskloop run pipelines/hello.yaml
               taskloop run pipelines/build.yaml --keep-going --param target=release
+              taskloop run pipelines/build.yaml --output grouped --progress plain
+              taskloop run pipelines/build.yaml --quiet
             """
     )
 
