@@ -33,8 +33,12 @@ final class SignalWatcher {
                     return state.count
                 }
                 if count == 1 {
-                    FileHandleOutput.standardError("\ntaskloop: stopping (\(signalNumber == SIGINT ? "SIGINT" : "SIGTERM")): cancelling running steps; send it again to exit at once\n")
-                    interrupter.interrupt()
+                    let notice = "taskloop: stopping (\(signalNumber == SIGINT ? "SIGINT" : "SIGTERM")): cancelling running steps; send it again to exit at once"
+                    // Through the run's console when it draws live progress
+                    // on this terminal, so the notice does not tear its status area.
+                    if !interrupter.interrupt(announcing: notice) {
+                        FileHandleOutput.standardError("\n" + notice + "\n")
+                    }
                 } else {
                     // Exit at once, but take every process group a step or
                     // worker leads along: nothing is left running.

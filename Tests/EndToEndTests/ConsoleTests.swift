@@ -1,4 +1,5 @@
 import Foundation
+import TaskloopTestServer
 import Testing
 
 /// What `taskloop run` prints: live progress in a real pseudo-terminal,
@@ -19,6 +20,11 @@ import Testing
           slow: { sleep: 30s }
         """
 
+    /// A line of the live status area: a running step with its clock, or the bar.
+    func isStatusLine(_ line: String) -> Bool {
+        line.contains(" running · ") || line.contains("░") || line.contains(#/^  \S+ +\d+:\d\d  /#)
+    }
+
     func writePipeline(_ text: String = pipeline) throws -> String {
         let folder = try makeScratchFolder()
         try text.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
@@ -28,8 +34,9 @@ import Testing
     /// Runs taskloop under `script`, in a pseudo-terminal of the given size;
     /// returns the exit code and every byte the terminal received.
     func runInTerminal(
-        _ arguments: [String], in folder: String, columns: Int = 80, rows: Int = 24, environment: [String: String] = [:]
-    ) throws -> (exitCode: Int32, bytes: String) {
+        _ arguments: [String], in folder: String, columns: Int = 80, rows: Int = 24, environment: [String: String] = [:],
+        whileRunning: (_ taskloop: Int32, _ capture: String) async throws -> Void = { _, _ in }
+    ) async throws -> (exitCode: Int32, bytes: String) {
         let quoted = ([TaskloopBinary.path] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
@@ -44,15 +51,24 @@ import Testing
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: capture))
         try process.run()
+        // `script` runs a shell that execs taskloop: its child, once exec'd.
+        var taskloop: Int32?
+        for _ in 0..<200 where taskloop == nil {
+            taskloop = ProcessTable.entries().first {
+                $0.parent == process.processIdentifier && $0.commandLine.first == TaskloopBinary.path
+            }?.pid
+            if taskloop == nil { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        if let taskloop { try await whileRunning(taskloop, capture) }
         process.waitUntilExit()
         return (process.terminationStatus, try String(contentsOfFile: capture, encoding: .utf8))
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux `script`"))
-    func liveProgressRedrawsInPlaceAndLeavesACleanScreen() throws {
+    func liveProgressRedrawsInPlaceAndLeavesACleanScreen() async throws {
         let folder = try writePipeline()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (exitCode, bytes) = try runInTerminal(["run", "p.yaml"], in: folder, columns: 72, rows: 20)
+        let (exitCode, bytes) = try await runInTerminal(["run", "p.yaml"], in: folder, columns: 72, rows: 20)
         #expect(exitCode == 1)
         // The status area was drawn while steps ran, with the running steps and the bar.
         #expect(bytes.contains("3 running"))
@@ -68,7 +84,7 @@ import Testing
             #expect(history.filter { $0 == expected }.count == 1, "\(expected) in \(history)")
         }
         // No status line is left behind once the run is over.
-        #expect(!history.contains { $0.contains(" running") || $0.contains("░") }, "\(history)")
+        #expect(!history.contains(where: isStatusLine), "\(history)")
         // Lines of steps come in the order they were printed, and end lines follow output.
         let alpha = history.firstIndex(of: "[a] alpha-1")!
         let alphaEnd = history.firstIndex { $0.hasPrefix("[a] ok in ") }!
@@ -86,13 +102,36 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux `script`"))
-    func noColorTurnsColourOffButKeepsLiveProgress() throws {
+    func noColorTurnsColourOffButKeepsLiveProgress() async throws {
         let folder = try writePipeline("steps:\n  a: { shell: echo hi; sleep 0.3 }\n")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (exitCode, bytes) = try runInTerminal(["run", "p.yaml"], in: folder, environment: ["NO_COLOR": "1"])
+        let (exitCode, bytes) = try await runInTerminal(["run", "p.yaml"], in: folder, environment: ["NO_COLOR": "1"])
         #expect(exitCode == 0)
         #expect(bytes.contains("1 running"))
         #expect(!bytes.contains("m\u{1B}") && !bytes.contains("\u{1B}[3"), "no colour codes")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux `script`"))
+    func ctrlCNoticeGoesThroughTheStatusArea() async throws {
+        let folder = try writePipeline("steps:\n  a: { shell: echo started-a; sleep 30 }\n  b: { sleep: 30s }\n")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (exitCode, bytes) = try await runInTerminal(["run", "p.yaml"], in: folder, columns: 90) { taskloop, capture in
+            for _ in 0..<200 {
+                if ((try? String(contentsOfFile: capture, encoding: .utf8)) ?? "").contains("2 running") { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            kill(taskloop, SIGINT)
+        }
+        #expect(exitCode == 130)
+        var terminal = TerminalScreen(columns: 90, rows: 24)
+        terminal.feed(bytes)
+        #expect(terminal.unknownSequences.isEmpty)
+        let history = terminal.history
+        let notice = "taskloop: stopping (SIGINT): cancelling running steps; send it again to exit at once"
+        #expect(history.filter { $0 == notice }.count == 1, "\(history)")
+        #expect(history.filter { $0 == "[a] started-a" }.count == 1)
+        #expect(!history.contains(where: isStatusLine), "\(history)")
+        #expect(history.contains { $0.hasPrefix("Cancelled: a, b") })
     }
 
     @Test func withoutATerminalProgressIsPlainTimestampedLines() throws {

@@ -5,6 +5,7 @@ import Glibc
 #endif
 package import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Runs a loaded pipeline end to end: creates the event loop and the event
 /// log, drives the scheduler, and returns what happened.
@@ -88,6 +89,10 @@ public struct PipelineRunner: Sendable {
             httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent),
             workerPool: workerPool, loopLagMonitor: monitor)
 
+        if let console, consoleOptions?.progress == .live {
+            interrupter.setAnnouncer { notice in console.print(notice) }
+        }
+        defer { interrupter.setAnnouncer(nil) }
         let started = runStarted(runID: runID, at: wallClockStart)
         let report = await withTaskGroup(of: Void.self) { writers in
             writers.addTask { await eventLog.run() }
@@ -192,10 +197,27 @@ public struct PipelineRunner: Sendable {
 /// running steps are cancelled. Firing it more than once does nothing more.
 public final class RunInterrupter: Sendable {
     let signal = StopSignal()
+    /// Prints a notice through the run's console while it draws live progress.
+    private let announcer = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     public init() {}
 
     public func interrupt() { signal.fire(.cancelled) }
+
+    /// Interrupts the run, printing `notice` through its console when that
+    /// console draws live progress on a terminal. Returns whether it did; if
+    /// not, the caller shows the notice itself (on stderr).
+    public func interrupt(announcing notice: String) -> Bool {
+        let announce = announcer.withLock { $0 }
+        announce?(notice)
+        interrupt()
+        return announce != nil
+    }
+
+    /// While a live console runs, notices go through it.
+    func setAnnouncer(_ announce: (@Sendable (String) -> Void)?) {
+        announcer.withLock { $0 = announce }
+    }
 }
 
 /// This build's version, as `taskloop --version` prints it and event logs record it.
