@@ -23,11 +23,19 @@ struct RunCommand: AsyncParsableCommand {
 
             Ctrl-C (SIGINT) or SIGTERM stops the run the same way and exits with 130 or 143.
 
+            For CI, after the run: --junit PATH writes JUnit XML (a test case per step, with \
+            failures, errors for cancelled steps, skips, and each step's output), --json PATH \
+            the run's result as JSON (status, exit code, counts, every step with its outputs \
+            and the end of its output). When GITHUB_ACTIONS=true, each failed step is printed \
+            as an ::error annotation on its line of the pipeline file (::warning with \
+            continue-on-error), and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.
+
             Examples:
               taskloop run pipelines/hello.yaml
               taskloop run pipelines/build.yaml --keep-going --param target=release
               taskloop run pipelines/build.yaml --output grouped --progress plain
               taskloop run pipelines/build.yaml --quiet
+              taskloop run ci.yaml --junit out/junit.xml --json out/result.json
             """
     )
 
@@ -51,6 +59,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Write a self-contained HTML report (Gantt chart, figures, failures) here.", valueName: "path"))
     var report: String?
+
+    @Option(help: ArgumentHelp("Write a JUnit XML report here: a test case per step (for CI test reporters).", valueName: "path"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Write the run's result as JSON here: the run, its counts and every step.", valueName: "path"))
+    var json: String?
 
     @Option(help: ArgumentHelp("Record a stall when code on the event loop holds it this long (default 100ms).", valueName: "duration"))
     var loopStallThreshold: String = "100ms"
@@ -109,10 +123,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let trace { FileHandleOutput.standardOutput("trace: \(trace) (open it in ui.perfetto.dev)\n") }
         if let path = self.report { FileHandleOutput.standardOutput("report: \(path)\n") }
-        if report.status == .interrupted {
-            throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
-        }
-        throw ExitCode(report.exitCode)
+        let exitCode = report.status != .interrupted ? report.exitCode
+            : signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted
+        await CIReports(junit: junit, json: json).write(report, exitCode: exitCode)
+        throw ExitCode(exitCode)
     }
 
     private var parsedParameters: [String: String] {

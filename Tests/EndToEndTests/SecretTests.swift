@@ -24,9 +24,13 @@ import Testing
                 shell: |
                   echo "rejected $TASKLOOP_TEST_TOKEN" >&2; exit 3
             """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        for (mode, environment) in [("prefixed", [:]), ("grouped", ["GITHUB_ACTIONS": "true"])] {
+        let gitHub = ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": folder + "/out/summary.md"]
+        for (mode, environment) in [("prefixed", [:]), ("grouped", gitHub)] {
             try? FileManager.default.removeItem(atPath: folder + "/out")
-            let flags = ["--events", "out/events.jsonl", "--trace", "out/trace.json", "--report", "out/report.html"]
+            let flags = [
+                "--events", "out/events.jsonl", "--trace", "out/trace.json", "--report", "out/report.html",
+                "--junit", "out/junit.xml", "--json", "out/result.json",
+            ]
             let result = try TaskloopBinary.run(
                 ["run", "p.yaml", "--output", mode] + flags, in: folder,
                 environment: environment.merging(["TASKLOOP_TEST_TOKEN": Self.secret]) { $1 })
@@ -39,7 +43,13 @@ import Testing
             #expect(try String(contentsOfFile: folder + "/used.txt", encoding: .utf8) == Self.secret)
             let files = try #require(FileManager.default.enumerator(atPath: folder)?.allObjects as? [String])
             let written = files.filter { !["p.yaml", "used.txt"].contains($0) }
-            #expect(written.contains("out/events.jsonl") && written.contains("out/report.html"))
+            for expected in ["events.jsonl", "trace.json", "report.html", "junit.xml", "result.json"] {
+                #expect(written.contains("out/" + expected), "\(expected) (\(mode))")
+            }
+            if mode == "grouped" {
+                #expect(written.contains("out/summary.md"))
+                #expect(result.standardOutput.contains("::error file=p.yaml,line=11,col=3"))
+            }
             for file in written {
                 var isFolder: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: folder + "/" + file, isDirectory: &isFolder), !isFolder.boolValue else { continue }

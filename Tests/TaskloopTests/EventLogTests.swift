@@ -54,6 +54,23 @@ import Testing
         #expect(finished.error == "exited with status 2")
     }
 
+    @Test func stepsThatMayFailAreMarkedInRunStartedAndTheRecord() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              a: { shell: exit 3, continue-on-error: true }
+              b: { needs: a, shell: "true" }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try String(contentsOfFile: report.eventLogPath, encoding: .utf8)
+        let runStarted = try #require(text.split(separator: "\n").first { $0.contains("\"run-started\"") })
+        #expect(runStarted.contains(#""column":3,"continue_on_error":true,"detail":"exit 3""#))
+        #expect(runStarted.components(separatedBy: "continue_on_error").count == 2)
+        let record = RunRecord(events: try EventLog.read(path: report.eventLogPath).events)
+        #expect(record.steps.map(\.continueOnError) == [true, false])
+        #expect(report.record.steps.map(\.continueOnError) == [true, false])
+        #expect(report.status == .success)
+    }
+
     @Test func aLogCutOffMidLineIsReadUpToItsLastCompleteLine() throws {
         let header = #"{"format":"taskloop-events","version":1}"#
         let queued = #"{"event":"step-queued","step":"a","t":5}"#

@@ -178,7 +178,8 @@ public struct PipelineRunner: Sendable {
                     id: step.id, kind: step.kindName, detail: step.action.detail,
                     needs: step.needs.map(\.id), pool: step.pool,
                     file: step.location.file == pipeline.file ? nil : step.location.file,
-                    line: step.location.line, column: step.location.column)
+                    line: step.location.line, column: step.location.column,
+                    continueOnError: step.continueOnError ? true : nil)
             })
     }
 

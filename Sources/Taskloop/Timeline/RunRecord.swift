@@ -19,6 +19,8 @@ public struct RunRecord: Sendable {
         public var file: String
         public var line: Int
         public var column: Int
+        /// A failure of this step does not fail the run (`continue-on-error: true`).
+        public var continueOnError = false
         public var queuedAt: Int64?
         public var startedAt: Int64?
         public var finishedAt: Int64?
@@ -66,7 +68,7 @@ public struct RunRecord: Sendable {
             steps = started.steps.map {
                 StepRecord(
                     id: $0.id, kind: $0.kind, detail: $0.detail, file: $0.file ?? started.file,
-                    line: $0.line, column: $0.column)
+                    line: $0.line, column: $0.column, continueOnError: $0.continueOnError ?? false)
             }
             indexOfStep = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         case .stepQueued(let queued):

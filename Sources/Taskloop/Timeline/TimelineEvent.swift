@@ -103,6 +103,13 @@ public struct RunStarted: Sendable, Hashable, Codable {
         public var file: String?
         public var line: Int
         public var column: Int
+        /// `true` when a failure of the step does not fail the run; absent otherwise.
+        public var continueOnError: Bool?
+
+        private enum CodingKeys: String, CodingKey {
+            case id, kind, detail, needs, pool, file, line, column
+            case continueOnError = "continue_on_error"
+        }
     }
 
     public var runID: String

@@ -1,0 +1,34 @@
+/// What the CI reports (JUnit, JSON, GitHub) read alike from a run's record.
+extension RunRecord {
+    /// From the run's start to its `run-finished` event (or, for a run that
+    /// did not finish, to the last step's end), in microseconds.
+    var runDuration: Int64 {
+        finishedAt ?? steps.compactMap(\.finishedAt).max() ?? 0
+    }
+
+    /// The steps that failed, in file order.
+    var failedSteps: [StepRecord] {
+        steps.filter { $0.status == .failure }
+    }
+}
+
+extension RunRecord.StepRecord {
+    /// The error of a failed or cancelled step, in one line, with a fallback.
+    var errorMessage: String {
+        error ?? (status == .cancelled ? "cancelled" : "failed")
+    }
+
+    /// The step's location as `file:line`.
+    var location: String {
+        "\(file):\(line)"
+    }
+}
+
+enum ReportFormat {
+    /// `1.234`: microseconds as seconds with three decimals, independent of the locale.
+    static func seconds(_ microseconds: Int64) -> String {
+        let milliseconds = (max(0, microseconds) + 500) / 1_000
+        let fraction = String(milliseconds % 1_000)
+        return "\(milliseconds / 1_000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}
