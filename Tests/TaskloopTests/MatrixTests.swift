@@ -339,4 +339,34 @@ private func environment(_ name: String, of pipeline: Pipeline) -> [String] {
             "5:12: `sleep` of step `wait`: `soon` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)",
         ])
     }
+
+    @Test func aValueThatLooksLikeAnExpressionStaysText() throws {
+        let pipeline = try PipelineLoader().load(contents: """
+            steps:
+              t:
+                matrix: { v: ["${{ env.HOME }}", "$"] }
+                shell: echo ${{ matrix.v }}{{ x }}
+            """, file: "m.yaml")
+        let prepared = try pipeline.steps.map { step in
+            try StepPreparation.prepare(step, with: ExpressionEvaluator(context: ExpressionContext(environment: ["HOME": "/root"])))
+        }
+        #expect(prepared.map { ($0.action as? ShellStep)?.command } == ["echo ${{ env.HOME }}{{ x }}", "echo ${{ x }}"])
+    }
+
+    @Test func printedExpressionsReadBackAsThemselves() throws {
+        let sources = [
+            "steps['v1.2'].outputs.x", "!(steps.a.status == 'success') && always()", "fromJSON('{\"a\": [1, 2]}').a[1]",
+            "format('{0}-{1}', 'it''s', -1.5) != null", "(1 < 2) || env.HOME", "toJSON(matrix)",
+        ]
+        let evaluator = ExpressionEvaluator(context: ExpressionContext(
+            environment: ["HOME": "/root"], matrix: ["os": .string("linux")],
+            steps: ["v1.2": .init(status: .success, outputs: ["x": .string("y")]), "a": .init(status: .failure, outputs: [:])]))
+        for source in sources {
+            let expression = try ExpressionParser.parse(source)
+            let printed = expression.sourceText
+            let reparsed = try ExpressionParser.parse(printed)
+            #expect(reparsed.sourceText == printed, "\(source)")
+            #expect(try evaluator.evaluate(reparsed) == evaluator.evaluate(expression), "\(source) printed as \(printed)")
+        }
+    }
 }

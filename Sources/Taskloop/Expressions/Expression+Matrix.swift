@@ -32,6 +32,11 @@ extension Expression {
 }
 
 extension Template {
+    /// Whether some expression of the template reads `matrix`.
+    var readsMatrix: Bool {
+        expressions.contains { $0.expression.references.contains { $0.names.first == "matrix" } }
+    }
+
     /// The template's text with the matrix filled in: an expression that
     /// reads only `matrix` becomes its value, written as text; the others
     /// stay `${{ }}`, with `matrix` inside them replaced by its values, to

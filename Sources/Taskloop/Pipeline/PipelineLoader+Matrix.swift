@@ -53,7 +53,7 @@ extension PipelineLoader {
                 guard templatedFields.contains(field.name) else { return field }
                 return ConfigNode.Entry(key: field.key, value: field.value.replacingScalars { node in
                     guard let text = node.scalarText, Template.containsExpression(text),
-                          let template = try? Template.parse(text) else { return nil }
+                          let template = try? Template.parse(text), template.readsMatrix else { return nil }
                     return template.substitutingMatrix(with: evaluator)
                 })
             }
