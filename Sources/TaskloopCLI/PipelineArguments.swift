@@ -9,8 +9,10 @@ func loadPipeline(_ path: String, registry: StepKindRegistry = TaskloopMain.regi
     do {
         let pipeline = try PipelineLoader(registry: registry).load(file: path)
         if !pipeline.warnings.isEmpty {
-            let source = try? String(contentsOfFile: path, encoding: .utf8)
-            let text = pipeline.warnings.map { $0.rendered(in: source) }.joined(separator: "\n\n")
+            // A warning may be about a step of an included file: show that file's line.
+            let text = pipeline.warnings.map { warning in
+                warning.rendered(in: try? String(contentsOfFile: warning.location?.file ?? path, encoding: .utf8))
+            }.joined(separator: "\n\n")
             FileHandleOutput.standardError(text + "\n\n")
         }
         return pipeline

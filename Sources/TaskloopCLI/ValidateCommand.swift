@@ -7,8 +7,9 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check pipeline files without running them.",
         discussion: """
             Reports every problem of each file (unknown keys, wrong types, bad durations, \
-            unknown `needs`, dependency cycles, undeclared pools) as file:line:column with \
-            the offending line. Exits with 2 when any file is invalid.
+            unknown `needs`, dependency cycles, undeclared pools, expressions, matrices, \
+            included files) as file:line:column with the offending line, in the file that \
+            has it. Counts the steps a matrix makes. Exits with 2 when any file is invalid.
             """
     )
 

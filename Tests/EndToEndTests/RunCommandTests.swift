@@ -31,6 +31,8 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let source = TaskloopBinary.packageRoot + "/pipelines/" + example
             try FileManager.default.copyItem(atPath: source, toPath: folder + "/" + example)
+            // The files examples include live in `pipelines/common`.
+            try FileManager.default.copyItem(atPath: TaskloopBinary.packageRoot + "/pipelines/common", toPath: folder + "/common")
             var arguments = ["run", example]
             if try String(contentsOfFile: source, encoding: .utf8).contains("params.base-url") {
                 arguments += ["--param", "base-url=\(server.baseURL)"]

@@ -17,7 +17,7 @@ import Testing
                 "8:47 error: `shell` of step `c`: unknown parameter `levle`; did you mean `level`?",
                 "11:41 error: `if` of step `d`: unknown function `contans`; did you mean `contains`?",
                 "15:27 error: `if` of step `e`: expected a value, a name or `(`, found the end of the expression",
-                "18:20 error: `env.X` of step `f`: unknown name `foo`: expressions read `env.NAME`, `params.NAME` and `steps.ID.outputs.KEY` or `steps.ID.status`",
+                "18:20 error: `env.X` of step `f`: unknown name `foo`: expressions read `env.NAME`, `params.NAME`, `matrix.KEY` and `steps.ID.outputs.KEY` or `steps.ID.status`",
                 "19:18 error: `shell` of step `f`: `${{` is not closed: end the expression with `}}`",
                 "22:20 error: `env.Y` of step `g`: a step has `outputs` and `status`, not `result`",
                 "22:42 error: `env.Y` of step `g`: `startsWith` takes 2 arguments, given 1",

@@ -1,7 +1,7 @@
 /// A parsed `${{ }}` expression.
 ///
 /// The language is GitHub Actions' expression language, a small one: literals,
-/// property access into the contexts (`env`, `params`, `steps`), comparison and
+/// property access into the contexts (`env`, `params`, `matrix`, `steps`), comparison and
 /// logic operators, and a few functions.
 public indirect enum Expression: Sendable, Hashable {
     case literal(JSONValue)

@@ -1,10 +1,22 @@
 /// Checks the `${{ }}` expressions of a pipeline when it is loaded: their
 /// syntax, the functions they call, and the names they read. A step may read
-/// only the steps it needs, directly or not, since only those have run.
+/// only the steps it needs, directly or not, since only those have run, and
+/// `matrix` only in a step with a matrix.
 struct ExpressionChecker {
     let pipeline: Pipeline
     let graph: StepGraph
-    let source: SourceText
+    /// The text of every file that declares steps, by path, to find where in
+    /// its line an expression stands.
+    let sources: [String: SourceText]
+    /// For each step (by index): the keys its matrix combinations have, or
+    /// nil when it has no matrix. Empty: no step has one.
+    var matrixKeys: [[String]?] = []
+    /// The steps that have a matrix, by their written id, with the ids of
+    /// the steps they expand into.
+    var matrixSteps: [String: [StepID]] = [:]
+    /// How messages name each step (by index): a matrix step's expansions
+    /// are named by the id written in the file. Empty: by their ids.
+    var names: [String] = []
 
     /// A scalar value of a step, with the words that name it in messages.
     struct Value {
@@ -40,7 +52,7 @@ struct ExpressionChecker {
 
     private func check(_ expression: Expression, at offset: Int, step index: Int, in value: Value, bare: Bool = false) -> [Diagnostic] {
         var problems: [Diagnostic] = []
-        let stepID = pipeline.steps[index].id.rawValue
+        let stepID = names.indices.contains(index) ? names[index] : pipeline.steps[index].id.rawValue
         for error in callErrors(in: expression) {
             problems.append(diagnostic(ExpressionError(error.kind, at: offset + error.offset), in: value, bare: bare))
         }
@@ -52,6 +64,14 @@ struct ExpressionChecker {
             switch path[0] {
             case "env":
                 break
+            case "matrix":
+                guard let keys = matrixKeys.indices.contains(index) ? matrixKeys[index] : nil else {
+                    problem = .matrixWithoutMatrix(step: stepID)
+                    break
+                }
+                if path.count > 1, !keys.contains(path[1]) {
+                    problem = .unknownMatrixKey(path[1], known: keys)
+                }
             case "params":
                 if path.count > 1, pipeline.parameters[path[1]] == nil {
                     problem = .unknownParameter(path[1], known: pipeline.parameters.keys.sorted())
@@ -68,8 +88,10 @@ struct ExpressionChecker {
                             .outputInShellCommand(step: stepID, expression: path.joined(separator: ".")),
                             at: location(at, in: value, bare: bare), severity: .warning))
                     }
+                } else if let expansions = matrixSteps[path[1]], let first = expansions.first {
+                    problem = .matrixStepReference(path[1], example: first.rawValue)
                 } else {
-                    problem = .unknownStep(path[1], known: ids)
+                    problem = .unknownStep(path[1], known: ids + matrixSteps.keys.sorted())
                 }
             default:
                 problem = .unknownContext(path[0])
@@ -113,10 +135,14 @@ struct ExpressionChecker {
         guard case .scalar(let text, _) = value.node.content else { return value.node.location }
         if bare {
             // A bare `if:` expression: the offset counts from the value's first character.
-            let quoted = source.isQuoted(at: value.node.location)
+            let quoted = source(of: value.node.location).isQuoted(at: value.node.location)
             return SourceLocation(file: value.node.location.file, line: value.node.location.line, column: value.node.location.column + offset + (quoted ? 1 : 0))
         }
-        return source.location(of: offset, in: text, scalarAt: value.node.location)
+        return source(of: value.node.location).location(of: offset, in: text, scalarAt: value.node.location)
+    }
+
+    private func source(of location: SourceLocation) -> SourceText {
+        sources[location.file] ?? SourceText("")
     }
 }
 

@@ -14,6 +14,10 @@ public struct ExpressionContext: Sendable {
     /// The pipeline's `env` with the step's own on top.
     public var environment: [String: String]
     public var parameters: [String: String]
+    /// The step's matrix combination (`matrix.KEY`); empty for a step
+    /// without a matrix. The loader fills matrix values in ahead of time, so
+    /// at run time this is usually empty.
+    public var matrix: [String: JSONValue]
     /// Steps that have finished (or been skipped), by id.
     public var steps: [StepID: StepState]
     /// The statuses of the evaluating step's direct needs, for `success()` and `failure()`.
@@ -23,10 +27,11 @@ public struct ExpressionContext: Sendable {
 
     public init(
         environment: [String: String] = [:], parameters: [String: String] = [:],
-        steps: [StepID: StepState] = [:], needStatuses: [StepStatus] = [], isStopping: Bool = false
+        matrix: [String: JSONValue] = [:], steps: [StepID: StepState] = [:], needStatuses: [StepStatus] = [], isStopping: Bool = false
     ) {
         self.environment = environment
         self.parameters = parameters
+        self.matrix = matrix
         self.steps = steps
         self.needStatuses = needStatuses
         self.isStopping = isStopping

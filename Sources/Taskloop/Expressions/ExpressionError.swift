@@ -11,6 +11,11 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
         case unknownStep(String, known: [String])
         case stepNotNeeded(String, step: String)
         case unknownStepField(String)
+        /// `matrix.KEY` in a step that has no `matrix:`.
+        case matrixWithoutMatrix(step: String)
+        case unknownMatrixKey(String, known: [String])
+        /// `steps.ID` where `ID` is a step with a matrix: it names several steps.
+        case matrixStepReference(String, example: String)
         case unclosedExpression
         case emptyExpression
         case evaluation(String)
@@ -38,7 +43,7 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
         case .wrongArgumentCount(let function, let expected, let found):
             return "`\(function)` takes \(expected), given \(found)"
         case .unknownContext(let name):
-            return "unknown name `\(name)`: expressions read `env.NAME`, `params.NAME` and `steps.ID.outputs.KEY` or `steps.ID.status`"
+            return "unknown name `\(name)`: expressions read `env.NAME`, `params.NAME`, `matrix.KEY` and `steps.ID.outputs.KEY` or `steps.ID.status`"
         case .unknownParameter(let name, let known):
             return "unknown parameter `\(name)`" + PipelineProblem.suggestion(for: name, among: known, listing: true)
         case .unknownStep(let name, let known):
@@ -47,6 +52,12 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
             return "step `\(step)` reads `steps.\(name)`, but `\(name)` is not among its `needs` (directly or indirectly): add it to `needs` so it has run first"
         case .unknownStepField(let field):
             return "a step has `outputs` and `status`, not `\(field)`"
+        case .matrixWithoutMatrix(let step):
+            return "step `\(step)` reads `matrix`, but it has no `matrix:`; add one, or read `params` or `env` instead"
+        case .unknownMatrixKey(let key, let known):
+            return "the matrix of this step has no key `\(key)`" + PipelineProblem.suggestion(for: key, among: known, listing: true)
+        case .matrixStepReference(let name, let example):
+            return "`steps.\(name)`: step `\(name)` has a matrix, so it runs as several steps; name one of them, such as `steps['\(example)']`"
         case .unclosedExpression:
             return "`${{` is not closed: end the expression with `}}`"
         case .emptyExpression:

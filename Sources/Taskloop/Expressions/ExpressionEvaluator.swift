@@ -25,6 +25,7 @@ public struct ExpressionEvaluator: Sendable {
             switch name {
             case "env": return .object(context.environment.mapValues { .string($0) })
             case "params": return .object(context.parameters.mapValues { .string($0) })
+            case "matrix": return .object(context.matrix)
             case "steps":
                 return .object(Dictionary(uniqueKeysWithValues: context.steps.map { id, state in
                     (id.rawValue, JSONValue.object(["status": .string(state.status.rawValue), "outputs": .object(state.outputs)]))

@@ -63,7 +63,9 @@ public struct GraphRenderer: Sendable {
     private func mermaid() -> String {
         var lines = ["flowchart LR"]
         for (index, step) in pipeline.steps.enumerated() {
-            lines.append("  s\(index)[\"\(step.id) (\(step.kindName))\"]")
+            // A matrix value may hold `"`: Mermaid writes it as an entity.
+            let label = "\(step.id) (\(step.kindName))".replacingOccurrences("\"", with: "#quot;")
+            lines.append("  s\(index)[\"\(label)\"]")
         }
         let indexOf = Dictionary(pipeline.steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (index, step) in pipeline.steps.enumerated() {

@@ -1,35 +1,46 @@
 extension PipelineLoader {
     /// Checks every `${{ }}` of every step, and reads each step's `if:`.
-    /// `stepNodes[i]` is the YAML of `pipeline.steps[i]`.
-    func checkExpressions(of pipeline: inout Pipeline, stepNodes: [ConfigNode], source: SourceText) -> [Diagnostic] {
-        let checker = ExpressionChecker(pipeline: pipeline, graph: StepGraph(steps: pipeline.steps), source: source)
+    /// `steps[i]` is how `pipeline.steps[i]` was written. Expressions are
+    /// checked as written, so their places are places in the file; a matrix
+    /// step's `if:` then gets its combination's values.
+    func checkExpressions(
+        of pipeline: inout Pipeline, steps: [ExpandedStep], expansions: [String: [StepID]], sources: [String: SourceText]
+    ) -> [Diagnostic] {
+        var checker = ExpressionChecker(pipeline: pipeline, graph: StepGraph(steps: pipeline.steps), sources: sources)
+        checker.matrixKeys = steps.map(\.matrixKeys)
+        checker.matrixSteps = expansions
+        checker.names = steps.map(\.name)
         var problems: [Diagnostic] = []
-        for (index, node) in stepNodes.enumerated() {
-            let step = pipeline.steps[index]
-            guard case .mapping(let entries) = node.content else { continue }
+        for (index, expanded) in steps.enumerated() {
+            let name = expanded.name
+            guard case .mapping(let entries) = expanded.written.content else { continue }
             var values: [ExpressionChecker.Value] = []
             for entry in entries {
                 switch entry.name {
                 case "env":
                     guard case .mapping(let variables) = entry.value.content else { continue }
                     for variable in variables {
-                        values.append(.init(node: variable.value, field: "`env.\(variable.name)` of step `\(step.id)`"))
+                        values.append(.init(node: variable.value, field: "`env.\(variable.name)` of step `\(name)`"))
                     }
                 case _ where registry.builtInNames.contains(entry.name):
                     let isShell = entry.name == ShellStep.name
                     for scalar in entry.value.scalarValues {
-                        values.append(.init(node: scalar, field: "`\(entry.name)` of step `\(step.id)`", isShellCommand: isShell))
+                        values.append(.init(node: scalar, field: "`\(entry.name)` of step `\(name)`", isShellCommand: isShell))
                     }
                 case "with", "cpu":
                     for scalar in entry.value.scalarValues {
-                        values.append(.init(node: scalar, field: "`with` of step `\(step.id)`"))
+                        values.append(.init(node: scalar, field: "`with` of step `\(name)`"))
                     }
                 case "if":
-                    let value = ExpressionChecker.Value(node: entry.value, field: "`if` of step `\(step.id)`")
+                    let value = ExpressionChecker.Value(node: entry.value, field: "`if` of step `\(name)`")
                     switch condition(of: value, checker: checker) {
-                    case .success(let condition):
-                        pipeline.steps[index].condition = condition
+                    case .success(var condition):
                         problems += checker.check(condition: condition.expression, step: index, in: value)
+                        if let values = expanded.matrixValues {
+                            let evaluator = ExpressionEvaluator(context: ExpressionContext(matrix: values))
+                            condition.expression = condition.expression.substitutingMatrix(with: evaluator)
+                        }
+                        pipeline.steps[index].condition = condition
                     case .failure(let failure):
                         problems += failure.diagnostics
                     }

@@ -5,40 +5,39 @@ import Foundation
 public struct PipelineLoader: Sendable {
     public let registry: StepKindRegistry
 
-    static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "steps"]
+    static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "include", "steps"]
     static let limitKeys = ["io", "workers", "pools"]
-    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with"]
+    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix"]
 
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
     }
 
-    /// Reads and loads the file at `path` (a blocking read: call it before the
-    /// run's event loop starts, as the CLI does).
+    /// Reads and loads the file at `path`, and the files it includes
+    /// (blocking reads: call it before the run's event loop starts, as the
+    /// CLI does).
     public func load(file path: String) throws(PipelineLoadError) -> Pipeline {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            var isFolder: ObjCBool = false
-            let problem: PipelineProblem
-            if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-                problem = .fileNotFound(path)
-            } else if isFolder.boolValue {
-                problem = .fileIsFolder(path)
-            } else {
-                problem = .fileUnreadable(path, reason: (error as NSError).localizedDescription)
-            }
-            throw PipelineLoadError(file: path, source: nil, diagnostics: [Diagnostic(problem, at: nil)])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        switch Self.readText(path) {
+        case .success(let text):
+            return try load(contents: text, file: path)
+        case .failure(.notUTF8):
             throw PipelineLoadError(file: path, source: nil, diagnostics: [
                 Diagnostic(.fileNotUTF8(path), at: SourceLocation(file: path, line: 1, column: 1))
             ])
+        case .failure(let failure):
+            let problem: PipelineProblem
+            switch failure {
+            case .notFound: problem = .fileNotFound(path)
+            case .folder: problem = .fileIsFolder(path)
+            case .notUTF8: problem = .fileNotUTF8(path)
+            case .unreadable(let reason): problem = .fileUnreadable(path, reason: reason)
+            }
+            throw PipelineLoadError(file: path, source: nil, diagnostics: [Diagnostic(problem, at: nil)])
         }
-        return try load(contents: text, file: path)
     }
 
+    /// Loads a pipeline from `contents`, the text of `file`. Files named by
+    /// `include:` are read from disk, relative to `file`'s folder.
     public func load(contents: String, file: String) throws(PipelineLoadError) -> Pipeline {
         var problems: [Diagnostic] = []
         let root: ConfigNode
@@ -79,37 +78,46 @@ public struct PipelineLoader: Sendable {
             pipeline.limits = value
         }
 
-        // The YAML of each step in `pipeline.steps`, for the expression checks.
-        var stepNodes: [ConfigNode] = []
+        // The steps as the files declare them: those of included files first,
+        // in `include:` order, then the file's own.
+        var sources = PipelineSources(main: file, text: contents)
+        var declared: [ConfigNode.Entry] = []
+        if let include = top["include"] {
+            declared += includedSteps(include, from: file, chain: [(file, Self.canonicalPath(file))], sources: &sources, problems: &problems)
+        }
         if let stepsNode = top["steps"] {
-            if case .mapping(let entries) = stepsNode.content {
-                if entries.isEmpty { problems.append(Diagnostic(.noSteps, at: stepsNode.location)) }
-                for entry in entries {
-                    let id = entry.name
-                    if !StepID.isValid(id) {
-                        problems.append(Diagnostic(.badStepID(id), at: entry.key.location))
-                    }
-                    let (step, stepProblems) = decodeStep(id: id, entry: entry, pools: pipeline.limits.pools)
-                    problems += stepProblems
-                    if let step {
-                        pipeline.steps.append(step)
-                        stepNodes.append(entry.value)
-                    }
-                }
-            } else if stepsNode.isNull {
-                problems.append(Diagnostic(.noSteps, at: stepsNode.location))
-            } else {
-                problems += stepsNode.mismatch(field: "`steps`", expected: "a mapping from step ids to steps").diagnostics
-            }
-        } else if !topEntries.contains(where: { NearestName.find($0.name, among: ["steps"]) != nil }) {
+            declared += stepEntries(stepsNode, problems: &problems)
+        } else if top["include"] == nil, !topEntries.contains(where: { NearestName.find($0.name, among: ["steps"]) != nil }) {
             // (A misspelt `steps:` was reported above with its suggestion.)
             problems.append(Diagnostic(.noSteps, at: root.location))
+        } else if top["include"] != nil, declared.isEmpty, problems.isEmpty {
+            problems.append(Diagnostic(.noSteps, at: root.location))
         }
+        declared = Self.withoutDuplicateIDs(declared, problems: &problems)
 
-        problems += PipelineValidator(pipeline: pipeline).validate()
-        problems += checkExpressions(of: &pipeline, stepNodes: stepNodes, source: SourceText(contents))
+        // Each declared step as one or more steps (a matrix makes several),
+        // decoded; `expanded[i]` is how `pipeline.steps[i]` was written.
+        var expanded: [ExpandedStep] = []
+        for entry in declared {
+            for step in expand(entry, problems: &problems) {
+                let (decoded, stepProblems) = decodeStep(id: step.name, entry: step.entry, pools: pipeline.limits.pools)
+                problems += stepProblems
+                if var decoded {
+                    decoded.id = StepID(step.id)
+                    pipeline.steps.append(decoded)
+                    expanded.append(step)
+                }
+            }
+        }
+        let expansions = Self.expansions(of: expanded)
+        Self.resolveNeeds(of: &pipeline.steps, expansions: expansions)
+
+        problems += PipelineValidator(pipeline: pipeline, names: expanded.map(\.name), knownNames: expansions.keys.sorted()).validate()
+        problems += checkExpressions(of: &pipeline, steps: expanded, expansions: expansions, sources: sources.texts.mapValues(SourceText.init))
+        var seen = Set<Diagnostic>()
+        problems = problems.filter { seen.insert($0).inserted }
         if problems.contains(where: { $0.severity == .error }) {
-            throw PipelineLoadError(file: file, source: contents, diagnostics: problems)
+            throw PipelineLoadError(file: file, source: contents, sources: sources.texts, diagnostics: problems)
         }
         pipeline.warnings = problems.filter { $0.severity == .warning }
         return pipeline
@@ -137,6 +145,38 @@ public struct PipelineLoader: Sendable {
     static func isEnvironmentName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
         return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    /// The entries of a `steps:` mapping, each id checked.
+    func stepEntries(_ stepsNode: ConfigNode, problems: inout [Diagnostic]) -> [ConfigNode.Entry] {
+        switch stepsNode.content {
+        case .mapping(let entries):
+            if entries.isEmpty { problems.append(Diagnostic(.noSteps, at: stepsNode.location)) }
+            for entry in entries where !StepID.isValid(entry.name) {
+                problems.append(Diagnostic(.badStepID(entry.name), at: entry.key.location))
+            }
+            return entries
+        case _ where stepsNode.isNull:
+            problems.append(Diagnostic(.noSteps, at: stepsNode.location))
+        default:
+            problems += stepsNode.mismatch(field: "`steps`", expected: "a mapping from step ids to steps").diagnostics
+        }
+        return []
+    }
+
+    /// `steps`, without a second step of the same id (from another file:
+    /// duplicates in one file are duplicate YAML keys), each reported with
+    /// the place of the first.
+    static func withoutDuplicateIDs(_ steps: [ConfigNode.Entry], problems: inout [Diagnostic]) -> [ConfigNode.Entry] {
+        var first: [String: SourceLocation] = [:]
+        return steps.filter { entry in
+            if let location = first[entry.name] {
+                problems.append(Diagnostic(.duplicateStepID(entry.name, first: location), at: entry.key.location))
+                return false
+            }
+            first[entry.name] = entry.key.location
+            return true
+        }
     }
 
     /// Decodes one step. A step whose kind or fields are wrong still comes
@@ -302,21 +342,31 @@ public struct PipelineLoadError: Error, Sendable, CustomStringConvertible {
     public var file: String
     /// The file's text, for showing the offending lines.
     public var source: String?
-    /// In file order.
+    /// The text of every file read, by path as diagnostics name it: the main
+    /// file and the files it includes.
+    public var sources: [String: String]
+    /// The main file's first, then each included file's, each in file order.
     public var diagnostics: [Diagnostic]
 
-    public init(file: String, source: String?, diagnostics: [Diagnostic]) {
+    public init(file: String, source: String?, sources: [String: String] = [:], diagnostics: [Diagnostic]) {
         self.file = file
         self.source = source
-        self.diagnostics = diagnostics.sorted {
-            ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0)
+        self.sources = sources
+        func order(_ diagnostic: Diagnostic) -> (Int, String, Int, Int) {
+            let location = diagnostic.location
+            let path = location?.file ?? file
+            return (path == file ? 0 : 1, path, location?.line ?? 0, location?.column ?? 0)
         }
+        self.diagnostics = diagnostics.sorted { order($0) < order($1) }
     }
 
     /// Every diagnostic with its source line and caret, then a count.
     public var rendered: String {
         let errors = diagnostics.filter { $0.severity == .error }.count
-        let body = diagnostics.map { $0.rendered(in: source) }.joined(separator: "\n\n")
+        let body = diagnostics.map { diagnostic in
+            let path = diagnostic.location?.file ?? file
+            return diagnostic.rendered(in: path == file ? source : sources[path])
+        }.joined(separator: "\n\n")
         return body + "\n\n\(errors) error\(errors == 1 ? "" : "s") in \(file)"
     }
 

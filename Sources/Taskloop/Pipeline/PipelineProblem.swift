@@ -60,6 +60,23 @@ public enum PipelineProblem: Sendable, Hashable {
     /// The document expands (through aliases) into more nodes than any real
     /// pipeline has: a "billion laughs" file.
     case tooManyNodes(limit: Int)
+    /// Two steps, maybe in different files, have the same id; `first` is
+    /// where the other one is declared.
+    case duplicateStepID(String, first: SourceLocation)
+    /// A matrix makes no combination (every one excluded, or no keys).
+    case emptyMatrix(step: String)
+    /// A matrix makes more combinations than ``StepMatrix/limit``.
+    case matrixTooLarge(step: String, count: Int, limit: Int)
+    /// Two combinations of one matrix make the same step id.
+    case duplicateMatrixCombination(String, step: String)
+    /// `include:` names a file that does not exist; `resolved` is where it was looked for.
+    case includeNotFound(String, resolved: String)
+    /// `include:` names a file that cannot be read as a pipeline file.
+    case includeUnreadable(String, reason: String)
+    /// Files that include each other, as the chain of paths that returns to its start.
+    case includeCycle([String])
+    /// A top-level key that only the main pipeline file may have, found in an included file.
+    case keyOnlyInMainFile(String)
     /// A warning: a value read from outside (a step's output) is pasted into a
     /// shell command, where quotes or `;` in it would run as code.
     case outputInShellCommand(step: String, expression: String)
@@ -137,6 +154,22 @@ public enum PipelineProblem: Sendable, Hashable {
         case .outputInShellCommand(let step, let expression):
             let name = expression.split(separator: ".").last.map { $0.uppercased().replacingOccurrences("-", with: "_") } ?? "VALUE"
             return "step `\(step)` pastes `\(expression)` into its shell command, where quotes or `;` in the value would run as shell code; pass it through the step's `env:` instead (`env: { \(name): \"${{ \(expression) }}\" }`) and write \"$\(name)\" in the command"
+        case .duplicateStepID(let id, let first):
+            return "step id `\(id)` is declared twice: at \(first) and here; rename one (the main file and the files it includes share one set of step ids)"
+        case .emptyMatrix(let step):
+            return "the matrix of step `\(step)` makes no combinations: give each key at least one value, and do not `exclude` every combination"
+        case .matrixTooLarge(let step, let count, let limit):
+            return "the matrix of step `\(step)` makes \(count) combinations, more than the limit of \(limit); use fewer values, or `exclude` combinations"
+        case .duplicateMatrixCombination(let id, let step):
+            return "the matrix of step `\(step)` makes `\(id)` twice (a value listed twice, or an `include` entry that repeats a combination); each combination must differ"
+        case .includeNotFound(let path, let resolved):
+            return "cannot include `\(path)`: there is no file `\(resolved)`; an included path is relative to the folder of the file that includes it"
+        case .includeUnreadable(let path, let reason):
+            return "cannot include `\(path)`: \(reason)"
+        case .includeCycle(let chain):
+            return "include cycle: \(chain.joined(separator: " -> ")); remove one of these includes"
+        case .keyOnlyInMainFile(let key):
+            return "`\(key)` belongs in the main pipeline file: an included file holds only `steps:` and `include:`"
         case .tooManyNodes(let limit):
             return "the document expands to more than \(limit) values (aliases that repeat aliases?); refusing to load it"
         }

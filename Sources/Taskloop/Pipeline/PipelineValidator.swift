@@ -2,14 +2,21 @@
 /// the steps form no cycle. (Pools are checked where each step is decoded.)
 struct PipelineValidator {
     let pipeline: Pipeline
+    /// How messages name each step (by index): the id written in the file,
+    /// shared by the steps a matrix makes. Empty: by their ids.
+    var names: [String] = []
+    /// Written ids that `needs` may name besides step ids (steps with a
+    /// matrix), for suggestions.
+    var knownNames: [String] = []
 
     func validate() -> [Diagnostic] {
         var problems: [Diagnostic] = []
         let ids = pipeline.steps.map(\.id.rawValue)
         let known = Set(ids)
-        for step in pipeline.steps {
+        for (index, step) in pipeline.steps.enumerated() {
+            let name = names.indices.contains(index) ? names[index] : step.id.rawValue
             for need in step.needs where !known.contains(need.id.rawValue) {
-                problems.append(Diagnostic(.unknownNeed(need.id.rawValue, step: step.id.rawValue, known: ids), at: need.location))
+                problems.append(Diagnostic(.unknownNeed(need.id.rawValue, step: name, known: ids + knownNames), at: need.location))
             }
         }
         let graph = StepGraph(steps: pipeline.steps)

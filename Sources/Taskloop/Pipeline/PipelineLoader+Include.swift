@@ -1,0 +1,141 @@
+import Foundation
+
+/// The files a pipeline is read from: the main file and the files it
+/// includes, directly or not.
+struct PipelineSources {
+    /// The text of each file, by its path as diagnostics name it.
+    var texts: [String: String]
+    /// The canonical paths of the files read: each file is read once, however
+    /// many files include it.
+    var read: Set<String>
+
+    init(main file: String, text: String) {
+        texts = [file: text]
+        read = [PipelineLoader.canonicalPath(file)]
+    }
+}
+
+/// Why a file could not be read as pipeline text.
+enum FileReadFailure: Error {
+    case notFound
+    case folder
+    case notUTF8
+    case unreadable(String)
+}
+
+extension PipelineLoader {
+    /// What an included file may hold. The rest of the top level (`name`,
+    /// `env`, `params`, `limits`, `timeout`) belongs to the main file alone,
+    /// so one file decides how the whole pipeline runs.
+    static let includedFileKeys = ["include", "steps"]
+
+    /// The steps of the files that `node` (an `include:` value written in
+    /// `file`) names, and of the files those include, in order. `chain` holds
+    /// the files being included, from the main file: naming one of them again
+    /// is a cycle.
+    func includedSteps(
+        _ node: ConfigNode, from file: String, chain: [(path: String, canonical: String)],
+        sources: inout PipelineSources, problems: inout [Diagnostic]
+    ) -> [ConfigNode.Entry] {
+        let field = "`include` of `\(file)`"
+        guard let paths = Self.collecting(into: &problems, { () throws(PipelineDiagnostics) in
+            try node.stringList(field: field, expected: "a file path or a list of file paths")
+        }) else { return [] }
+        var steps: [ConfigNode.Entry] = []
+        for pathNode in paths {
+            let path = pathNode.scalarText ?? ""
+            let resolved = Self.resolve(path, relativeTo: file)
+            let canonical = Self.canonicalPath(resolved)
+            if let start = chain.firstIndex(where: { $0.canonical == canonical }) {
+                problems.append(Diagnostic(.includeCycle(chain[start...].map(\.path) + [resolved]), at: pathNode.location))
+                continue
+            }
+            guard sources.read.insert(canonical).inserted else { continue }
+            let text: String
+            switch Self.readText(resolved) {
+            case .success(let contents):
+                text = contents
+            case .failure(let failure):
+                let problem: PipelineProblem
+                switch failure {
+                case .notFound: problem = .includeNotFound(path, resolved: resolved)
+                case .folder: problem = .includeUnreadable(path, reason: "`\(resolved)` is a folder; name a pipeline file")
+                case .notUTF8: problem = .includeUnreadable(path, reason: "`\(resolved)` is not UTF-8 text; save it as UTF-8")
+                case .unreadable(let reason): problem = .includeUnreadable(path, reason: "\(reason); check that `\(resolved)` is readable")
+                }
+                problems.append(Diagnostic(problem, at: pathNode.location))
+                continue
+            }
+            sources.texts[resolved] = text
+            let root: ConfigNode
+            do {
+                root = try YAMLDocument.parse(text, file: resolved)
+            } catch {
+                problems += error.diagnostics
+                continue
+            }
+            steps += stepsOfIncludedFile(root, file: resolved, chain: chain + [(resolved, canonical)], sources: &sources, problems: &problems)
+        }
+        return steps
+    }
+
+    /// The steps an included file declares: those of the files it includes,
+    /// then its own.
+    private func stepsOfIncludedFile(
+        _ root: ConfigNode, file: String, chain: [(path: String, canonical: String)],
+        sources: inout PipelineSources, problems: inout [Diagnostic]
+    ) -> [ConfigNode.Entry] {
+        guard case .mapping(let entries) = root.content else {
+            problems.append(Diagnostic(
+                .wrongType(field: "the included file `\(file)`", expected: "a mapping with `steps:` (and optionally `include:`)", found: root.shapeDescription),
+                at: root.location))
+            return []
+        }
+        for entry in entries where !Self.includedFileKeys.contains(entry.name) {
+            if Self.topLevelKeys.contains(entry.name) {
+                problems.append(Diagnostic(.keyOnlyInMainFile(entry.name), at: entry.key.location))
+            } else {
+                problems.append(Diagnostic(
+                    .unknownKey(entry.name, context: "the included file `\(file)`", known: Self.includedFileKeys), at: entry.key.location))
+            }
+        }
+        var steps: [ConfigNode.Entry] = []
+        let include = entries.first(where: { $0.name == "include" })
+        if let include {
+            steps += includedSteps(include.value, from: file, chain: chain, sources: &sources, problems: &problems)
+        }
+        if let stepsNode = entries.first(where: { $0.name == "steps" }) {
+            steps += stepEntries(stepsNode.value, problems: &problems)
+        } else if include == nil {
+            problems.append(Diagnostic(.noSteps, at: root.location))
+        }
+        return steps
+    }
+
+    /// `path` as written in `file`: relative to `file`'s folder unless absolute.
+    static func resolve(_ path: String, relativeTo file: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let folder = (file as NSString).deletingLastPathComponent
+        return folder.isEmpty ? path : folder + "/" + path
+    }
+
+    /// One name for each file, however it is reached (`a/../b.yaml`, links).
+    static func canonicalPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// The text of the file at `path` (a blocking read).
+    static func readText(_ path: String) -> Result<String, FileReadFailure> {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return .failure(.notFound) }
+            if isFolder.boolValue { return .failure(.folder) }
+            return .failure(.unreadable((error as NSError).localizedDescription))
+        }
+        guard let text = String(data: data, encoding: .utf8) else { return .failure(.notUTF8) }
+        return .success(text)
+    }
+}
