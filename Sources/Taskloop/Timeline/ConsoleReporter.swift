@@ -38,6 +38,8 @@ package final class ConsoleReporter: RunObserver {
             }
         case .stepSkipped(let skipped):
             writer.write("[\(skipped.step)] skipped: \(skipped.reason)\n")
+        case .stepReused(let reused):
+            writer.write("[\(reused.step)] reused from run \(reused.fromRun)\n")
         default:
             break
         }
