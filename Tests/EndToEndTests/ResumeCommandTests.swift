@@ -194,6 +194,9 @@ import Testing
         #expect(resumed.standardOutput == "nothing to resume: every step of run \(firstID) that this run needs succeeded; run without --resume to run them again\n")
         #expect(read("ran.txt", in: folder) == "one\n")
         #expect(try runIDs(in: folder).count == 1)
+        let latest = try TaskloopBinary.run(["run", "p.yaml", "--resume=last", "--dry-run"], in: folder)
+        #expect(latest.exitCode == 0)
+        #expect(latest.standardOutput.hasPrefix("nothing to resume: every step of run \(firstID) "))
     }
 
     @Test func resumeRefusesUnknownRunsAndRunsOfOtherFiles() throws {

@@ -90,4 +90,12 @@ import Testing
         #expect(selected.standardOutput.hasPrefix("p: would run 2 of 8 steps (io limit 256):\n"))
         #expect(selected.standardOutput.contains("\n  7. lint     not selected  [shell] swiftlint\n"))
     }
+
+    @Test func runHelpTeachesSelectionAndResuming() throws {
+        let help = try TaskloopBinary.run(["run", "--help"])
+        #expect(help.exitCode == 0)
+        for text in ["<step>", "--skip <step>", "--resume <run-id|events.jsonl>", "Resuming:", "taskloop run pipelines/build.yaml --resume"] {
+            #expect(help.standardOutput.contains(text), "\(text)")
+        }
+    }
 }
