@@ -30,17 +30,45 @@ struct RunCommand: AsyncParsableCommand {
             as an ::error annotation on its line of the pipeline file (::warning with \
             continue-on-error), and a Markdown summary is appended to $GITHUB_STEP_SUMMARY.
 
+            Choosing steps: name steps after the file to run only them and what they need \
+            (a name also selects its matrix expansions, `test` selects `test[os=linux]`); the \
+            others are skipped as "not selected". --skip STEP leaves a step out, and with it \
+            the steps that need it.
+
+            Resuming: --resume reruns what did not succeed in an earlier run of the same file, \
+            and every step after those; steps that succeeded are reused with their recorded \
+            outputs. Bare --resume takes the latest run; --resume RUN-ID (or --resume=RUN-ID) a \
+            run from .taskloop/runs, or the path of an events.jsonl. A resume is refused (exit 2) \
+            when a step it would reuse has changed since, or a --param differs; with nothing to \
+            redo it says so and exits 0.
+
+            --dry-run prints each step in order with whether it would run and why not.
+
             Examples:
               taskloop run pipelines/hello.yaml
               taskloop run pipelines/build.yaml --keep-going --param target=release
               taskloop run pipelines/build.yaml --output grouped --progress plain
               taskloop run pipelines/build.yaml --quiet
               taskloop run ci.yaml --junit out/junit.xml --json out/result.json
+              taskloop run pipelines/build.yaml test --skip lint
+              taskloop run pipelines/build.yaml --resume
+              taskloop run pipelines/build.yaml --resume 20261125-140512-3f9a --dry-run
             """
     )
 
     @Argument(help: "The pipeline file.")
     var file: String
+
+    @Argument(help: ArgumentHelp("Run only these steps and what they need (default: every step).", valueName: "step"))
+    var selectedSteps: [String] = []
+
+    @Option(name: .customLong("skip"), help: ArgumentHelp("Do not run this step, nor the steps that need it (repeatable).", valueName: "step"))
+    var skippedSteps: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "Resume an earlier run of this file: rerun what did not succeed and what follows it. Without a value: the latest run.",
+        valueName: "run-id|events.jsonl"))
+    var resume: String?
 
     @Option(name: .customLong("param"), help: ArgumentHelp("Override a parameter declared under `params:`.", valueName: "key=value"))
     var parameters: [String] = []
@@ -48,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "After a failure, run every step that does not depend on it.")
     var keepGoing = false
 
-    @Flag(help: "Print what would run, in order, without running anything.")
+    @Flag(help: "Print the steps in order, each with whether it would run and why, without running anything.")
     var dryRun = false
 
     @Option(help: ArgumentHelp("Write the event log here instead of .taskloop/runs/<run-id>/events.jsonl.", valueName: "path"))
@@ -96,18 +124,24 @@ struct RunCommand: AsyncParsableCommand {
             FileHandleOutput.standardError("error: \(error.message)\n")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        let selection = try chooseSteps(of: pipeline)
+        if let resumed = selection.resumedFrom, selection.runsNothing {
+            FileHandleOutput.standardOutput("nothing to resume: every step of run \(resumed) that this run needs succeeded; run without --resume to run them again\n")
+            return
+        }
         if dryRun {
-            FileHandleOutput.standardOutput(GraphRenderer(pipeline: pipeline).renderPlan())
+            FileHandleOutput.standardOutput(GraphRenderer(pipeline: pipeline).renderPlan(selection: selection))
             return
         }
 
         let interrupter = RunInterrupter()
         let signals = SignalWatcher(interrupter: interrupter)
-        let options = RunOptions(
+        var options = RunOptions(
             policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events,
             terminationGracePeriod: Duration(parsing: grace) ?? .seconds(10),
             loopStallThreshold: Duration(parsing: loopStallThreshold) ?? .milliseconds(100),
             timeout: timeout.flatMap(Duration.init(parsing:)))
+        options.selection = selection
         let report: PipelineRunner.Report
         do {
             report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: console.options(), interrupter: interrupter)

@@ -38,7 +38,7 @@ public enum TaskloopMain {
         // a failed write is an error to handle, not a signal that kills the run.
         signal(SIGPIPE, SIG_IGN)
         do {
-            var command = try TaskloopCommand.parseAsRoot(arguments)
+            var command = try TaskloopCommand.parseAsRoot(ResumeArgument.normalize(arguments ?? Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -22,7 +22,7 @@ import Testing
 
     /// A line of the live status area: a running step with its clock, or the bar.
     func isStatusLine(_ line: String) -> Bool {
-        line.contains(" running · ") || line.contains("░") || line.contains(#/^  \S+ +\d+:\d\d  /#)
+        line.contains(" running · ") || line.contains(#/^\[[█░]+\] \d+\/\d+ · /#) || line.contains(#/^  \S+ +\d+:\d\d  /#)
     }
 
     func writePipeline(_ text: String = pipeline) throws -> String {

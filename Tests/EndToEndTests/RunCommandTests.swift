@@ -100,8 +100,8 @@ import Testing
         #expect(result.exitCode == 0)
         #expect(result.standardOutput == """
             p: would run 2 steps (io limit 256):
-              1. early [shell] echo hi
-              2. late [file] write x.txt  (after early)
+              1. early  would run  [shell] echo hi
+              2. late   would run  [file] write x.txt  (after early)
 
             """)
         #expect(!FileManager.default.fileExists(atPath: folder + "/x.txt"))

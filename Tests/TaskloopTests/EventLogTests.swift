@@ -27,6 +27,7 @@ import Testing
             case .stepStarted(let e): return "started \(e.step)"
             case .stepFinished(let e): return "finished \(e.step) \(e.status.rawValue)"
             case .stepSkipped(let e): return "skipped \(e.step)"
+            case .stepReused(let e): return "reused \(e.step)"
             case .runFinished(let e): return "run-finished \(e.status.rawValue)"
             }
         }

@@ -18,7 +18,7 @@ import Testing
 
     @Test func stepsStartWhenAllNeedsSucceededInFileOrder() {
         var plan = diamond()
-        #expect(plan.begin() == [0, 1])
+        #expect(plan.begin().ready == [0, 1])
         #expect(drain(&plan) == [0, 1])
         #expect(plan.finish(1, .success).ready == [])
         #expect(drain(&plan) == [])
@@ -132,5 +132,87 @@ import Testing
         _ = drain(&plan)
         #expect(plan.finish(0, .failure).skipped.count == count - 1)
         #expect(plan.isComplete)
+    }
+
+    // MARK: Choices made before the run: reused, not selected, skipped
+
+    func diamond(choices: [StepChoice], runsAfterFailures: [Bool]? = nil) -> Plan {
+        Plan(
+            ids: ["a", "b", "c", "d"], dependencies: [[], [], [0, 1], [2]], continueOnError: [false, false, false, false],
+            runsAfterFailures: runsAfterFailures, poolOfStep: [0, 0, 0, 0], poolLimits: [Int.max], ioLimit: 10,
+            policy: .failFast, choices: choices)
+    }
+
+    @Test func reusedStepsSatisfyTheirDependentsWithoutRunning() {
+        var plan = diamond(choices: [.reuse, .reuse, .run, .run])
+        let begun = plan.begin()
+        #expect(begun.ready == [2])
+        #expect(begun.skipped.isEmpty)
+        #expect(plan.states[0] == .reused && plan.states[1] == .reused)
+        #expect(drain(&plan) == [2])
+        #expect(plan.finish(2, .success).ready == [3])
+        #expect(drain(&plan) == [3])
+        _ = plan.finish(3, .success)
+        #expect(plan.isComplete)
+    }
+
+    @Test func aStepWaitsOnlyForItsNeedsThatAreNotReused() {
+        var plan = diamond(choices: [.reuse, .run, .run, .run])
+        #expect(plan.begin().ready == [1])
+        #expect(plan.states[2] == .waiting(unfinishedNeeds: 1))
+        _ = drain(&plan)
+        #expect(plan.finish(1, .success).ready == [2])
+    }
+
+    @Test func stepsNotSelectedAreSkippedWithTheirReasonAndNothingElseChanges() {
+        // Selecting c: a and b run, d is not selected.
+        var plan = diamond(choices: [.run, .run, .run, .leaveOut(.notSelected)])
+        let begun = plan.begin()
+        #expect(begun.ready == [0, 1])
+        #expect(begun.skipped.map(\.step) == [3])
+        #expect(begun.skipped.map(\.reason) == [.notSelected])
+        _ = drain(&plan)
+        _ = plan.finish(0, .success)
+        #expect(plan.finish(1, .success).ready == [2])
+        _ = drain(&plan)
+        _ = plan.finish(2, .success)
+        #expect(plan.isComplete)
+        #expect(plan.states[3] == .skipped(.notSelected))
+    }
+
+    @Test func aSkippedStepSkipsItsDependentsWithTheUsualReasonChain() {
+        var plan = diamond(choices: [.leaveOut(.skippedByOption), .run, .run, .run])
+        let begun = plan.begin()
+        #expect(begun.ready == [1])
+        #expect(begun.skipped.map(\.step) == [0, 2, 3])
+        #expect(begun.skipped.map(\.reason) == [.skippedByOption, .needNotSatisfied("a"), .needNotSatisfied("c")])
+        _ = drain(&plan)
+        _ = plan.finish(1, .success)
+        #expect(plan.isComplete)
+    }
+
+    @Test func aStepThatRunsAfterFailuresStillRunsWhenItsNeedIsSkipped() {
+        // d is `if: always()`; c is skipped by --skip.
+        var plan = diamond(choices: [.run, .run, .leaveOut(.skippedByOption), .run], runsAfterFailures: [false, false, false, true])
+        let begun = plan.begin()
+        #expect(begun.ready == [0, 1, 3])
+        #expect(begun.skipped.map(\.step) == [2])
+    }
+
+    @Test func everyStepReusedLeavesTheRunComplete() {
+        var plan = diamond(choices: [.reuse, .reuse, .reuse, .reuse])
+        let begun = plan.begin()
+        #expect(begun.ready.isEmpty && begun.skipped.isEmpty)
+        #expect(plan.isComplete)
+        #expect(plan.nextStep() == nil)
+    }
+
+    @Test func anInterruptDoesNotTouchReusedSteps() {
+        var plan = diamond(choices: [.reuse, .run, .run, .run])
+        _ = plan.begin()
+        _ = drain(&plan)
+        let decision = plan.interrupt()
+        #expect(decision.skipped.map(\.step) == [2, 3])
+        #expect(plan.states[0] == .reused)
     }
 }

@@ -19,6 +19,7 @@ struct LiveStatus: Sendable {
     var failed = 0
     var cancelled = 0
     var skipped = 0
+    var reused = 0
     var runStarted: ContinuousClock.Instant?
 
     mutating func apply(_ event: TimelineEvent, at now: ContinuousClock.Instant) {
@@ -39,12 +40,14 @@ struct LiveStatus: Sendable {
             }
         case .stepSkipped:
             skipped += 1
+        case .stepReused:
+            reused += 1
         default:
             break
         }
     }
 
-    var done: Int { succeeded + failed + cancelled + skipped }
+    var done: Int { succeeded + failed + cancelled + skipped + reused }
 
     /// The area's lines, each at most `width - 1` columns (a line as wide as
     /// the terminal would wrap on some terminals and break the redraw).
@@ -71,6 +74,7 @@ struct LiveStatus: Sendable {
         if failed > 0 { parts.append(ANSI.paint("\(failed) failed", ANSI.red, if: color)) }
         if cancelled > 0 { parts.append("\(cancelled) cancelled") }
         if skipped > 0 { parts.append("\(skipped) skipped") }
+        if reused > 0 { parts.append("\(reused) reused") }
         parts.append("\(running.count) running")
         if let runStarted { parts.append(Self.clockText(now - runStarted)) }
         let figures = parts.joined(separator: " · ")

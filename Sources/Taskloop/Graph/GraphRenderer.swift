@@ -74,17 +74,58 @@ public struct GraphRenderer: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `--dry-run`: the order steps would start in, with what each waits for.
-    public func renderPlan() -> String {
-        var lines = ["\(pipeline.name): would run \(pipeline.steps.count) steps (io limit \(pipeline.limits.io)):"]
-        for (position, index) in graph.topologicalOrder().enumerated() {
+    /// `--dry-run`: the steps in the order they would start, each with whether
+    /// it would run and why not, its kind and what it does, and its needs.
+    /// The decisions are the ``Plan``'s, from the selection's choices.
+    public func renderPlan(selection: StepSelection? = nil) -> String {
+        let selection = selection ?? .all(pipeline)
+        var plan = Plan(pipeline: pipeline, policy: .failFast, choices: selection.choices)
+        _ = plan.begin()
+        let order = graph.topologicalOrder()
+        let reasons = order.map { planReason(for: $0, state: plan.states[$0], selection: selection) }
+        let running = order.indices.filter { reasons[$0].runs }.count
+        var header = "\(pipeline.name): would run "
+            + (running == pipeline.steps.count ? "\(running) steps" : "\(running) of \(pipeline.steps.count) steps")
+            + " (io limit \(pipeline.limits.io))"
+        if let resumed = selection.resumedFrom { header += ", resuming run \(resumed)" }
+        var lines = [header + ":"]
+        let numberWidth = String(order.count).count + 1
+        let idWidth = min(32, order.map { pipeline.steps[$0].id.rawValue.count }.max() ?? 4)
+        let reasonWidth = min(60, reasons.map(\.text.count).max() ?? 9)
+        for (position, index) in order.enumerated() {
             let step = pipeline.steps[index]
-            var line = "  \(position + 1). \(step.id) [\(step.kindName)] \(step.action.detail)"
+            // One line each: a command of several lines shows its first.
+            let detailLines = step.action.detail.split(separator: "\n", omittingEmptySubsequences: false)
+            var detail = String(detailLines.first ?? "")
+            if detail.count > 60 || detailLines.count > 1 { detail = detail.prefix(59) + "…" }
+            var line = "  " + pad("\(position + 1).", numberWidth) + " " + pad(step.id.rawValue, idWidth)
+                + "  " + pad(reasons[position].text, reasonWidth) + "  [\(step.kindName)] \(detail)"
             if !step.needs.isEmpty { line += "  (after " + step.needs.map(\.id.rawValue).joined(separator: ", ") + ")" }
             if let pool = step.pool { line += "  pool \(pool)" }
             lines.append(line)
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Why a step would or would not run, as `--dry-run` says it.
+    private func planReason(for index: Int, state: Plan.State, selection: StepSelection) -> (text: String, runs: Bool) {
+        let step = pipeline.steps[index]
+        switch state {
+        case .reused:
+            return ("reused from run \(selection.reused[step.id]?.fromRun ?? selection.resumedFrom ?? "?")", false)
+        case .skipped(.needNotSatisfied(let need)):
+            return ("needs `\(need)`, which will not run", false)
+        case .skipped(let reason):
+            return (reason.description, false)
+        case .waiting, .ready, .running, .finished:
+            guard let condition = step.condition else { return ("would run", true) }
+            let calls = condition.expression.calledFunctions
+            let text = "`if: \(condition.text)`"
+            if calls.contains("always") { return ("would run, also after failures (\(text))", true) }
+            if calls.contains("failure") { return ("runs only after a failure (\(text))", true) }
+            if calls.contains("cancelled") { return ("runs only if the run is stopping (\(text))", true) }
+            return ("decided at run time: \(text)", true)
+        }
     }
 
     private func quoted(_ text: String) -> String {

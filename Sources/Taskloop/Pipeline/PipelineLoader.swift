@@ -261,6 +261,7 @@ public struct PipelineLoader: Sendable {
             continueOnError: continueOnError ?? false, location: entry.key.location)
         step.deferredConfiguration = deferred
         step.retry = retry
+        step.definition = entry.value
         return (step, problems)
     }
 

@@ -62,6 +62,9 @@ public struct Step: Sendable {
     /// Set when the kind's configuration holds `${{ }}`: it is decoded again,
     /// with the values filled in, just before the step runs.
     public var deferredConfiguration: DeferredConfiguration?
+    /// The step's YAML as written (its mapping under `steps:`), from which
+    /// its fingerprint is computed; nil for a step built in code.
+    public var definition: ConfigNode?
 
     /// Whether the step runs in a worker process (a CPU kind).
     public var runsInWorker: Bool {

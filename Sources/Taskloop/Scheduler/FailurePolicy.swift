@@ -26,6 +26,11 @@ public enum SkipReason: Sendable, Hashable, Codable, CustomStringConvertible {
     case interrupted
     /// The pipeline's `timeout` (or `--timeout`) elapsed.
     case pipelineTimeout(Duration)
+    /// The run was asked for other steps (`taskloop run FILE STEP...`), and
+    /// none of them needs this one.
+    case notSelected
+    /// Named with `--skip`.
+    case skippedByOption
 
     public var description: String {
         switch self {
@@ -33,6 +38,8 @@ public enum SkipReason: Sendable, Hashable, Codable, CustomStringConvertible {
         case .failFast(let id): return "the run stopped after `\(id)` failed"
         case .interrupted: return "the run was interrupted"
         case .pipelineTimeout(let limit): return "the pipeline's timeout of \(limit.compactDescription) was reached"
+        case .notSelected: return "not selected"
+        case .skippedByOption: return "skipped by --skip"
         }
     }
 }

@@ -179,8 +179,11 @@ public struct PipelineRunner: Sendable {
                     needs: step.needs.map(\.id), pool: step.pool,
                     file: step.location.file == pipeline.file ? nil : step.location.file,
                     line: step.location.line, column: step.location.column,
-                    continueOnError: step.continueOnError ? true : nil)
-            })
+                    continueOnError: step.continueOnError ? true : nil,
+                    digest: StepFingerprint.digest(of: step, in: pipeline))
+            },
+            filePath: RunHistory.identity(ofFile: pipeline.file),
+            resumedFrom: options.selection?.resumedFrom)
     }
 
     /// `20261125-140512-3f9a`: sortable by start time, unique enough for one folder.

@@ -11,6 +11,12 @@ import HeapModule
 ///     waiting ──(all needs satisfied)──> ready ──(capacity)──> running ──> finished
 ///        └──────────(a need failed, fail-fast, interrupt)──────────────> skipped
 ///
+/// Before anything starts, the run's ``StepChoice``s set some steps aside:
+/// a reused step (it succeeded in the run being resumed) is `reused` from the
+/// start and satisfies its dependents as a success does; a step left out (not
+/// selected, `--skip`) is skipped from the start, and so are the steps that
+/// need it, as after any skipped need.
+///
 /// Invariants: a step is ready only when every need is finished and satisfied
 /// (succeeded, or failed with `continue-on-error`), except a step that runs
 /// after failures (`if: always()`, `failure()`, `cancelled()`), which is ready
@@ -26,6 +32,8 @@ package struct Plan: Sendable {
         case running
         case finished(StepStatus)
         case skipped(SkipReason)
+        /// Succeeded in an earlier run; its outputs stand in for a run.
+        case reused
     }
 
     /// What the scheduler must do after a step finished.
@@ -63,6 +71,8 @@ package struct Plan: Sendable {
     private var runningIO = 0
     private var runningCPU = 0
     private let policy: FailurePolicy
+    /// What the run does with each step before anything starts.
+    package let choices: [StepChoice]
 
     package private(set) var states: [State]
     /// Ready steps of each pool slot, lowest file index first.
@@ -73,7 +83,7 @@ package struct Plan: Sendable {
     /// Set once fail-fast or an interrupt stopped the run: nothing new starts.
     package private(set) var isStopping = false
 
-    package init(pipeline: Pipeline, policy: FailurePolicy) {
+    package init(pipeline: Pipeline, policy: FailurePolicy, choices: [StepChoice]? = nil) {
         let poolNames = pipeline.limits.pools.keys.sorted()
         let slotOfPool = Dictionary(uniqueKeysWithValues: poolNames.enumerated().map { ($1, $0 + 1) })
         self.init(
@@ -86,15 +96,17 @@ package struct Plan: Sendable {
             ioLimit: pipeline.limits.io,
             workerLimit: pipeline.limits.workers ?? Limits.defaultWorkers,
             runsInWorker: pipeline.steps.map(\.runsInWorker),
-            policy: policy)
+            policy: policy, choices: choices)
     }
 
     /// The general form, for tests: `dependencies[i]` are the steps `i` needs.
     package init(
         ids: [StepID], dependencies: [[Int]], continueOnError: [Bool], runsAfterFailures: [Bool]? = nil,
         poolOfStep: [Int], poolLimits: [Int], ioLimit: Int, workerLimit: Int = 1, runsInWorker: [Bool]? = nil,
-        policy: FailurePolicy
+        policy: FailurePolicy, choices: [StepChoice]? = nil
     ) {
+        self.choices = choices ?? Array(repeating: .run, count: ids.count)
+        precondition(self.choices.count == ids.count, "one choice per step")
         self.workerLimit = max(1, workerLimit)
         self.runsInWorker = runsInWorker ?? Array(repeating: false, count: ids.count)
         self.runsAfterFailures = runsAfterFailures ?? Array(repeating: false, count: ids.count)
@@ -114,14 +126,41 @@ package struct Plan: Sendable {
         self.unfinishedCount = ids.count
     }
 
-    /// Marks the steps without needs ready; call once, before anything else.
-    package mutating func begin() -> [Int] {
-        var ready: [Int] = []
-        for step in states.indices where dependencies[step].isEmpty {
-            makeReady(step)
-            ready.append(step)
+    /// Applies the run's choices, then marks ready the steps whose needs are
+    /// all met; call once, before anything else. The decision lists the ready
+    /// steps in file order, and the skipped ones (left out, or needing a step
+    /// that will not run) in an order where every step comes after its needs.
+    package mutating func begin() -> Decision {
+        var decision = Decision()
+        for step in StepGraph(dependencies: dependencies).topologicalOrder() {
+            switch choices[step] {
+            case .reuse:
+                states[step] = .reused
+                unfinishedCount -= 1
+            case .leaveOut(let reason):
+                skip(step, reason, into: &decision)
+            case .run:
+                var unfinished = 0
+                var unmet: Int?
+                for need in dependencies[step] {
+                    switch states[need] {
+                    case .reused: continue
+                    case .skipped: if !runsAfterFailures[step], unmet == nil { unmet = need }
+                    default: unfinished += 1
+                    }
+                }
+                if let unmet {
+                    skip(step, .needNotSatisfied(ids[unmet]), into: &decision)
+                } else if unfinished == 0 {
+                    makeReady(step)
+                    decision.ready.append(step)
+                } else {
+                    states[step] = .waiting(unfinishedNeeds: unfinished)
+                }
+            }
         }
-        return ready
+        decision.ready.sort()
+        return decision
     }
 
     /// True when every step has finished or been skipped.
@@ -208,7 +247,7 @@ package struct Plan: Sendable {
             guard case .waiting = states[step] else { continue }
             let unfinished = dependencies[step].filter { need in
                 switch states[need] {
-                case .finished, .skipped: return false
+                case .finished, .skipped, .reused: return false
                 default: return true
                 }
             }.count

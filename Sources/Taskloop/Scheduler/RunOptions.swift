@@ -16,6 +16,9 @@ public struct RunOptions: Sendable {
     /// A tick of the event loop this late is recorded as a stall
     /// (`--loop-stall-threshold`).
     public var loopStallThreshold: Duration
+    /// Which steps run, are reused from an earlier run, or are left out
+    /// (`taskloop run FILE STEP...`, `--skip`, `--resume`); nil runs every step.
+    public var selection: StepSelection?
 
     public init(
         policy: FailurePolicy = .failFast, eventLogPath: String? = nil,

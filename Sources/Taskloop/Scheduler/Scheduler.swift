@@ -64,13 +64,14 @@ package struct Scheduler: Sendable {
 
     private func runSteps(interruption: StopSignal) async -> RunFinished {
         loopLagMonitor?.start()
-        var plan = Plan(pipeline: pipeline, policy: options.policy)
+        let selection = options.selection ?? .all(pipeline)
+        var plan = Plan(pipeline: pipeline, policy: options.policy, choices: selection.choices)
         var stopSignals: [Int: StopSignal] = [:]
         /// What expressions see of the steps that have finished or been skipped.
         var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
         var interrupted = false
         var stopReason: String?
-        var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0)
+        var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0, reused: 0)
 
         await withTaskGroup(of: Completion.self) { group in
             group.addTask {
@@ -83,8 +84,6 @@ package struct Scheduler: Sendable {
                     (try? await eventLoop.sleep(for: timeout)) == nil ? .watcherEnded : .timedOut(timeout)
                 }
             }
-            for step in plan.begin() { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id))) }
-
             func apply(_ decision: Plan.Decision) {
                 for (step, reason) in decision.skipped {
                     counts.skipped += 1
@@ -114,6 +113,16 @@ package struct Scheduler: Sendable {
                 }
                 apply(plan.finish(index, result.status))
             }
+
+            // Reused steps first: their outputs are there before anything runs.
+            for (index, choice) in selection.choices.enumerated() where choice == .reuse {
+                let id = pipeline.steps[index].id
+                let reused = selection.reused[id] ?? ReusedStep(fromRun: selection.resumedFrom ?? "", outputs: [:])
+                counts.reused += 1
+                finishedSteps[id] = .init(status: .success, outputs: reused.outputs)
+                emit(.stepReused(StepReused(step: id, fromRun: reused.fromRun, outputs: reused.outputs.isEmpty ? nil : reused.outputs)))
+            }
+            apply(plan.begin())
 
             func startReadySteps() {
                 while let index = plan.nextStep() {
@@ -191,7 +200,7 @@ package struct Scheduler: Sendable {
         loopLagMonitor?.stop()
         let finished = RunFinished(
             status: status, reason: interrupted ? "interrupted" : stopReason, succeeded: counts.succeeded, failed: counts.failed,
-            cancelled: counts.cancelled, skipped: counts.skipped)
+            cancelled: counts.cancelled, skipped: counts.skipped, reused: counts.reused > 0 ? counts.reused : nil)
         emit(.runFinished(finished))
         return finished
     }

@@ -57,6 +57,9 @@ public struct SecretMasker: Sendable {
             finished.details = finished.details?.map(mask)
             finished.outputs = finished.outputs?.mapValues(mask)
             event.payload = .stepFinished(finished)
+        case .stepReused(var reused):
+            reused.outputs = reused.outputs?.mapValues(mask)
+            event.payload = .stepReused(reused)
         case .stepSkipped(var skipped):
             skipped.reason = mask(skipped.reason)
             event.payload = .stepSkipped(skipped)

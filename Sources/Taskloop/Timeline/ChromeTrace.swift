@@ -84,6 +84,13 @@ public struct ChromeTrace: Sendable {
             metadata["pipeline"] = .string(started.pipeline)
             metadata["run_id"] = .string(started.runID)
             metadata["started_at"] = .string(started.startedAt)
+            if let resumed = started.resumedFrom { metadata["resumed_from"] = .string(resumed) }
+        }
+        // Reused steps did not run in this run: no slices, only their names.
+        let reused = record.steps.filter { $0.reusedFrom != nil }
+        if !reused.isEmpty {
+            metadata["reused_steps"] = .object(Dictionary(
+                reused.map { ($0.id.rawValue, JSONValue.string($0.reusedFrom ?? "")) }, uniquingKeysWith: { first, _ in first }))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

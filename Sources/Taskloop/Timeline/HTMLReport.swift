@@ -53,6 +53,11 @@ public struct HTMLReport: Sendable {
             html += "<div class=\"unfinished\">This run did not finish: its event log ends at +\(Duration.microseconds(lastTime).compactDescription) (killed, or still running). Steps without an end are drawn to there.</div>\n"
         }
         html += figures(critical)
+        let reused = record.steps.filter { $0.reusedFrom != nil }
+        if !reused.isEmpty {
+            let names = reused.map { "\($0.id) (run \($0.reusedFrom ?? ""))" }.joined(separator: ", ")
+            html += "<div class=\"sub\">Reused from earlier runs, not run: \(escape(names))</div>\n"
+        }
         for step in record.steps where step.status == .failure {
             html += "<div class=\"failure\"><b>\(escape(step.id.rawValue))</b> (line \(step.line)) · \(escape(step.error ?? "failed"))"
             if !step.details.isEmpty { html += "<pre>\(escape(step.details.suffix(20).joined(separator: "\n")))</pre>" }
@@ -67,7 +72,8 @@ public struct HTMLReport: Sendable {
 
     private var subtitle: String {
         guard let started = record.started else { return "" }
-        return "run \(started.runID) · \(started.file) · started \(started.startedAt) on \(started.host) · \(record.steps.count) steps"
+        let resumed = started.resumedFrom.map { " · resumes run \($0)" } ?? ""
+        return "run \(started.runID)\(resumed) · \(started.file) · started \(started.startedAt) on \(started.host) · \(record.steps.count) steps"
     }
 
     private var lastTime: Int64 {
@@ -75,7 +81,7 @@ public struct HTMLReport: Sendable {
     }
 
     private func figures(_ critical: CriticalPath) -> String {
-        let counts = Dictionary(grouping: record.steps.compactMap(\.status), by: { $0 }).mapValues(\.count)
+        let counts = Dictionary(grouping: record.steps.filter { $0.reusedFrom == nil }.compactMap(\.status), by: { $0 }).mapValues(\.count)
         var items: [(String, String)] = [
             (Duration.microseconds(record.makespan).compactDescription, "makespan"),
             (Duration.microseconds(critical.length).compactDescription, "critical path (\(critical.steps.count) step\(critical.steps.count == 1 ? "" : "s"))"),
@@ -95,6 +101,8 @@ public struct HTMLReport: Sendable {
         for status in [StepStatus.success, .failure, .cancelled, .skipped] where counts[status, default: 0] > 0 {
             items.append((String(counts[status]!), outcome[status.rawValue]!))
         }
+        let reused = record.steps.count { $0.reusedFrom != nil }
+        if reused > 0 { items.append((String(reused), "reused")) }
         return "<div class=\"figures\">" + items.map { "<div class=\"figure\"><b>\(escape($0.0))</b><span>\(escape($0.1))</span></div>" }.joined() + "</div>\n"
     }
 

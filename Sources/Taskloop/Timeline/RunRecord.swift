@@ -32,6 +32,10 @@ public struct RunRecord: Sendable {
         /// The outputs of the last attempt.
         public var outputs: StepOutputs?
         public var skipReason: String?
+        /// Set when the step did not run because an earlier run's success is
+        /// reused (`--resume`): the id of the run where it ran. Its status is
+        /// then `success`, and it has no times.
+        public var reusedFrom: String?
         /// Attempts before the last, when the step was retried.
         public var earlierAttempts: [EarlierAttempt] = []
         /// How many times the step ran.
@@ -102,6 +106,12 @@ public struct RunRecord: Sendable {
             update(skipped.step) {
                 $0.status = .skipped
                 $0.skipReason = skipped.reason
+            }
+        case .stepReused(let reused):
+            update(reused.step) {
+                $0.status = .success
+                $0.reusedFrom = reused.fromRun
+                $0.outputs = reused.outputs
             }
         case .runFinished(let finished):
             self.finished = finished

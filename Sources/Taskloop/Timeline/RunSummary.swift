@@ -30,6 +30,7 @@ public struct RunSummary: Sendable {
             let start = step.startedAt.map { "+" + Duration.microseconds($0).compactDescription } ?? "-"
             let duration = step.duration.map { Duration.microseconds($0).compactDescription } ?? "-"
             var status = step.status?.rawValue ?? "not run"
+            if let run = step.reusedFrom { status = "reused (from run \(run))" }
             if step.status == .skipped, let reason = step.skipReason { status += " (\(reason))" }
             if step.status == .failure, let exitCode = step.exitCode { status += " (exit \(exitCode))" }
             if step.attempts > 1 { status += " after \(step.attempts) attempts" }
@@ -61,11 +62,13 @@ public struct RunSummary: Sendable {
         }
     }
 
-    /// `makespan 0.26s · step time 0.51s · concurrency 1.96x · 3 succeeded`
+    /// `makespan 0.26s · step time 0.51s · concurrency 1.96x · 3 succeeded`;
+    /// reused steps are counted apart (`· 2 reused`): they did not run.
     public var figures: String {
         let counts = record.steps.reduce(into: [StepStatus: Int]()) { counts, step in
-            if let status = step.status { counts[status, default: 0] += 1 }
+            if let status = step.status, step.reusedFrom == nil { counts[status, default: 0] += 1 }
         }
+        let reused = record.steps.count { $0.reusedFrom != nil }
         var parts = [
             "makespan \(Duration.microseconds(record.makespan).compactDescription)",
             "step time \(Duration.microseconds(record.totalStepTime).compactDescription)",
@@ -79,6 +82,7 @@ public struct RunSummary: Sendable {
             let word = ["success": "succeeded", "failure": "failed", "cancelled": "cancelled", "skipped": "skipped"][status.rawValue]!
             parts.append("\(count) \(word)")
         }
+        if reused > 0 { parts.append("\(reused) reused") }
         return parts.joined(separator: " · ")
     }
 

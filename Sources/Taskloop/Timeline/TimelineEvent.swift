@@ -10,6 +10,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case stepStarted(StepStarted)
         case stepFinished(StepFinished)
         case stepSkipped(StepSkipped)
+        case stepReused(StepReused)
         case runFinished(RunFinished)
         case loopLag(LoopLag)
         case loopStall(LoopStall)
@@ -36,6 +37,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case stepStarted = "step-started"
         case stepFinished = "step-finished"
         case stepSkipped = "step-skipped"
+        case stepReused = "step-reused"
         case runFinished = "run-finished"
         case loopLag = "loop-lag"
         case loopStall = "loop-stall"
@@ -60,6 +62,9 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .stepSkipped(let value):
             try container.encode(Name.stepSkipped, forKey: .event)
             try value.encode(to: encoder)
+        case .stepReused(let value):
+            try container.encode(Name.stepReused, forKey: .event)
+            try value.encode(to: encoder)
         case .runFinished(let value):
             try container.encode(Name.runFinished, forKey: .event)
             try value.encode(to: encoder)
@@ -81,6 +86,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .stepStarted: payload = .stepStarted(try StepStarted(from: decoder))
         case .stepFinished: payload = .stepFinished(try StepFinished(from: decoder))
         case .stepSkipped: payload = .stepSkipped(try StepSkipped(from: decoder))
+        case .stepReused: payload = .stepReused(try StepReused(from: decoder))
         case .runFinished: payload = .runFinished(try RunFinished(from: decoder))
         case .loopLag: payload = .loopLag(try LoopLag(from: decoder))
         case .loopStall: payload = .loopStall(try LoopStall(from: decoder))
@@ -105,10 +111,14 @@ public struct RunStarted: Sendable, Hashable, Codable {
         public var column: Int
         /// `true` when a failure of the step does not fail the run; absent otherwise.
         public var continueOnError: Bool?
+        /// The step's ``StepFingerprint``: a resumed run reuses the step only
+        /// while it is unchanged. Absent in logs of older versions.
+        public var digest: String?
 
         private enum CodingKeys: String, CodingKey {
             case id, kind, detail, needs, pool, file, line, column
             case continueOnError = "continue_on_error"
+            case digest
         }
     }
 
@@ -127,10 +137,17 @@ public struct RunStarted: Sendable, Hashable, Codable {
     public var ioLimit: Int
     public var pools: [String: Int]
     public var steps: [StepDeclaration]
+    /// The pipeline file's absolute path, symbolic links resolved: how
+    /// `--resume` finds the runs of one file. Absent in logs of older versions.
+    public var filePath: String?
+    /// The run this one resumes (`--resume`), if any.
+    public var resumedFrom: String?
 
     private enum CodingKeys: String, CodingKey {
         case runID = "run_id"
         case pipeline, file
+        case filePath = "file_path"
+        case resumedFrom = "resumed_from"
         case startedAt = "started_at"
         case startedAtUnixMicroseconds = "started_at_unix_us"
         case parameters, host, pid, version, policy
@@ -178,6 +195,21 @@ public struct StepSkipped: Sendable, Hashable, Codable {
     public var reason: String
 }
 
+/// A resumed run does not run this step: it succeeded in an earlier run, and
+/// its outputs stand in for it. Written at the start, before anything runs.
+public struct StepReused: Sendable, Hashable, Codable {
+    public var step: StepID
+    /// The run in which the step actually ran.
+    public var fromRun: String
+    public var outputs: StepOutputs?
+
+    private enum CodingKeys: String, CodingKey {
+        case step
+        case fromRun = "from_run"
+        case outputs
+    }
+}
+
 public struct RunFinished: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Hashable, Codable {
         case success
@@ -192,6 +224,9 @@ public struct RunFinished: Sendable, Hashable, Codable {
     public var failed: Int
     public var cancelled: Int
     public var skipped: Int
+    /// Steps reused from an earlier run (not counted in the others); absent
+    /// when none were.
+    public var reused: Int?
 }
 
 /// How late the event loop ran its ticks over the last window (written about

@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+
+/// A digest of what a step does, recorded in the event log so that a resumed
+/// run can tell whether a step it would reuse is still the step that ran.
+///
+/// The digest is SHA-256 over a canonical JSON form of:
+/// - the step's YAML as written (kind and its fields, `needs`, `env`, `cwd`,
+///   `if`, `retry`, `timeout`, `with`), with keys sorted, every scalar as its
+///   text (so quoting style does not matter), and `needs` as a sorted list;
+/// - the pipeline's `env` (every step sees it);
+/// - the values of the parameters the step's expressions read (all of them
+///   when it reads `params` as a whole or with a computed index).
+///
+/// Left out, because they do not change what the step does: where the step is
+/// written (line, column, order in the file), comments and layout, `pool`,
+/// and `continue-on-error`.
+public enum StepFingerprint {
+    /// The keys of a step's mapping that do not go into its fingerprint.
+    static let ignoredKeys: Set<String> = ["pool", "continue-on-error"]
+
+    /// The lowercase hex SHA-256 of `step`'s canonical form in `pipeline`.
+    public static func digest(of step: Step, in pipeline: Pipeline) -> String {
+        let digest = SHA256.hash(data: canonicalForm(of: step, in: pipeline))
+        return digest.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The bytes that are hashed: JSON with keys sorted and no spaces.
+    static func canonicalForm(of step: Step, in pipeline: Pipeline) -> Data {
+        let readParameters = parametersRead(by: step, among: pipeline.parameters.keys)
+        let form: JSONValue = .object([
+            "scheme": .number(1),
+            "step": definition(of: step),
+            "pipeline-env": .object(pipeline.environment.mapValues(JSONValue.string)),
+            "params": .object(pipeline.parameters.filter { readParameters.contains($0.key) }.mapValues(JSONValue.string)),
+        ])
+        var text = ""
+        write(form, into: &text)
+        return Data(text.utf8)
+    }
+
+    /// Writes `value` as compact JSON with sorted keys (a few microseconds a
+    /// step, where JSONEncoder would cost many times that on a large pipeline).
+    private static func write(_ value: JSONValue, into text: inout String) {
+        switch value {
+        case .null: text += "null"
+        case .bool(let flag): text += flag ? "true" : "false"
+        case .number(let number): text += String(describing: number)
+        case .string(let string):
+            text += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case _ where scalar.value < 0x20: text += "\\u" + String(repeating: "0", count: scalar.value < 0x10 ? 3 : 2) + String(scalar.value, radix: 16)
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text += "\""
+        case .array(let items):
+            text += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { text += "," }
+                write(item, into: &text)
+            }
+            text += "]"
+        case .object(let fields):
+            text += "{"
+            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { text += "," }
+                write(.string(field.key), into: &text)
+                text += ":"
+                write(field.value, into: &text)
+            }
+            text += "}"
+        }
+    }
+
+    /// The step's YAML in canonical form, or for a step built in code, the
+    /// decoded fields that describe it.
+    private static func definition(of step: Step) -> JSONValue {
+        guard let node = step.definition, case .mapping(let entries) = node.content else {
+            var fields: [String: JSONValue] = [
+                "kind": .string(step.kindName), "action": .string(step.action.detail),
+                "needs": .array(step.needs.map(\.id.rawValue).sorted().map(JSONValue.string)),
+                "env": .object(step.environment.mapValues(JSONValue.string)),
+            ]
+            fields["cwd"] = step.workingDirectory.map(JSONValue.string)
+            fields["if"] = step.condition.map { .string($0.text) }
+            fields["timeout"] = step.timeout.map { .string($0.compactDescription) }
+            fields["retry"] = step.retry.map { .string(String(describing: $0)) }
+            return .object(fields)
+        }
+        var fields: [String: JSONValue] = [:]
+        for entry in entries where !ignoredKeys.contains(entry.name) {
+            fields[entry.name] = entry.name == "needs"
+                ? .array(entry.value.scalarValues.compactMap(\.scalarText).sorted().map(JSONValue.string))
+                : canonical(entry.value)
+        }
+        return .object(fields)
+    }
+
+    private static func canonical(_ node: ConfigNode) -> JSONValue {
+        switch node.content {
+        case .scalar(let text, _): return .string(text)
+        case .sequence(let items): return .array(items.map(canonical))
+        case .mapping(let entries):
+            return .object(Dictionary(entries.map { ($0.name, canonical($0.value)) }, uniquingKeysWith: { _, last in last }))
+        }
+    }
+
+    /// The names of the parameters `step`'s expressions read: `params.NAME`
+    /// and `params['NAME']`; every parameter when it reads `params` otherwise.
+    static func parametersRead(by step: Step, among declared: some Collection<String>) -> Set<String> {
+        var expressions: [Expression] = step.condition.map { [$0.expression] } ?? []
+        let scalars = step.definition?.scalarValues.compactMap(\.scalarText) ?? Array(step.environment.values)
+        for text in scalars where Template.containsExpression(text) {
+            guard let template = try? Template.parse(text) else { return Set(declared) }
+            expressions += template.expressions.map(\.expression)
+        }
+        var names: Set<String> = []
+        for reference in expressions.flatMap(\.references) where reference.names.first == "params" {
+            guard reference.names.count >= 2 else { return Set(declared) }
+            names.insert(reference.names[1])
+        }
+        return names
+    }
+}
