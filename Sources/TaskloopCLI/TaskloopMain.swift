@@ -77,14 +77,26 @@ struct TaskloopCommand: AsyncParsableCommand {
         abstract: "Run a pipeline of steps: I/O steps on one event loop, CPU steps in worker processes.",
         discussion: """
             A pipeline is a YAML file of named steps with `needs` between them. Steps that \
-            wait (shell commands, file operations, sleeps) all run cooperatively on one \
-            event-loop thread, so thousands can wait at once. Every run records a timeline \
-            in .taskloop/runs/<run-id>/events.jsonl beside the pipeline.
+            wait (shell commands, file operations, HTTP requests, sleeps, plugin I/O kinds) all \
+            run cooperatively on one event-loop thread, so thousands can wait at once; CPU \
+            steps (`cpu:`) run in a pool of worker processes, in parallel on every core. Every \
+            run records a timeline in .taskloop/runs/<run-id>/events.jsonl beside the pipeline, \
+            which `taskloop timeline` renders again as a summary, a Perfetto trace or an HTML report.
+
+            In CI: --junit and --json write results; under GitHub Actions, step output is \
+            grouped, failures become annotations on their pipeline lines, and a summary goes \
+            to the job's summary page. `secrets:` values are masked everywhere.
 
             Exit codes: 0 success, 1 a step failed, 2 an invalid pipeline or bad usage, \
             130 interrupted (SIGINT), 143 terminated (SIGTERM).
 
-            Start with:  taskloop run pipelines/hello.yaml
+            Examples:
+              taskloop run pipelines/hello.yaml
+              taskloop run pipelines/build.yaml test --keep-going
+              taskloop run pipelines/build.yaml --resume
+              taskloop validate pipelines/*.yaml
+              taskloop help run
+
             """,
         version: "taskloop \(taskloopVersion)",
         subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, TimelineCommand.self, StepsCommand.self, WorkerCommand.self]

@@ -9,7 +9,12 @@ struct ValidateCommand: ParsableCommand {
             Reports every problem of each file (unknown keys, wrong types, bad durations, \
             unknown `needs`, dependency cycles, undeclared pools, expressions, matrices, \
             included files) as file:line:column with the offending line, in the file that \
-            has it. Counts the steps a matrix makes. Exits with 2 when any file is invalid.
+            has it. Counts the steps a matrix makes. Warnings (a step output pasted into a \
+            shell command) are printed but do not fail. Exits with 2 when any file is invalid.
+
+            Examples:
+              taskloop validate pipelines/build.yaml
+              taskloop validate pipelines/*.yaml
             """
     )
 
