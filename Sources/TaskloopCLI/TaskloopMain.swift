@@ -96,7 +96,6 @@ struct TaskloopCommand: AsyncParsableCommand {
               taskloop run pipelines/build.yaml --resume
               taskloop validate pipelines/*.yaml
               taskloop help run
-
             """,
         version: "taskloop \(taskloopVersion)",
         subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, TimelineCommand.self, StepsCommand.self, WorkerCommand.self]
