@@ -34,7 +34,7 @@ import Testing
         #expect(steps.compactMap { $0["id"] as? String } == ["build", "lint", "test", "upload", "deploy"])
         let keys: Set<String> = [
             "id", "kind", "file", "line", "column", "status", "continue_on_error", "attempts", "start_s", "duration_s",
-            "lane", "exit_code", "error", "details", "outputs", "skip_reason", "output",
+            "lane", "exit_code", "error", "details", "outputs", "skip_reason", "reused_from", "output",
         ]
         for step in steps { #expect(Set(step.keys) == keys, "\(step["id"] ?? "?")") }
 

@@ -53,4 +53,16 @@ import Testing
         #expect(record.steps.allSatisfy { $0.reusedFrom == nil })
         #expect(record.finished?.reused == nil)
     }
+
+    @Test func ciReportsNameTheRunAReusedStepCameFrom() throws {
+        let record = try record("resumed-run")
+        let junit = JUnitReport(record: record, outputs: [:]).render()
+        #expect(junit.contains("<system-out>reused: this step succeeded in run 20261125-120000-abcd, which --resume reused\n</system-out>"))
+        let json = JSONRunResult(record: record, outputs: [:], eventLogPath: "e.jsonl", exitCode: 0).render()
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let steps = try #require(document["steps"] as? [[String: Any]])
+        #expect(steps.first?["reused_from"] as? String == "20261125-120000-abcd")
+        #expect(steps.first?["status"] as? String == "success")
+        #expect(steps.last?["reused_from"] is NSNull)
+    }
 }

@@ -76,6 +76,7 @@ public struct JSONRunResult: Sendable {
             "details": .array(step.details.map(JSONValue.string)),
             "outputs": step.outputs.map(JSONValue.object) ?? .null,
             "skip_reason": optional(step.skipReason),
+            "reused_from": optional(step.reusedFrom),
             "output": .object([
                 "text": .string(output.text),
                 "dropped_bytes": JSONValue(output.droppedBytes),

@@ -74,7 +74,9 @@ public struct JUnitReport: Sendable {
         case .skipped:
             body.append("<skipped message=\"\(attribute(step.skipReason ?? "not run"))\"/>")
         }
-        if let output, !output.text.isEmpty {
+        if let reusedFrom = step.reusedFrom {
+            body.append("<system-out>\(text("reused: this step succeeded in run \(reusedFrom), which --resume reused\n"))</system-out>")
+        } else if let output, !output.text.isEmpty {
             let dropped = output.droppedBytes > 0 ? "[\(output.droppedBytes) earlier bytes of output were dropped]\n" : ""
             body.append("<system-out>\(text(dropped + output.text))</system-out>")
         }
