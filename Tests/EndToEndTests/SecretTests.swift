@@ -60,4 +60,32 @@ import Testing
             #expect(log.contains(#""token":"***""#))
         }
     }
+
+    /// The log holds `***` for a secret output, not its value: a resumed run
+    /// must run that step again rather than hand `***` to the steps after it.
+    @Test func resumeRunsAgainAStepWhoseOutputsHadASecretMasked() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            secrets: [TASKLOOP_TEST_TOKEN]
+            steps:
+              login:
+                shell: echo "token=$TASKLOOP_TEST_TOKEN" >> "$TASKLOOP_OUTPUT"
+              plain:
+                shell: echo "note=hello" >> "$TASKLOOP_OUTPUT"
+              use:
+                needs: [login, plain]
+                env: { COPY: "${{ steps.login.outputs.token }}" }
+                shell: test -f fixed && printf '%s' "$COPY" > used.txt
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let environment = ["TASKLOOP_TEST_TOKEN": Self.secret]
+        let first = try TaskloopBinary.run(["run", "p.yaml", "--progress", "plain"], in: folder, environment: environment)
+        #expect(first.exitCode == 1)
+        #expect(FileManager.default.createFile(atPath: folder + "/fixed", contents: nil))
+        let resumed = try TaskloopBinary.run(["run", "p.yaml", "--resume", "--progress", "plain"], in: folder, environment: environment)
+        #expect(resumed.exitCode == 0, "\(resumed.standardOutput)\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("[plain] reused from run "))
+        #expect(resumed.standardOutput.contains("[login] started"))
+        #expect(try String(contentsOfFile: folder + "/used.txt", encoding: .utf8) == Self.secret)
+    }
 }

@@ -55,7 +55,9 @@ public struct SecretMasker: Sendable {
         case .stepFinished(var finished):
             finished.error = finished.error.map(mask)
             finished.details = finished.details?.map(mask)
-            finished.outputs = finished.outputs?.mapValues(mask)
+            let outputs = finished.outputs?.mapValues(mask)
+            if outputs != finished.outputs { finished.outputsMasked = true }
+            finished.outputs = outputs
             event.payload = .stepFinished(finished)
         case .stepReused(var reused):
             reused.outputs = reused.outputs?.mapValues(mask)

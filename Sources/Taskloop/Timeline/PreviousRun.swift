@@ -10,7 +10,9 @@ public struct PreviousRun: Sendable {
     /// The identity of the pipeline file it ran (see ``RunHistory/identity(ofFile:)``).
     public var pipelineFile: String
     public var parameters: [String: String]
-    /// The steps that succeeded, with the run each actually ran in.
+    /// The steps that succeeded, with the run each actually ran in; not those
+    /// whose recorded outputs had a secret masked (the real values were never
+    /// written down, so the step must run again).
     public var succeeded: [StepID: ReusedStep]
     /// Each step's fingerprint as recorded (absent in logs of older versions).
     public var digests: [StepID: String]
@@ -29,7 +31,7 @@ public struct PreviousRun: Sendable {
         digests = Dictionary(started.steps.compactMap { step in step.digest.map { (step.id, $0) } }, uniquingKeysWith: { first, _ in first })
         let record = RunRecord(events: log.events)
         succeeded = Dictionary(record.steps.compactMap { step in
-            guard step.status == .success else { return nil }
+            guard step.status == .success, !step.outputsMasked else { return nil }
             return (step.id, ReusedStep(fromRun: step.reusedFrom ?? started.runID, outputs: step.outputs ?? [:]))
         }, uniquingKeysWith: { first, _ in first })
     }

@@ -31,6 +31,8 @@ public struct RunRecord: Sendable {
         public var details: [String] = []
         /// The outputs of the last attempt.
         public var outputs: StepOutputs?
+        /// Whether a secret was masked in `outputs` (they are not the real values).
+        public var outputsMasked = false
         public var skipReason: String?
         /// Set when the step did not run because an earlier run's success is
         /// reused (`--resume`): the id of the run where it ran. Its status is
@@ -101,6 +103,7 @@ public struct RunRecord: Sendable {
                 $0.error = finished.error
                 $0.details = finished.details ?? []
                 $0.outputs = finished.outputs
+                $0.outputsMasked = finished.outputsMasked ?? false
             }
         case .stepSkipped(let skipped):
             update(skipped.step) {

@@ -181,12 +181,16 @@ public struct StepFinished: Sendable, Hashable, Codable {
     public var outputs: StepOutputs?
     /// Set when this attempt failed and another follows after this many microseconds.
     public var retryDelay: Int64?
+    /// `true` when a secret was masked in `outputs`: they are not the real
+    /// values, so `--resume` runs the step again rather than reuse them.
+    public var outputsMasked: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case step, attempt, lane, status
         case exitCode = "exit_code"
         case error, details, outputs
         case retryDelay = "retry_in_us"
+        case outputsMasked = "outputs_masked"
     }
 }
 
