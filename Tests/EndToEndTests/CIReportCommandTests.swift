@@ -21,7 +21,7 @@ import Testing
           test:
             needs: [build, lint]
             shell: |
-              echo 'running 3 tests'; echo 'assertion failed: 2 == 3' >&2; exit 2
+              echo 'running 3 tests' >&2; echo 'assertion failed: 2 == 3' >&2; exit 2
           deploy: { needs: test, shell: echo never }
         """
 

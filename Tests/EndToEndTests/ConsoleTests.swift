@@ -7,7 +7,9 @@ import Testing
 /// summary at the end.
 @Suite(.serialized) struct ConsoleTests {
     /// Two steps that print while running side by side, one that fails after
-    /// them, one skipped because of it, and one cancelled by the failure.
+    /// them, one skipped because of it, and one cancelled by the failure. The
+    /// failing step writes only to stderr: the order of lines across stdout
+    /// and stderr is the order they are read, which no test can pin.
     static let pipeline = """
         steps:
           a: { shell: "for i in 1 2 3; do echo alpha-$i; sleep 0.2; done" }
@@ -15,7 +17,7 @@ import Testing
           check:
             needs: [a, b]
             shell: |
-              echo 'checking'; echo 'error: 2 files differ' >&2; exit 4
+              echo 'checking' >&2; echo 'error: 2 files differ' >&2; exit 4
           deploy: { needs: check, shell: echo deployed }
           slow: { sleep: 30s }
         """
