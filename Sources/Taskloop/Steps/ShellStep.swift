@@ -14,7 +14,7 @@ public struct ShellStep: StepKind {
 
     public init(from configuration: ConfigNode, field: String) throws(PipelineDiagnostics) {
         command = try configuration.string(field: field)
-        if command.trimmingWhitespace().isEmpty {
+        if command.allSatisfy(\.isWhitespace) {
             throw PipelineDiagnostics(.invalidValue(field: field, reason: "the command is empty"), at: configuration.location)
         }
     }
