@@ -49,6 +49,25 @@ struct LoopCheckedHTTPStep: StepKind {
         }
     }
 
+    /// A JSON body over 16 KiB is decoded off the loop; it reads the same.
+    @Test func largeJSONBodiesAreDecodedToo() async throws {
+        try await withTestServer { server in
+            let text = String(repeating: "abcdefgh", count: 4_000)
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  post: { http: { url: "\(server.baseURL)/echo", method: POST, body: \(text) } }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.status == .success)
+            #expect(try echoed(report, "post")["body"] == .string(text))
+            guard case .number(let bytes)? = try report.outputs("post")["bytes"] else {
+                Issue.record("no byte count")
+                return
+            }
+            #expect(bytes > Double(HTTPStep.inlineJSONLimit))
+        }
+    }
+
     @Test func headersGoBothWaysAndJSONBodiesAreSent() async throws {
         try await withTestServer { server in
             let (report, folder) = try await runPipeline("""

@@ -71,10 +71,21 @@ extension HTTPStep {
         let text = String(buffer: buffer)
         outputs["body"] = .string(text)
         outputs["bytes"] = JSONValue(buffer.readableBytes)
-        if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+        if let json = await Self.decodeJSON(text, in: context) {
             outputs["json"] = json
         }
         return outputs
+    }
+
+    /// Bodies larger than this are decoded on the thread pool: decoding up
+    /// to 1 MiB of JSON would hold the event loop for milliseconds.
+    static let inlineJSONLimit = 16 * 1024
+
+    /// The body as JSON, or nil when it is not JSON.
+    private static func decodeJSON(_ text: String, in context: StepContext) async -> JSONValue? {
+        let decode: @Sendable () -> JSONValue? = { try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+        guard text.utf8.count > inlineJSONLimit else { return decode() }
+        return (try? await context.threadPool.runIfActive(decode)) ?? nil
     }
 
     private func send(_ method: String, _ url: String, _ body: Body, with context: StepContext) async throws -> HTTPClientResponse {
