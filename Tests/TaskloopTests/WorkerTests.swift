@@ -117,6 +117,44 @@ enum WordCountFunction: CPUFunction {
         #expect(workerProcesses().isEmpty)
     }
 
+    /// A worker that cannot start fails the CPU steps with why, instead of
+    /// leaving them waiting for a worker for ever.
+    @Test func workersThatCannotStartFailTheStepsWithWhy() async throws {
+        let (report, folder) = try await runPipeline("""
+            timeout: 60s
+            limits: { workers: 2 }
+            steps:
+              one: { cpu: { function: primes, with: { n: 100 } } }
+              two: { cpu: { function: primes, with: { n: 100 } } }
+              io: { sleep: 10ms }
+            """, policy: .keepGoing, workerLaunch: WorkerLaunch(executable: "/bin/sh", arguments: ["-c", "exit 3"]))
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("io") == .success)
+        for step in ["one", "two"] {
+            let error = try #require(report.step(StepID(step))?.error)
+            #expect(error.hasPrefix("no worker process could start (worker "), "\(error)")
+            #expect(error.contains(" exited with status 3 before saying hello, 5 times in a row); check the worker launch command `/bin/sh -c exit 3`"), "\(error)")
+        }
+        #expect(report.record.finished?.reason == nil)
+    }
+
+    /// A worker that answers with something that is not a frame of the
+    /// protocol is killed, and its step says what it sent.
+    @Test func aWorkerThatBreaksTheProtocolFailsItsStepSayingHow() async throws {
+        // A valid hello (a 29-byte frame), then, once a request came, a 3-byte frame that is not JSON.
+        let script = #"printf '\000\000\000\035{"protocolVersion":1,"pid":1}'; head -c 4 > /dev/null; printf '\000\000\000\003abc'; sleep 30"#
+        let (report, folder) = try await runPipeline("""
+            timeout: 60s
+            limits: { workers: 1 }
+            steps:
+              one: { cpu: { function: primes, with: { n: 100 } } }
+            """, workerLaunch: WorkerLaunch(executable: "/bin/sh", arguments: ["-c", script]))
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let error = try #require(report.step("one")?.error)
+        #expect(error.hasPrefix("worker 1 (pid "), "\(error)")
+        #expect(error.hasSuffix(") broke the wire protocol (it sent a frame that is not a message of the protocol) and was killed while running step `one`"), "\(error)")
+    }
+
     @Test func aCPUTimeoutKillsTheWorkerAndTheNextStepGetsANewOne() async throws {
         let (report, folder) = try await runPipeline("""
             limits: { workers: 1 }

@@ -59,6 +59,9 @@ package actor WorkerPool {
     private var busy: [Int: Worker] = [:]
     private var waitingForWorker: [CheckedContinuation<Worker, any Error>] = []
     private var nextRequestID = 1
+    /// Slots that gave up because their worker would not start, and why the last did.
+    private var abandonedSlots = 0
+    private var startProblem = ""
 
     package init(size: Int, launch: WorkerLaunch, eventLoop: any EventLoop) {
         self.size = max(1, size)
@@ -111,6 +114,7 @@ package actor WorkerPool {
 
     private func takeWorker() async throws -> Worker {
         if state == .shuttingDown { throw CancellationError() }
+        if abandonedSlots == size { throw noWorkerFailure }
         if !idle.isEmpty { return idle.removeFirst() }
         return try await withCheckedThrowingContinuation { waitingForWorker.append($0) }
     }
@@ -125,6 +129,21 @@ package actor WorkerPool {
         } else {
             idle.append(worker)
         }
+    }
+
+    /// A slot gave up: its worker failed to start too many times in a row.
+    /// Once every slot has, no CPU step can run: those waiting, and those to
+    /// come, fail with why, instead of waiting for ever.
+    func abandon(slot: Int, reason: String) {
+        abandonedSlots += 1
+        startProblem = reason
+        guard abandonedSlots == size else { return }
+        for waiter in waitingForWorker { waiter.resume(throwing: noWorkerFailure) }
+        waitingForWorker.removeAll()
+    }
+
+    private var noWorkerFailure: StepFailure {
+        StepFailure("no worker process could start (\(startProblem), \(WorkerSlot.startAttempts) times in a row); check the worker launch command `\(([launch.executable] + launch.arguments).joined(separator: " "))`")
     }
 
     /// A slot's worker died; it is neither idle nor busy any more.

@@ -24,23 +24,33 @@ struct WorkerSlot: Sendable {
     func run() async {
         var failuresInARow = 0
         while await !pool.isShuttingDown, !Task.isCancelled {
-            let clean = await runOneWorker()
-            failuresInARow = clean ? 0 : failuresInARow + 1
-            if failuresInARow >= 5 {
-                // A worker that cannot start (a bad launch command) would spin here.
-                FileHandle.standardError.write(Data("taskloop: worker \(number) failed to start 5 times; giving up on this slot\n".utf8))
+            let end = await runOneWorker()
+            failuresInARow = end.saidHello ? 0 : failuresInARow + 1
+            if failuresInARow >= Self.startAttempts {
+                // A worker that cannot start (a bad launch command, a crash at
+                // start-up) would spin here: the pool fails the steps instead.
+                await pool.abandon(slot: number, reason: end.problem ?? "it did not start")
                 return
             }
         }
     }
 
-    /// Runs one worker process until it exits. Returns false when it could
-    /// not even say hello.
+    /// How many times in a row a worker may fail to start before the slot gives up.
+    static let startAttempts = 5
+
+    /// How one worker process ended: whether it said hello, and what went
+    /// wrong when something did.
+    struct WorkerEnd {
+        var saidHello: Bool
+        var problem: String?
+    }
+
+    /// Runs one worker process until it exits.
     ///
     /// The worker's stdin and stdout are pipes this slot makes and reads on
     /// the run's event loop through a NIO pipe channel; swift-subprocess only
     /// starts the process and reports how it ended.
-    private func runOneWorker() async -> Bool {
+    private func runOneWorker() async -> WorkerEnd {
         let (mailbox, mailboxContinuation) = AsyncStream.makeStream(of: WorkerPool.Job.self)
         let launch = pool.launch
         var options = PlatformOptions()
@@ -52,6 +62,7 @@ struct WorkerSlot: Sendable {
         let inFlight = InFlightJob()
         var said = false
         var outcome: TerminationStatus?
+        var problem: String?
         do {
             let pipes = try WorkerPipes()
             outcome = try await Subprocess.run(
@@ -93,19 +104,34 @@ struct WorkerSlot: Sendable {
                         // and the worker exits at the end of its stdin.
                     }
                 } catch {
-                    inFlight.recordHolder(pid)
+                    let broken = Self.protocolProblem(error)
+                    if let broken { problem = "broke the wire protocol: \(broken)" }
+                    inFlight.recordHolder(pid, protocolProblem: broken)
                     try? execution.send(signal: .kill)
                 }
             }.terminationStatus
         } catch {
-            inFlight.recordHolder(nil)
+            problem = "could not be started: \(error)"
+            inFlight.recordHolder(nil, protocolProblem: nil)
         }
         await pool.gone(slot: number)
         mailboxContinuation.finish()
         // A request may still sit in the mailbox (sent as the worker died).
         for await job in mailbox { job.reply.resume(throwing: StepFailure("worker \(number) exited before running step `\(job.request.step)`")) }
         inFlight.failWithStatus(outcome, slot: number)
-        return said
+        if problem == nil, !said, let outcome { problem = "\(InFlightJob.describe(outcome)) before saying hello" }
+        return WorkerEnd(saidHello: said, problem: problem.map { "worker \(number) \($0)" })
+    }
+
+    /// What broke the protocol, when `error` says the worker did; nil when
+    /// its output simply ended (it died) or writing to it failed.
+    private static func protocolProblem(_ error: any Error) -> String? {
+        switch error {
+        case let malformed as Malformed: return malformed.reason
+        case let failure as FrameDecoder.Failure: return "it sent \(failure)"
+        case is DecodingError: return "it sent a frame that is not a message of the protocol"
+        default: return nil
+        }
     }
 }
 
@@ -137,29 +163,36 @@ struct WorkerPipes {
 final class InFlightJob: Sendable {
     private let job = Mutex<WorkerPool.Job?>(nil)
     private let pid = Mutex<pid_t?>(nil)
+    private let protocolProblem = Mutex<String?>(nil)
 
     func set(_ value: WorkerPool.Job) { job.withLock { $0 = value } }
     func take() -> WorkerPool.Job? { job.withLock { job in defer { job = nil }; return job } }
 
-    /// Records which process held the job when its output ended; the job is
-    /// failed once the exit status is known (``failWithStatus(_:slot:)``).
-    func recordHolder(_ pid: pid_t?) {
+    /// Records which process held the job when its output ended, and what
+    /// it broke when it broke the protocol; the job is failed once the exit
+    /// status is known (``failWithStatus(_:slot:)``).
+    func recordHolder(_ pid: pid_t?, protocolProblem: String?) {
         self.pid.withLock { $0 = pid }
+        self.protocolProblem.withLock { $0 = protocolProblem }
     }
 
     /// Fails the held job, if any, with how its worker ended.
     func failWithStatus(_ status: TerminationStatus?, slot: Int) {
         guard let job = take() else { return }
         let pid = self.pid.withLock { $0 }.map { " (pid \($0))" } ?? ""
-        let how: String
-        switch status {
-        case .signaled(let signal): how = "was killed by \(SignalName.of(signal))"
-        case .exited(let code): how = "exited with status \(code)"
-        case nil: how = "could not be started"
-        }
+        let how = protocolProblem.withLock { $0 }.map { "broke the wire protocol (\($0)) and was killed" }
+            ?? status.map(Self.describe) ?? "could not be started"
         var failure = StepFailure("worker \(slot)\(pid) \(how) while running step `\(job.request.step)`")
         failure.isWorkerCrash = true
         job.reply.resume(throwing: failure)
+    }
+
+    /// `exited with status 1`, `was killed by SIGKILL`.
+    static func describe(_ status: TerminationStatus) -> String {
+        switch status {
+        case .signaled(let signal): return "was killed by \(SignalName.of(signal))"
+        case .exited(let code): return "exited with status \(code)"
+        }
     }
 }
 

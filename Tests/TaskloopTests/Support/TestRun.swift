@@ -14,7 +14,7 @@ func makeTemporaryDirectory() throws -> String {
 func runPipeline(
     _ yaml: String, policy: FailurePolicy = .failFast, plugins: [any StepKind.Type] = [],
     cpuFunctions: [any CPUFunction.Type] = [], environment: [String: String] = [:],
-    interrupter: RunInterrupter = RunInterrupter()
+    interrupter: RunInterrupter = RunInterrupter(), workerLaunch: WorkerLaunch = workerLaunch
 ) async throws -> (report: PipelineRunner.Report, folder: String) {
     let folder = try makeTemporaryDirectory()
     let file = folder + "/pipeline.yaml"
