@@ -1,3 +1,4 @@
+import CTaskloopShims
 import NIOCore
 import NIOPosix
 
@@ -17,6 +18,9 @@ import Glibc
 /// that prints faster than that blocks on a full pipe.
 struct ShellOutputReader: Sendable {
     private let channel: any Channel
+    /// Our read end, open (and ours) while the channel is active: the channel
+    /// closes it on the event loop as it becomes inactive.
+    private let descriptor: CInt
     /// Succeeds once the channel has closed and the last, unterminated line
     /// (if any) has been streamed. Never fails.
     private let ended: EventLoopFuture<Void>
@@ -41,22 +45,31 @@ struct ShellOutputReader: Sendable {
                     ended.succeed()
                     throw error
                 }
-                return ShellOutputReader(channel: channel, ended: ended.futureResult)
+                return ShellOutputReader(channel: channel, descriptor: descriptor, ended: ended.futureResult)
             }
         }
     }
 
-    /// Waits for the end of every reader's output. Once the command has
-    /// exited and its process group is gone, the pipes end at once; a process
-    /// that left the group could hold one open forever, so after `grace` the
-    /// pipes still open are closed and their output ends there.
-    static func end(_ readers: [ShellOutputReader], within grace: TimeAmount) async {
-        let deadlines = readers.map { reader in
+    /// Ends each reader's output where its pipe's contents end now: the bytes
+    /// already in the pipe are still streamed, nothing written later is.
+    ///
+    /// Called once the shell has exited and what was left of its process
+    /// group has been killed, so the output ends with the shell, as it would
+    /// at the end of the pipe, even when a process that left the group still
+    /// holds the pipe open (it would never end otherwise).
+    static func endWithPipeContents(_ readers: [ShellOutputReader]) async {
+        for reader in readers {
             let channel = reader.channel
-            return channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+            let descriptor = reader.descriptor
+            channel.eventLoop.execute {
+                // The descriptor is closed, on this loop, as the channel stops being active.
+                guard channel.isActive,
+                    let handler = try? channel.pipeline.syncOperations.handler(type: ShellOutputHandler.self)
+                else { return }
+                handler.end(after: { Int(taskloop_pipe_bytes_waiting(descriptor)) }, closing: channel)
+            }
         }
         for reader in readers { try? await reader.ended.get() }
-        for deadline in deadlines { deadline.cancel() }
     }
 
     /// Stops reading now (the command never started, or failed to).
@@ -76,6 +89,9 @@ private final class ShellOutputHandler: ChannelInboundHandler {
     private let capture: ShellCapture
     private let ended: EventLoopPromise<Void>
     private var lines = LineAssembler()
+    /// How many more bytes to stream before the output ends, once that is
+    /// decided (``end(after:closing:)``); nil until then.
+    private var remaining: Int?
     private var isFinished = false
 
     init(stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture, ended: EventLoopPromise<Void>) {
@@ -85,10 +101,29 @@ private final class ShellOutputHandler: ChannelInboundHandler {
         self.ended = ended
     }
 
+    /// Streams the number of bytes `waiting` gives (those in the pipe now),
+    /// then closes the channel. `waiting` is asked only while the channel,
+    /// and so its descriptor, is still open.
+    func end(after waiting: () -> Int, closing channel: any Channel) {
+        guard !isFinished, remaining == nil else { return }
+        let count = waiting()
+        if count > 0 {
+            remaining = count
+        } else {
+            channel.close(promise: nil)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let bytes = Self.unwrapInboundIn(data).withUnsafeReadableBytes { Array($0) }
+        guard !isFinished else { return }
+        var bytes = Self.unwrapInboundIn(data).withUnsafeReadableBytes { Array($0) }
+        if let remaining {
+            if bytes.count >= remaining { bytes.removeLast(bytes.count - remaining) }
+            self.remaining = remaining - bytes.count
+        }
         if stream == .standardOutput { capture.appendOutput(bytes) }
         for line in lines.append(bytes) { emit(line) }
+        if remaining == 0 { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -13,10 +13,6 @@ extension ShellStep {
     static let capturedOutputLimit = 1024 * 1024
     /// How many of the last stderr lines a failure reports.
     static let reportedErrorLines = 20
-    /// How long the output may go on once the shell has exited and its process
-    /// group has been killed. The pipes end at once unless a process that left
-    /// the group still holds one open; the output ends here regardless.
-    static let outputGraceAfterExit = TimeAmount.seconds(1)
 
     /// Runs `/bin/sh -c command` as the leader of a new process group, with the
     /// pipeline's and the step's environment on top of the inherited one.
@@ -71,10 +67,10 @@ extension ShellStep {
             if Task.isCancelled { throw CancellationError() }
             throw StepFailure("could not start /bin/sh in \(context.workingDirectory): \(failure)")
         }
-        // The shell has exited: end what is left of its group, which closes
-        // the last write ends of the pipes, then take the rest of the output.
+        // The shell has exited: end what is left of its group, then take what
+        // is still in the pipes; the output ends there.
         processGroup.killRemaining()
-        await ShellOutputReader.end([standardOutput, standardError], within: Self.outputGraceAfterExit)
+        await ShellOutputReader.endWithPipeContents([standardOutput, standardError])
         try Task.checkCancellation()
 
         var outputs: StepOutputs = ["stdout": .string(capture.standardOutput)]
