@@ -123,7 +123,8 @@ extension ShellStep {
         }
     }
 
-    /// Starts reading both pipes. If that fails, nothing is left open.
+    /// Starts reading both pipes. If that fails, no reader is left running
+    /// and the write ends are closed (the command is not started).
     private static func startReaders(
         of pipes: ShellPipes, context: StepContext, capture: ShellCapture
     ) async throws -> (output: ShellOutputReader, error: ShellOutputReader) {
