@@ -118,6 +118,28 @@ import Testing
         #expect(try #require(report.step("leaves-one")?.duration) < 5_000_000)
     }
 
+    @Test func aProcessThatLeftTheGroupDoesNotHoldTheOutputOpen() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              escapes:
+                shell: |
+                  echo before
+                  setsid sh -c 'echo $$ > escaped.tmp; mv escaped.tmp escaped.pid; sleep 0.5; echo too-late; exec sleep 30' &
+                  while [ ! -e escaped.pid ]; do sleep 0.05; done
+                  echo after
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try String(contentsOfFile: folder + "/escaped.pid", encoding: .utf8)
+        let escaped = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(escaped, SIGKILL) }
+        // It outlived the step: it had left the step's process group.
+        #expect(kill(escaped, 0) == 0)
+        #expect(report.status("escapes") == .success)
+        // The output ends with the shell: the escaped process still held the pipe.
+        #expect(try report.outputs("escapes")["stdout"] == .string("before\nafter"))
+        #expect(try #require(report.step("escapes")?.duration) < 5_000_000)
+    }
+
     @Test func stdoutKeptAsOutputIsCapped() async throws {
         let (report, folder) = try await runPipeline("""
             steps:
@@ -151,5 +173,51 @@ import Testing
         }
         #expect(stdout.utf8.count == ShellStep.capturedOutputLimit)
         #expect(grew < 100 * 1024 * 1024, "resident memory grew by \(grew / 1024 / 1024) MiB")
+    }
+}
+
+@Suite(.serialized) struct ManyShellStepsTests {
+    /// Thousands of short commands, 64 at a time: each one's pipes are made,
+    /// read and closed while others start and end, and no line may go missing
+    /// nor a step wait for an end of output that never comes.
+    @Test func everyLineOfThousandsOfShortStepsArrives() async throws {
+        let count = 2_000
+        var yaml = "limits: { io: 64 }\ntimeout: 5m\nsteps:\n"
+        for index in 0..<count {
+            let command: String
+            switch index % 4 {
+            case 0: command = "echo out-\(index); echo err-\(index) >&2"
+            case 1: command = "echo err-\(index) >&2"
+            case 2: command = "printf tail-\(index)"
+            default: command = "echo out-\(index)"
+            }
+            yaml += "  s\(index):\n    shell: \(command)\n"
+        }
+        let (report, folder) = try await runPipeline(yaml)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status == .success)
+
+        var stdoutOutputs: [StepID: JSONValue] = [:]
+        for event in try EventLog.read(path: report.eventLogPath).events {
+            if case .stepFinished(let finished) = event.payload { stdoutOutputs[finished.step] = finished.outputs?["stdout"] }
+        }
+        var wrong: [String] = []
+        for index in 0..<count {
+            let id = StepID("s\(index)")
+            let printed = report.outputs[id]?.text ?? ""
+            let expectedLines: [String]
+            let expectedStdout: String
+            switch index % 4 {
+            case 0: (expectedLines, expectedStdout) = (["out-\(index)", "err-\(index)"], "out-\(index)")
+            case 1: (expectedLines, expectedStdout) = (["err-\(index)"], "")
+            case 2: (expectedLines, expectedStdout) = (["tail-\(index)"], "tail-\(index)")
+            default: (expectedLines, expectedStdout) = (["out-\(index)"], "out-\(index)")
+            }
+            if report.status(id) != .success { wrong.append("\(id): \(String(describing: report.status(id)))") }
+            if Set(printed.split(separator: "\n").map(String.init)) != Set(expectedLines) { wrong.append("\(id) printed \(printed.debugDescription)") }
+            if stdoutOutputs[id] != .string(expectedStdout) { wrong.append("\(id) stdout \(String(describing: stdoutOutputs[id]))") }
+        }
+        let problems = wrong.count
+        #expect(problems == 0, "first: \(wrong.prefix(10))")
     }
 }

@@ -7,6 +7,7 @@
 #endif
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -20,6 +21,13 @@ static inline int taskloop_set_parent_death_signal(int signal) {
 /// Glibc's Swift module does not export).
 static inline int taskloop_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+/// How many bytes wait to be read from the pipe `fd` (`ioctl(FIONREAD)`,
+/// which Swift cannot call: it is variadic), or -1 on error.
+static inline int taskloop_pipe_bytes_waiting(int fd) {
+    int count = 0;
+    return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
 }
 #else
 static inline int taskloop_set_parent_death_signal(int signal) { (void)signal; return 0; }

@@ -18,6 +18,12 @@ final class ProcessGroupHandle: Sendable {
         }
     }
 
+    /// Sends SIGTERM to the whole group (the step was cancelled).
+    func terminate() {
+        guard let leader, leader > 0 else { return }
+        _ = kill(-leader, SIGTERM)
+    }
+
     /// Sends SIGKILL to what is left of the group. ESRCH (no such group: all
     /// of it has exited) is the common, quiet case.
     func killRemaining() {

@@ -37,36 +37,40 @@ extension ShellStep {
         environment["TASKLOOP_OUTPUT"] = outputPath
 
         let capture = ShellCapture(limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines)
+        let pipes = try ShellPipes()
+        let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture)
         let processGroup = ProcessGroupHandle()
         let status: TerminationStatus
         do {
-            defer { processGroup.killRemaining() }
-            status = try await Subprocess.run(
-                .path("/bin/sh"), arguments: ["-c", command],
-                environment: .inherit.updating(environment),
-                workingDirectory: FilePath(context.workingDirectory.isEmpty ? "." : context.workingDirectory),
-                platformOptions: platformOptions,
-                input: .none, output: .sequence, error: .sequence
-            ) { execution in
-                processGroup.leader = execution.processIdentifier.value
-                try await withTaskCancellationHandler {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            try await Self.stream(execution.standardOutput, as: .standardOutput, context: context, capture: capture)
-                        }
-                        group.addTask {
-                            try await Self.stream(execution.standardError, as: .standardError, context: context, capture: capture)
-                        }
-                        try await group.waitForAll()
-                    }
-                } onCancel: {
-                    try? execution.send(signal: .terminate, toProcessGroup: true)
-                }
-            }.terminationStatus
-        } catch let error as SubprocessError {
+            status = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    .path("/bin/sh"), arguments: ["-c", command],
+                    environment: .inherit.updating(environment),
+                    workingDirectory: FilePath(context.workingDirectory.isEmpty ? "." : context.workingDirectory),
+                    platformOptions: platformOptions,
+                    input: .none,
+                    output: .fileDescriptor(FileDescriptor(rawValue: pipes.outputWrite), closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(FileDescriptor(rawValue: pipes.errorWrite), closeAfterSpawningProcess: true)
+                ) { execution in
+                    processGroup.leader = execution.processIdentifier.value
+                    // A cancellation that came before the leader was known.
+                    if Task.isCancelled { processGroup.terminate() }
+                }.terminationStatus
+            } onCancel: {
+                processGroup.terminate()
+            }
+        } catch {
+            processGroup.killRemaining()
+            await standardOutput.close()
+            await standardError.close()
+            guard let failure = error as? SubprocessError else { throw error }
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("could not start /bin/sh in \(context.workingDirectory): \(error)")
+            throw StepFailure("could not start /bin/sh in \(context.workingDirectory): \(failure)")
         }
+        // The shell has exited: end what is left of its group, then take what
+        // is still in the pipes; the output ends there.
+        processGroup.killRemaining()
+        await ShellOutputReader.endWithPipeContents([standardOutput, standardError])
         try Task.checkCancellation()
 
         var outputs: StepOutputs = ["stdout": .string(capture.standardOutput)]
@@ -119,28 +123,26 @@ extension ShellStep {
         }
     }
 
-    private static func stream(
-        _ sequence: SubprocessOutputSequence, as stream: StepOutputChunk.Stream,
-        context: StepContext, capture: ShellCapture
-    ) async throws {
-        var lines = LineAssembler()
+    /// Starts reading both pipes. If that fails, no reader is left running
+    /// and the write ends are closed (the command is not started).
+    private static func startReaders(
+        of pipes: ShellPipes, context: StepContext, capture: ShellCapture
+    ) async throws -> (output: ShellOutputReader, error: ShellOutputReader) {
+        let output: ShellOutputReader
         do {
-            for try await buffer in sequence {
-                let bytes = buffer.withUnsafeBytes { Array($0) }
-                if stream == .standardOutput { capture.appendOutput(bytes) }
-                for line in lines.append(bytes) {
-                    if stream == .standardError { capture.appendErrorLine(line) }
-                    context.write(line + "\n", to: stream)
-                }
-            }
-        } catch let error as SubprocessError where !Task.isCancelled {
-            // The shell exited while a process it left behind still held the
-            // pipe open: the output ends here (that process is killed next).
-            _ = error
+            output = try await ShellOutputReader.start(reading: pipes.outputRead, as: .standardOutput, step: context, capture: capture)
+        } catch {
+            close(pipes.errorRead)
+            pipes.closeWriteEnds()
+            throw StepFailure("cannot read the command's output: \(error)")
         }
-        if let rest = lines.finish() {
-            if stream == .standardError { capture.appendErrorLine(rest) }
-            context.write(rest + "\n", to: stream)
+        do {
+            let error = try await ShellOutputReader.start(reading: pipes.errorRead, as: .standardError, step: context, capture: capture)
+            return (output, error)
+        } catch {
+            pipes.closeWriteEnds()
+            await output.close()
+            throw StepFailure("cannot read the command's output: \(error)")
         }
     }
 }
