@@ -52,7 +52,7 @@ struct LiveStatus: Sendable {
     /// The area's lines, each at most `width - 1` columns (a line as wide as
     /// the terminal would wrap on some terminals and break the redraw).
     func render(width: Int, now: ContinuousClock.Instant, color: Bool) -> [String] {
-        let columns = max(20, width - 1)
+        let columns = max(2, width - 1)
         var lines: [String] = []
         let idWidth = min(32, running.prefix(Self.listedStepLimit).map(\.id.rawValue.count).max() ?? 0)
         for step in running.prefix(Self.listedStepLimit) {
