@@ -9,6 +9,12 @@ struct GraphCommand: ParsableCommand {
             text: the steps by level (a step's level is one more than its deepest need).
             dot:  Graphviz (taskloop graph p.yaml --format dot | dot -Tsvg > graph.svg).
             mermaid: a Mermaid flowchart, for Markdown that renders it.
+
+            Matrix steps appear once per combination; included files' steps are part of the graph.
+
+            Examples:
+              taskloop graph pipelines/build.yaml
+              taskloop graph pipelines/build.yaml --format mermaid >> docs/pipeline.md
             """
     )
 

@@ -118,11 +118,43 @@ import Testing
         #expect(noFile.standardError.contains("cannot read `/nonexistent/p.yaml`: no such file; check the path"))
     }
 
+    /// A bad value for a flag is refused before anything runs, naming the flag and the value.
+    @Test func badFlagValuesNameTheFlag() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "steps:\n  a: { shell: touch ran }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["--grace", "5x"], "--grace expects a duration such as 100ms, 1.5s or 10m, got `5x`"),
+            (["--timeout", "soon"], "--timeout expects a duration such as 100ms, 1.5s or 10m, got `soon`"),
+            (["--loop-stall-threshold", "fast"], "--loop-stall-threshold expects a duration such as 100ms, 1.5s or 10m, got `fast`"),
+            (["--param", "novalue"], "--param expects key=value, got `novalue`"),
+            (["--progress", "fancy"], "--progress"),
+            (["--output", "mixed"], "--output"),
+        ]
+        for (flags, message) in cases {
+            let result = try TaskloopBinary.run(["run", "p.yaml"] + flags, in: folder)
+            #expect(result.exitCode == 2, "\(flags)")
+            #expect(result.standardError.contains(message), "\(flags): \(result.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/ran"))
+    }
+
     @Test func helpTeachesTheCommands() throws {
         let help = try TaskloopBinary.run(["--help"])
         #expect(help.exitCode == 0)
-        for word in ["run", "validate", "graph", "Exit codes"] { #expect(help.standardOutput.contains(word)) }
+        for word in ["run", "validate", "graph", "timeline", "steps", "Exit codes", "--junit", "secrets:"] {
+            #expect(help.standardOutput.contains(word), "\(word)")
+        }
         let runHelp = try TaskloopBinary.run(["run", "--help"])
-        for flag in ["--param", "--keep-going", "--dry-run", "--events"] { #expect(runHelp.standardOutput.contains(flag)) }
+        let flags = [
+            "--param", "--keep-going", "--dry-run", "--events", "--trace", "--report", "--junit", "--json", "--skip", "--resume",
+            "--timeout", "--grace", "--progress", "--output", "--quiet", "--verbose", "--color",
+        ]
+        for flag in flags { #expect(runHelp.standardOutput.contains(flag), "\(flag)") }
+        for command in ["validate", "graph", "timeline", "steps"] {
+            let commandHelp = try TaskloopBinary.run([command, "--help"])
+            #expect(commandHelp.exitCode == 0)
+            #expect(commandHelp.standardOutput.contains("Example"), "\(command) --help has an example")
+        }
     }
 }
