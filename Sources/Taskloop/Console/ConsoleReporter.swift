@@ -36,6 +36,16 @@ package final class ConsoleReporter: RunObserver {
 
     /// Held-back output of one step beyond this is cut to its end, with a note.
     static let heldOutputLimit = 1024 * 1024
+    /// Streamed output waiting for a slow terminal beyond this is dropped
+    /// (with a notice), so memory stays bounded and no step waits for the console.
+    static let pendingOutputLimit = 8 * 1024 * 1024
+
+    /// `12.3 MiB`, `512 KiB`, `100 bytes`.
+    static func describe(bytes: Int) -> String {
+        if bytes >= 1024 * 1024 { return String(format2: Double(bytes) / 1_048_576).replacingOccurrences(".00", with: "") + " MiB" }
+        if bytes >= 1024 { return "\(bytes / 1024) KiB" }
+        return "\(bytes) bytes"
+    }
 
     private let options: ConsoleOptions
     private let writer: SerialWriter<Write>
@@ -47,7 +57,14 @@ package final class ConsoleReporter: RunObserver {
         self.options = options
         let area = options.progress == .live ? LiveStatusArea(options: options) : nil
         self.liveStatus = area
-        self.writer = SerialWriter(descriptor: options.descriptor, closesDescriptor: false) { batch in
+        let shedding = SerialWriter<Write>.Shedding(
+            limit: Self.pendingOutputLimit,
+            weight: { write in if case .text(let text) = write { text.utf8.count } else { 0 } },
+            notice: { dropped in
+                .text("… \(Self.describe(bytes: dropped)) of step output not shown: the terminal did not keep up "
+                    + "(the failure summary, --junit and --json keep each step's last lines)\n")
+            })
+        self.writer = SerialWriter(descriptor: options.descriptor, closesDescriptor: false, shedding: shedding) { batch in
             var text = ""
             var closes = false
             for write in batch {
@@ -180,7 +197,7 @@ package final class ConsoleReporter: RunObserver {
             }
         } else {
             let prefix = ANSI.paint("[\(step)]", ANSI.color(for: step), if: color) + " "
-            writer.write(.text(lines.map { prefix + $0 + "\n" }.joined()))
+            writer.write(.text(lines.map { prefix + $0 + "\n" }.joined()), droppable: true)
         }
     }
 

@@ -20,30 +20,63 @@ import Darwin
 package final class SerialWriter<Element: Sendable>: Sendable {
     private struct State {
         var pending: [Element] = []
+        /// The weight of `pending` (see ``Shedding``).
+        var pendingWeight = 0
+        /// The weight of droppable elements dropped since the last batch.
+        var droppedWeight = 0
         var waiter: CheckedContinuation<Void, Never>?
         var isFinished = false
         var failure: CInt?
     }
 
+    /// How a writer whose reader cannot keep up (a slow terminal) keeps its
+    /// memory bounded without blocking anyone: once the queue weighs more than
+    /// `limit`, elements written as droppable are dropped, and the next batch
+    /// ends with `notice` of how much was.
+    package struct Shedding: Sendable {
+        package var limit: Int
+        package var weight: @Sendable (Element) -> Int
+        package var notice: @Sendable (_ droppedWeight: Int) -> Element
+
+        package init(limit: Int, weight: @escaping @Sendable (Element) -> Int, notice: @escaping @Sendable (Int) -> Element) {
+            self.limit = limit
+            self.weight = weight
+            self.notice = notice
+        }
+    }
+
     private let descriptor: CInt
     private let closesDescriptor: Bool
     private let encode: @Sendable ([Element]) -> [UInt8]
+    private let shedding: Shedding?
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - closesDescriptor: whether ``run()`` closes the descriptor when done.
+    ///   - shedding: what may be dropped when the reader falls behind; nil keeps everything.
     ///   - encode: turns a batch into bytes; runs on the thread pool.
-    package init(descriptor: CInt, closesDescriptor: Bool, encode: @escaping @Sendable ([Element]) -> [UInt8]) {
+    package init(
+        descriptor: CInt, closesDescriptor: Bool, shedding: Shedding? = nil,
+        encode: @escaping @Sendable ([Element]) -> [UInt8]
+    ) {
         self.descriptor = descriptor
         self.closesDescriptor = closesDescriptor
+        self.shedding = shedding
         self.encode = encode
     }
 
-    /// Queues an element. Never blocks; ignored after ``finish()``.
-    package func write(_ element: Element) {
+    /// Queues an element. Never blocks; ignored after ``finish()``. A
+    /// droppable element is dropped while the queue is over its shedding limit.
+    package func write(_ element: Element, droppable: Bool = false) {
+        let weight = shedding?.weight(element) ?? 0
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.isFinished else { return nil }
+            if droppable, let shedding, state.pendingWeight + weight > shedding.limit {
+                state.droppedWeight += weight
+                return nil
+            }
             state.pending.append(element)
+            state.pendingWeight += weight
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -77,8 +110,12 @@ package final class SerialWriter<Element: Sendable>: Sendable {
                 if ready { continuation.resume() }
             }
             let (batch, isFinished) = state.withLock { state in
-                defer { state.pending.removeAll(keepingCapacity: true) }
-                return (state.pending, state.isFinished)
+                var batch = state.pending
+                if state.droppedWeight > 0, let shedding { batch.append(shedding.notice(state.droppedWeight)) }
+                state.pending.removeAll(keepingCapacity: true)
+                state.pendingWeight = 0
+                state.droppedWeight = 0
+                return (batch, state.isFinished)
             }
             if !batch.isEmpty, self.failure == nil {
                 let descriptor = self.descriptor

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import Taskloop
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct SerialWriterTests {
+    /// Reads `descriptor` to its end on a thread of its own: blocking reads
+    /// must not hold the cooperative pool or NIO's thread pool, which the
+    /// writer needs to make progress.
+    func readToEnd(_ descriptor: CInt) async -> [UInt8] {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var data: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let count = read(descriptor, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    data += buffer[0..<count]
+                }
+                close(descriptor)
+                continuation.resume(returning: data)
+            }
+            thread.start()
+        }
+    }
+
+    @Test func everythingArrivesInOrderWhenNothingMayBeDropped() async {
+        var ends: [CInt] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let writer = SerialWriter<String>(descriptor: ends[1], closesDescriptor: true) { Array($0.joined().utf8) }
+        async let output = readToEnd(ends[0])
+        async let drained: Void = writer.run()
+        for number in 0..<10_000 { writer.write("\(number)\n") }
+        writer.finish()
+        await drained
+        #expect(String(decoding: await output, as: UTF8.self) == (0..<10_000).map { "\($0)\n" }.joined())
+    }
+
+    /// A reader that does not keep up: droppable elements beyond the limit are
+    /// dropped, with a notice, and the rest still arrives.
+    @Test func aReaderThatFallsBehindMakesDroppableElementsDropWithANotice() async {
+        var ends: [CInt] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let shedding = SerialWriter<String>.Shedding(limit: 64 * 1024, weight: { $0.utf8.count }, notice: { "dropped \($0)\n" })
+        let writer = SerialWriter<String>(descriptor: ends[1], closesDescriptor: true, shedding: shedding) { Array($0.joined().utf8) }
+        async let drained: Void = writer.run()
+        // Nobody reads yet: the pipe fills, the writer waits in write(2), and droppable lines pile up.
+        let line = String(repeating: "x", count: 1023) + "\n"
+        for _ in 0..<4096 { writer.write(line, droppable: true) }
+        writer.write("kept\n")
+        writer.finish()
+        let output = String(decoding: await readToEnd(ends[0]), as: UTF8.self)
+        await drained
+        #expect(output.utf8.count < 1024 * 1024)
+        #expect(output.contains("kept\n"))
+        let notices = output.split(separator: "\n").filter { $0.hasPrefix("dropped ") }
+        #expect(!notices.isEmpty)
+        let dropped = notices.compactMap { Int($0.dropFirst("dropped ".count)) }.reduce(0, +)
+        let delivered = output.split(separator: "\n").filter { $0.hasPrefix("x") }.count * 1024
+        #expect(dropped + delivered == 4096 * 1024)
+    }
+}
