@@ -27,9 +27,7 @@ public struct GitHubAnnotations: Sendable {
     public func render() -> String {
         var lines: [String] = []
         for step in record.failedSteps {
-            var message = [step.errorMessage]
-            let tail = outputs[step.id]?.lastLines(Self.outputLines) ?? []
-            message += tail.isEmpty ? Array(step.details.suffix(Self.outputLines)) : tail
+            let message = [step.errorMessage] + step.lastLines(Self.outputLines, of: outputs)
             let title = step.continueOnError
                 ? "Step \(step.id) failed (continue-on-error)"
                 : "Step \(step.id) failed"

@@ -73,8 +73,7 @@ public struct GitHubStepSummary: Sendable {
     private func failure(_ step: RunRecord.StepRecord) -> [String] {
         var title = "**`\(step.id)`** (`\(step.location)`): \(step.errorMessage)"
         if step.continueOnError { title += " (continue-on-error)" }
-        var quoted = outputs[step.id]?.lastLines(Self.outputLines) ?? []
-        if quoted.isEmpty { quoted = Array(step.details.suffix(Self.outputLines)) }
+        let quoted = step.lastLines(Self.outputLines, of: outputs)
         guard !quoted.isEmpty else { return [title, ""] }
         let fence = Self.fence(for: quoted)
         return [title, "", fence] + quoted + [fence, ""]

@@ -1,4 +1,5 @@
-/// What the CI reports (JUnit, JSON, GitHub) read alike from a run's record.
+/// What the CI reports (JUnit, JSON, GitHub) and the failure summary read
+/// alike from a run's record.
 extension RunRecord {
     /// From the run's start to its `run-finished` event (or, for a run that
     /// did not finish, to the last step's end), in microseconds.
@@ -21,6 +22,13 @@ extension RunRecord.StepRecord {
     /// The step's location as `file:line`.
     var location: String {
         "\(file):\(line)"
+    }
+
+    /// What to quote of a failed step: the last `count` lines of its output,
+    /// or of its error details when it printed nothing (an HTTP body, say).
+    func lastLines(_ count: Int, of outputs: [StepID: CapturedOutput]) -> [String] {
+        let output = outputs[id]?.lastLines(count) ?? []
+        return output.isEmpty ? Array(details.suffix(count)) : output
     }
 }
 

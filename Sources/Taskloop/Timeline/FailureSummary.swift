@@ -34,11 +34,8 @@ public struct FailureSummary: Sendable {
             if step.attempts > 1 { title += ", after \(step.attempts) attempts" }
             lines.append("")
             lines.append("  " + ANSI.paint("✗ " + step.id.rawValue, ANSI.bold + ANSI.red, if: usesColor) + String(title.dropFirst(step.id.rawValue.count)))
-            lines.append("    " + (step.error ?? "failed"))
-            let output = outputs[step.id]?.lastLines(Self.outputLineCount) ?? []
-            for line in output.isEmpty ? Array(step.details.suffix(Self.outputLineCount)) : output {
-                lines.append("    │ " + line)
-            }
+            lines.append("    " + step.errorMessage)
+            lines += step.lastLines(Self.outputLineCount, of: outputs).map { "    │ " + $0 }
         }
         if !cancelled.isEmpty {
             lines.append("")
