@@ -33,9 +33,10 @@ struct TimelineCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let record = RunRecord(events: log.events)
+        let console = ConsoleOptions.detect(environment: ProcessInfo.processInfo.environment)
         var text = RunSummary(record: record).render() + "\n\n"
-            + TextGantt(record: record, width: TerminalStyle.width, style: TerminalStyle.ganttStyle).render() + "\n"
-        let failures = FailureSummary(record: record, usesColor: TerminalStyle.ganttStyle == .color).render()
+            + TextGantt(record: record, width: console.width, style: console.usesColor ? .color : .plain).render() + "\n"
+        let failures = FailureSummary(record: record, usesColor: console.usesColor).render()
         if !failures.isEmpty { text += "\n" + failures + "\n" }
         if !log.isComplete {
             text += "note: this run did not finish (its log ends without run-finished): it was killed, or is still running\n"

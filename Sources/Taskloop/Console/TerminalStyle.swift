@@ -3,13 +3,9 @@ import Glibc
 #endif
 import Foundation
 
-/// What the terminal on stdout can show: colour only on a TTY and without
-/// `NO_COLOR`, and its width in columns (80 when unknown).
+/// The width of the terminal, in columns (whether to use colour is
+/// ``ConsoleOptions/detect(environment:progress:output:verbosity:color:)``'s call).
 public enum TerminalStyle {
-    public static var ganttStyle: TextGantt.Style {
-        isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty ? .color : .plain
-    }
-
     public static var width: Int {
         width(of: STDOUT_FILENO) ?? Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
     }
