@@ -57,8 +57,10 @@ package struct Plan: Sendable {
     }
 
     package let ids: [StepID]
-    private let dependencies: [[Int]]
-    private let dependents: [[Int]]
+    /// Who needs whom, by index; built once and read by every decision.
+    private let graph: StepGraph
+    private var dependencies: [[Int]] { graph.dependencies }
+    private var dependents: [[Int]] { graph.dependents }
     private let continueOnError: [Bool]
     private let runsAfterFailures: [Bool]
     /// Pool slot of each step; slot 0 is "no pool" and has no limit of its own.
@@ -88,7 +90,7 @@ package struct Plan: Sendable {
         let slotOfPool = Dictionary(uniqueKeysWithValues: poolNames.enumerated().map { ($1, $0 + 1) })
         self.init(
             ids: pipeline.steps.map(\.id),
-            dependencies: StepGraph(steps: pipeline.steps).dependencies,
+            graph: StepGraph(steps: pipeline.steps),
             continueOnError: pipeline.steps.map(\.continueOnError),
             runsAfterFailures: pipeline.steps.map { $0.condition?.runsAfterFailures ?? false },
             poolOfStep: pipeline.steps.map { step in step.pool.flatMap { slotOfPool[$0] } ?? 0 },
@@ -105,20 +107,30 @@ package struct Plan: Sendable {
         poolOfStep: [Int], poolLimits: [Int], ioLimit: Int, workerLimit: Int = 1, runsInWorker: [Bool]? = nil,
         policy: FailurePolicy, choices: [StepChoice]? = nil
     ) {
+        self.init(
+            ids: ids, graph: StepGraph(dependencies: dependencies), continueOnError: continueOnError,
+            runsAfterFailures: runsAfterFailures, poolOfStep: poolOfStep, poolLimits: poolLimits, ioLimit: ioLimit,
+            workerLimit: workerLimit, runsInWorker: runsInWorker, policy: policy, choices: choices)
+    }
+
+    private init(
+        ids: [StepID], graph: StepGraph, continueOnError: [Bool], runsAfterFailures: [Bool]?,
+        poolOfStep: [Int], poolLimits: [Int], ioLimit: Int, workerLimit: Int, runsInWorker: [Bool]?,
+        policy: FailurePolicy, choices: [StepChoice]?
+    ) {
         self.choices = choices ?? Array(repeating: .run, count: ids.count)
         precondition(self.choices.count == ids.count, "one choice per step")
         self.workerLimit = max(1, workerLimit)
         self.runsInWorker = runsInWorker ?? Array(repeating: false, count: ids.count)
         self.runsAfterFailures = runsAfterFailures ?? Array(repeating: false, count: ids.count)
         self.ids = ids
-        self.dependencies = dependencies
-        self.dependents = StepGraph(dependencies: dependencies).dependents
+        self.graph = graph
         self.continueOnError = continueOnError
         self.poolOfStep = poolOfStep
         self.poolLimits = poolLimits
         self.ioLimit = max(1, ioLimit)
         self.policy = policy
-        self.states = dependencies.map { .waiting(unfinishedNeeds: $0.count) }
+        self.states = graph.dependencies.map { .waiting(unfinishedNeeds: $0.count) }
         // Two heaps per pool: its I/O steps, then its CPU steps, so a CPU step
         // waiting for a worker never holds back an I/O step behind it.
         self.readyByPool = Array(repeating: Heap<Int>(), count: poolLimits.count * 2)
@@ -132,7 +144,7 @@ package struct Plan: Sendable {
     /// that will not run) in an order where every step comes after its needs.
     package mutating func begin() -> Decision {
         var decision = Decision()
-        for step in StepGraph(dependencies: dependencies).topologicalOrder() {
+        for step in graph.topologicalOrder() {
             switch choices[step] {
             case .reuse:
                 states[step] = .reused
