@@ -216,11 +216,8 @@ package final class ConsoleReporter: RunObserver {
         let milliseconds = microseconds / 1000 % 1000
         let seconds = microseconds / 1_000_000
         let (hours, minutes, rest) = (seconds / 3600 % 24, seconds / 60 % 60, seconds % 60)
-        func digits(_ value: Int64, _ count: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, count - text.count)) + text
-        }
-        return "\(digits(hours, 2)):\(digits(minutes, 2)):\(digits(rest, 2)).\(digits(milliseconds, 3))"
+        return String(zeroPadded: hours, digits: 2) + ":" + String(zeroPadded: minutes, digits: 2) + ":"
+            + String(zeroPadded: rest, digits: 2) + "." + String(zeroPadded: milliseconds, digits: 3)
     }
 
     /// Erases the status area for good; what is printed next stays below the output.

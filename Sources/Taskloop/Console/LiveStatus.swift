@@ -90,7 +90,7 @@ struct LiveStatus: Sendable {
     static func clockText(_ duration: Duration) -> String {
         let seconds = Int(duration.components.seconds)
         let (hours, minutes, rest) = (seconds / 3600, seconds / 60 % 60, seconds % 60)
-        let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+        let twoDigits = { (value: Int) in String(zeroPadded: value, digits: 2) }
         return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(rest))" : "\(minutes):\(twoDigits(rest))"
     }
 

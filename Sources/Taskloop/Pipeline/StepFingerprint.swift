@@ -22,10 +22,7 @@ public enum StepFingerprint {
     /// The lowercase hex SHA-256 of `step`'s canonical form in `pipeline`.
     public static func digest(of step: Step, in pipeline: Pipeline) -> String {
         let digest = SHA256.hash(data: canonicalForm(of: step, in: pipeline))
-        return digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return digest.map { String(zeroPadded: $0, digits: 2, radix: 16) }.joined()
     }
 
     /// The bytes that are hashed: JSON with keys sorted and no spaces.
@@ -55,7 +52,7 @@ public enum StepFingerprint {
                 switch scalar {
                 case "\"": text += "\\\""
                 case "\\": text += "\\\\"
-                case _ where scalar.value < 0x20: text += "\\u" + String(repeating: "0", count: scalar.value < 0x10 ? 3 : 2) + String(scalar.value, radix: 16)
+                case _ where scalar.value < 0x20: text += "\\u" + String(zeroPadded: scalar.value, digits: 4, radix: 16)
                 default: text.unicodeScalars.append(scalar)
                 }
             }

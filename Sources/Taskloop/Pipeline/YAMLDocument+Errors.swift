@@ -82,7 +82,6 @@ extension YAMLDocument {
     }
 
     private static func hex(_ value: Int32) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        String(zeroPadded: value, digits: 4, radix: 16, uppercase: true)
     }
 }

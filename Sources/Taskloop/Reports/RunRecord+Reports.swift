@@ -36,7 +36,6 @@ enum ReportFormat {
     /// `1.234`: microseconds as seconds with three decimals, independent of the locale.
     static func seconds(_ microseconds: Int64) -> String {
         let milliseconds = (max(0, microseconds) + 500) / 1_000
-        let fraction = String(milliseconds % 1_000)
-        return "\(milliseconds / 1_000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        return "\(milliseconds / 1_000)." + String(zeroPadded: milliseconds % 1_000, digits: 3)
     }
 }

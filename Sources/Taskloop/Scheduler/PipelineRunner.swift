@@ -192,8 +192,7 @@ public struct PipelineRunner: Sendable {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-        return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+        return formatter.string(from: date) + "-" + String(zeroPadded: UInt16.random(in: 0...UInt16.max), digits: 4, radix: 16)
     }
 }
 
