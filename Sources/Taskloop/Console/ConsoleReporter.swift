@@ -140,25 +140,25 @@ package final class ConsoleReporter: RunObserver {
             }
             return
         }
-        let line: String
+        // One description of the ending, for both the group's title and the end line.
+        let (word, style, preposition, reason): (String, String, String, String)
         switch finished.status {
         case .success:
             guard options.verbosity != .quiet else { return }
-            line = ANSI.paint("ok", ANSI.green, if: color) + " in \(took)"
+            (word, style, preposition, reason) = ("ok", ANSI.green, "in", "")
         case .failure:
-            line = ANSI.paint("FAILED", ANSI.bold + ANSI.red, if: color) + " in \(took): \(finished.error ?? "failed")"
+            (word, style, preposition, reason) = ("FAILED", ANSI.bold + ANSI.red, "in", ": " + (finished.error ?? "failed"))
         case .cancelled:
             guard options.verbosity != .quiet else { return }
-            let reason = finished.error.flatMap { $0 == "cancelled" ? nil : ": " + $0 } ?? ""
-            line = ANSI.paint("cancelled", ANSI.yellow, if: color) + " after \(took)" + reason
+            let why = finished.error.flatMap { $0 == "cancelled" ? nil : ": " + $0 } ?? ""
+            (word, style, preposition, reason) = ("cancelled", ANSI.yellow, "after", why)
         case .skipped:
             return
         }
-        let status = finished.status == .success ? "ok" : finished.status == .failure ? "FAILED" : finished.status.rawValue
         if let held, !held.text.isEmpty, options.verbosity != .quiet || finished.status == .failure {
-            writer.write(.text(groupedBlock(finished.step, held, title: "\(status) in \(took)")))
+            writer.write(.text(groupedBlock(finished.step, held, title: "\(word) \(preposition) \(took)")))
         }
-        writeEventLine(finished.step, line, at: time)
+        writeEventLine(finished.step, ANSI.paint(word, style, if: color) + " \(preposition) \(took)" + reason, at: time)
     }
 
     /// A finished step's held-back output, whole: inside `::group::` lines on
