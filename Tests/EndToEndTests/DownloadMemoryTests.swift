@@ -1,0 +1,55 @@
+import Foundation
+import TaskloopTestServer
+import Testing
+
+/// An HTTP `save:` streams the body to disk: the `taskloop` process's peak
+/// memory does not grow with the body. Measured on the binary alone, so what
+/// the test process and its server hold does not count.
+@Suite(.serialized) struct DownloadMemoryTests {
+    @Test func aFiftyMebibyteDownloadKeepsTheRunnersMemoryFlat() async throws {
+        let server = try await TestHTTPServer.start()
+        let small: Int, large: Int
+        do {
+            small = try await peakResidentBytes(downloading: 1024 * 1024, from: server.baseURL)
+            large = try await peakResidentBytes(downloading: 50 * 1024 * 1024, from: server.baseURL)
+        } catch {
+            try await server.stop()
+            throw error
+        }
+        try await server.stop()
+        // Holding the body whole would add 50 MiB; streaming adds next to nothing.
+        #expect(large - small < 20 * 1024 * 1024,
+            "peak memory: \(small / 1024 / 1024) MiB for 1 MiB, \(large / 1024 / 1024) MiB for 50 MiB")
+    }
+
+    /// Runs a one-step download of `size` bytes and returns the runner's peak
+    /// resident memory (VmHWM), read until the process exits.
+    private func peakResidentBytes(downloading size: Int, from baseURL: String) async throws -> Int {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              download: { http: { url: "\(baseURL)/bytes/\(size)", save: out/body.bin } }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--progress", "plain"], in: folder)
+        var peak = 0
+        while running.process.isRunning {
+            peak = max(peak, Self.highWaterMark(of: running.pid))
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let result = running.finish()
+        #expect(result.exitCode == 0, "\(result.standardOutput)\(result.standardError)")
+        let saved = try FileManager.default.attributesOfItem(atPath: folder + "/out/body.bin")
+        #expect((saved[.size] as? Int) == size)
+        #expect(peak > 0, "the runner's memory could not be read from /proc")
+        return peak
+    }
+
+    /// The peak resident set of a live process, in bytes (0 once it is gone).
+    private static func highWaterMark(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+    }
+}
