@@ -1,1 +1,298 @@
 // The C declarations live in include/CTaskloopShims.h.
+#include "CTaskloopShims.h"
+
+#if defined(__linux__)
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+extern char **environ;
+
+char *const *taskloop_environment(void) { return environ; }
+
+// MARK: - Watching children exit
+
+int taskloop_exit_watch_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int taskloop_exit_watch_add(int epoll_fd, int pidfd, uint64_t token) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    // One-shot: once reported, the pidfd stays in the set, disabled, until
+    // its owner closes it (which removes it).
+    event.events = EPOLLIN | EPOLLONESHOT;
+    event.data.u64 = token;
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, pidfd, &event);
+}
+
+int taskloop_exit_watch_wait(int epoll_fd, uint64_t *tokens, int capacity) {
+    struct epoll_event events[64];
+    if (capacity > 64) capacity = 64;
+    int count = epoll_wait(epoll_fd, events, capacity, -1);
+    for (int index = 0; index < count; index++) tokens[index] = events[index].data.u64;
+    return count;
+}
+
+// MARK: - Spawning a child
+
+/// The child's stack while it shares the parent's memory (CLONE_VM), until
+/// it executes. It only makes system calls, so a little is plenty.
+#define SPAWN_STACK_SIZE (64 * 1024)
+
+struct spawn_state {
+    const taskloop_spawn_options *options;
+    /// Written by the child when it fails (the memory is shared until exec).
+    int error;
+    int stage;
+};
+
+static int fail_in_child(struct spawn_state *state, int stage) {
+    state->error = errno ? errno : EINVAL;
+    state->stage = stage;
+    _exit(127);
+}
+
+/// Runs in the child, on its own stack, in the parent's memory (vfork-like:
+/// the parent's thread waits until this executes or exits). Only system
+/// calls here, no allocation, no locks. Every signal is blocked on entry.
+static int spawn_child(void *argument) {
+    struct spawn_state *state = argument;
+    const taskloop_spawn_options *options = state->options;
+
+    if (options->new_process_group && setpgid(0, 0) != 0) {
+        return fail_in_child(state, TASKLOOP_SPAWN_STAGE_PROCESS_GROUP);
+    }
+    // Registered before anything runs in the group: whatever the command
+    // starts later belongs to a group the guardian already knows.
+    // (MSG_NOSIGNAL: a guardian that is gone must not kill the child.)
+    if (options->register_fd >= 0) {
+        int32_t pid = (int32_t)getpid();
+        ssize_t written;
+        do {
+            written = send(options->register_fd, &pid, sizeof pid, MSG_NOSIGNAL);
+        } while (written < 0 && errno == EINTR);
+    }
+    // Default dispositions for every signal Taskloop handles or ignores.
+    struct sigaction standard;
+    memset(&standard, 0, sizeof standard);
+    standard.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; signal++) {
+        if (signal == SIGKILL || signal == SIGSTOP) continue;
+        struct sigaction current;
+        if (sigaction(signal, NULL, &current) == 0 && current.sa_handler != SIG_DFL) {
+            sigaction(signal, &standard, NULL);
+        }
+    }
+
+    // Move sources that sit on 0, 1 or 2 out of the way first, so that no
+    // dup2 below overwrites a source still to be used.
+    int sources[3] = {options->stdin_fd, options->stdout_fd, options->stderr_fd};
+    for (int target = 0; target < 3; target++) {
+        if (sources[target] >= 0 && sources[target] < 3 && sources[target] != target) {
+            int moved = fcntl(sources[target], F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DESCRIPTORS);
+            for (int other = target + 1; other < 3; other++) {
+                if (sources[other] == sources[target]) sources[other] = moved;
+            }
+            sources[target] = moved;
+        }
+    }
+    for (int target = 0; target < 3; target++) {
+        int source = sources[target];
+        if (source < 0) {
+            close(target);
+            source = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (source < 0) return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DESCRIPTORS);
+        }
+        if (source == target) {
+            if (fcntl(target, F_SETFD, 0) != 0) return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DESCRIPTORS);
+        } else if (dup2(source, target) < 0) {
+            return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DESCRIPTORS);
+        }
+    }
+    if (options->directory != NULL && chdir(options->directory) != 0) {
+        return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DIRECTORY);
+    }
+    if (options->set_file_limit) {
+        setrlimit(RLIMIT_NOFILE, &options->file_limit);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(options->path, options->argv, options->envp);
+    return fail_in_child(state, TASKLOOP_SPAWN_STAGE_EXECUTE);
+}
+
+int taskloop_spawn(const taskloop_spawn_options *options, pid_t *pid, int *pidfd, int *failed_stage) {
+    *failed_stage = TASKLOOP_SPAWN_STAGE_START;
+    char *stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return errno;
+
+    // No signal handler may run in the child while it shares our memory.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    struct spawn_state state = {options, 0, 0};
+    int descriptor = -1;
+    // CLONE_PIDFD: the pidfd comes with the child, atomically. When no
+    // descriptor is free, clone fails and no child exists (a pidfd_open after
+    // the fact could fail and leave a child nobody watches).
+    pid_t child = clone(spawn_child, stack + SPAWN_STACK_SIZE, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                        &state, &descriptor);
+    int clone_error = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    munmap(stack, SPAWN_STACK_SIZE);
+    if (child < 0) return clone_error;
+
+    if (state.error != 0) {
+        // The child has exited (CLONE_VFORK resumed us); reap it now.
+        siginfo_t info;
+        while (waitid(P_PIDFD, (id_t)descriptor, &info, WEXITED) != 0 && errno == EINTR) {}
+        close(descriptor);
+        *failed_stage = state.stage;
+        return state.error;
+    }
+    *pid = child;
+    *pidfd = descriptor;
+    return 0;
+}
+
+int taskloop_reap(int pidfd, int *exited, int *code) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int result;
+    do {
+        result = waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG);
+    } while (result != 0 && errno == EINTR);
+    if (result != 0) return -1;
+    if (info.si_pid == 0) return 0;
+    *exited = info.si_code == CLD_EXITED;
+    *code = info.si_status;
+    return 1;
+}
+
+// MARK: - The guardian
+
+/// Process ids go up to 2^22 on Linux (PID_MAX_LIMIT): one bit each.
+#define GUARDIAN_PID_LIMIT (1 << 22)
+
+static void close_all_but(int keep) {
+    if (keep > 0) syscall(SYS_close_range, 0u, (unsigned)keep - 1, 0u);
+    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u) != 0) {
+        // Kernels before 5.9: close one by one.
+        struct rlimit limit;
+        long highest = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 1048576 ? (long)limit.rlim_cur : 1048576;
+        for (long fd = keep + 1; fd < highest; fd++) close((int)fd);
+    }
+}
+
+/// The guardian's whole life. It runs in a copy of Taskloop's memory (a
+/// fork without exec), so it only makes system calls.
+static int guardian_main(void *argument) {
+    int input = *(int *)argument;
+    prctl(PR_SET_NAME, "taskloop-guard");
+    // Its own group: a Ctrl-C meant for Taskloop's group does not reach it,
+    // and it ignores the signals that ask politely. It ends at end-of-file.
+    setpgid(0, 0);
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
+    for (unsigned index = 0; index < sizeof ignored / sizeof ignored[0]; index++) sigaction(ignored[index], &ignore, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    // Holding another descriptor of Taskloop's (a step's pipe, a terminal)
+    // would keep it open after Taskloop is gone.
+    close_all_but(input);
+
+    uint8_t *groups = mmap(NULL, GUARDIAN_PID_LIMIT / 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (groups == MAP_FAILED) _exit(1);
+    uint8_t buffer[4096 + sizeof(int32_t)];
+    size_t pending = 0;
+    while (1) {
+        ssize_t count = read(input, buffer + pending, 4096);
+        if (count < 0 && errno == EINTR) continue;
+        if (count <= 0) break;
+        pending += (size_t)count;
+        size_t offset = 0;
+        for (; offset + sizeof(int32_t) <= pending; offset += sizeof(int32_t)) {
+            int32_t value;
+            memcpy(&value, buffer + offset, sizeof value);
+            int32_t group = value < 0 ? -value : value;
+            if (group <= 0 || group >= GUARDIAN_PID_LIMIT) continue;
+            if (value > 0) {
+                groups[group / 8] |= (uint8_t)(1u << (group % 8));
+            } else {
+                groups[group / 8] &= (uint8_t)~(1u << (group % 8));
+            }
+        }
+        memmove(buffer, buffer + offset, pending - offset);
+        pending -= offset;
+    }
+    for (int32_t byte = 0; byte < GUARDIAN_PID_LIMIT / 8; byte++) {
+        if (groups[byte] == 0) continue;
+        for (int bit = 0; bit < 8; bit++) {
+            if (groups[byte] & (1u << bit)) kill(-(byte * 8 + bit), SIGKILL);
+        }
+    }
+    _exit(0);
+}
+
+void taskloop_guardian_forget(int write_fd, pid_t group) {
+    int32_t value = -(int32_t)group;
+    ssize_t written;
+    do {
+        written = send(write_fd, &value, sizeof value, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (written < 0 && errno == EINTR);
+}
+
+int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd) {
+    int fds[2];
+    // A socket pair rather than a pipe: writers use MSG_NOSIGNAL, so a
+    // guardian that was killed costs no SIGPIPE.
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return errno;
+    shutdown(fds[0], SHUT_WR);
+    shutdown(fds[1], SHUT_RD);
+    char *stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        int error = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return error;
+    }
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int input = fds[0];
+    int descriptor = -1;
+    // A copy of this process (no CLONE_VM) that runs only guardian_main: no
+    // atfork handlers, no exec.
+    pid_t child = clone(guardian_main, stack + SPAWN_STACK_SIZE, CLONE_PIDFD | SIGCHLD, &input, &descriptor);
+    int clone_error = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    munmap(stack, SPAWN_STACK_SIZE);
+    close(fds[0]);
+    if (child < 0) {
+        close(fds[1]);
+        return clone_error;
+    }
+    fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    *pid = child;
+    *pidfd = descriptor;
+    *write_fd = fds[1];
+    return 0;
+}
+#endif

@@ -128,8 +128,10 @@ import Testing
         let running = try await startLongRun(in: folder)
         running.signal(SIGKILL)
         _ = running.finish()
-        // Steps live in their own process groups, so end the orphans here.
-        kill(-(try shellGroup(in: folder)), SIGKILL)
+        // The guardian ends the step's process group.
+        let group = try shellGroup(in: folder)
+        #expect(await ProcessTable.groupEnds(group))
+        kill(-group, SIGKILL)
 
         let log = try EventLog.read(path: folder + "/events.jsonl")
         #expect(!log.isComplete)
@@ -175,8 +177,35 @@ extension InterruptionTests {
     }
 }
 
-
 extension InterruptionTests {
+    /// `kill -9` of taskloop leaves none of its shell steps' processes: the
+    /// guardian kills every step's process group, background children
+    /// included, within the 2 s that groupEnds waits.
+    @Test func killingTaskloopWithSIGKILLLeavesNoShellStepProcess() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              one: { shell: "echo $$ > one.pid; sleep 30 & sleep 30 & wait" }
+              two: { shell: "echo $$ > two.pid; (sleep 30; echo never) & wait" }
+              three: { shell: "echo $$ > three.pid; trap '' TERM; sleep 30" }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml"], in: folder)
+        let files = ["one.pid", "two.pid", "three.pid"]
+        for _ in 0..<100 where !files.allSatisfy({ FileManager.default.fileExists(atPath: folder + "/" + $0) }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let groups = try files.map { try shellGroup(in: folder, file: $0) }
+        #expect(groups.allSatisfy { ProcessTable.liveMembers(ofGroup: $0).count >= 2 })
+        running.signal(SIGKILL)
+        _ = running.finish()
+        for group in groups {
+            #expect(await ProcessTable.groupEnds(group), "group \(group) still has \(ProcessTable.liveMembers(ofGroup: group))")
+            kill(-group, SIGKILL)
+        }
+    }
+
     @Test func aKillDuringALargeCopyNeverLeavesAPartialTarget() async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

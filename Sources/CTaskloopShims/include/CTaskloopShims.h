@@ -9,6 +9,9 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /// Asks the kernel to send `signal` to this process when its parent dies
@@ -29,6 +32,79 @@ static inline int taskloop_pipe_bytes_waiting(int fd) {
     int count = 0;
     return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
 }
+
+/// The process's environment (`environ`, which Swift 6 cannot read: it is
+/// shared mutable state). Read it only while nothing sets variables.
+char *const *taskloop_environment(void);
+
+/// The open-file limit (RLIMIT_NOFILE): get and set; 0 or -1 as getrlimit.
+static inline int taskloop_get_file_limit(struct rlimit *limit) { return getrlimit(RLIMIT_NOFILE, limit); }
+static inline int taskloop_set_file_limit(const struct rlimit *limit) { return setrlimit(RLIMIT_NOFILE, limit); }
+
+/// An epoll instance that reports pidfds becoming readable, each once,
+/// under a token (`taskloop_exit_watch_*`); -1 on error.
+int taskloop_exit_watch_create(void);
+/// Adds `pidfd` (one-shot); 0, or -1 with errno.
+int taskloop_exit_watch_add(int epoll_fd, int pidfd, uint64_t token);
+/// Waits for at least one exit; fills `tokens` (up to `capacity`) and
+/// returns how many, or -1 with errno (EINTR).
+int taskloop_exit_watch_wait(int epoll_fd, uint64_t *tokens, int capacity);
+
+/// What `taskloop_spawn` starts, and how.
+typedef struct {
+    /// The executable's path (no PATH search).
+    const char *path;
+    /// NULL-terminated argument and environment vectors.
+    char *const *argv;
+    char *const *envp;
+    /// The folder the child starts in; NULL keeps the current one.
+    const char *directory;
+    /// The child's stdin, stdout and stderr; -1 for stdin means /dev/null.
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    /// When not -1, the child writes its pid (4 bytes) here before it
+    /// executes anything: the guardian's socket.
+    int register_fd;
+    /// Non-zero: the child leads a new process group (its pgid is its pid).
+    int new_process_group;
+    /// Non-zero: the child's RLIMIT_NOFILE is set to these before exec (the
+    /// limit Taskloop itself was started with, not the one it raised).
+    int set_file_limit;
+    struct rlimit file_limit;
+} taskloop_spawn_options;
+
+/// Which step of starting a child failed (`failed_stage` of `taskloop_spawn`).
+enum {
+    TASKLOOP_SPAWN_STAGE_START = 0,
+    TASKLOOP_SPAWN_STAGE_PROCESS_GROUP = 1,
+    TASKLOOP_SPAWN_STAGE_DESCRIPTORS = 2,
+    TASKLOOP_SPAWN_STAGE_DIRECTORY = 3,
+    TASKLOOP_SPAWN_STAGE_EXECUTE = 4,
+};
+
+/// Starts a child process; returns 0, or an errno value with the stage that
+/// failed in `failed_stage`. On success `pid` and `pidfd` (a close-on-exec
+/// pidfd, readable once the child has exited) are set; the caller must reap
+/// the child with `taskloop_reap`. On failure nothing is left behind.
+int taskloop_spawn(const taskloop_spawn_options *options, pid_t *pid, int *pidfd, int *failed_stage);
+
+/// Reaps the child of `pidfd` if it has exited: returns 1 with `exited`
+/// (1: exited with `code`; 0: killed by signal `code`) when it was reaped,
+/// 0 when it is still running, -1 (errno set) on error. Never blocks.
+int taskloop_reap(int pidfd, int *exited, int *code);
+
+/// Starts the run's guardian: a small process that learns the process group
+/// of every child Taskloop starts (each child writes its pid to the socket
+/// before it executes anything; Taskloop writes minus the pid once the group
+/// has ended) and, when the socket reaches end-of-file because Taskloop has
+/// exited or died, however it died, sends SIGKILL to every group still
+/// known. Returns 0 with the socket's write end (close-on-exec, non-blocking)
+/// in `write_fd`, or an errno value.
+int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd);
+
+/// Tells the guardian that `group` has ended (never blocks).
+void taskloop_guardian_forget(int write_fd, pid_t group);
 #else
 static inline int taskloop_set_parent_death_signal(int signal) { (void)signal; return 0; }
 #endif

@@ -47,6 +47,8 @@ public struct PipelineRunner: Sendable {
     ///   - console: how step output and progress are printed; nil prints nothing.
     ///   - interrupter: fire it (from a signal handler) to stop the run.
     public func run(console: ConsoleOptions?, interrupter: RunInterrupter = RunInterrupter()) async throws -> Report {
+        let fileLimit = OpenFileLimit.raise()
+        guard fileLimit >= OpenFileLimit.minimum else { throw OpenFileLimit.TooLow(limit: fileLimit) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             let report = try await run(on: group.next(), console: console, interrupter: interrupter)
@@ -59,6 +61,14 @@ public struct PipelineRunner: Sendable {
     }
 
     package func run(on eventLoop: any EventLoop, console consoleOptions: ConsoleOptions?, interrupter: RunInterrupter) async throws -> Report {
+        // As many descriptors as the hard limit allows; if even that is too
+        // few for `limits.io`, fewer I/O steps run at once (said below).
+        var pipeline = pipeline
+        let fileLimit = OpenFileLimit.raise()
+        let workerCount = pipeline.steps.contains(where: \.runsInWorker) ? pipeline.limits.workers ?? Limits.defaultWorkers : 0
+        let ioWithinFileLimit = OpenFileLimit.ioSteps(within: fileLimit, workers: workerCount)
+        let requestedIO = pipeline.limits.io
+        if ioWithinFileLimit < requestedIO { pipeline.limits.io = ioWithinFileLimit }
         let runID = options.runID ?? Self.makeRunID(at: Date())
         let eventLogPath = options.eventLogPath
             ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
@@ -82,7 +92,9 @@ public struct PipelineRunner: Sendable {
         let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
         // Workers start only for pipelines with CPU steps, once per run, and are reused.
         let workerPool = pipeline.steps.contains(where: \.runsInWorker)
-            ? WorkerPool(size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: options.workerLaunch, eventLoop: eventLoop)
+            ? WorkerPool(
+                size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: options.workerLaunch, eventLoop: eventLoop,
+                startTimeout: options.workerStartTimeout)
             : nil
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
@@ -93,7 +105,10 @@ public struct PipelineRunner: Sendable {
             interrupter.setAnnouncer { notice in console.print(notice) }
         }
         defer { interrupter.setAnnouncer(nil) }
-        let started = runStarted(runID: runID, at: wallClockStart)
+        if pipeline.limits.io < requestedIO {
+            console?.print(OpenFileLimit.cappedNotice(io: pipeline.limits.io, requested: requestedIO, limit: fileLimit))
+        }
+        let started = runStarted(runID: runID, at: wallClockStart, pipeline: pipeline)
         let report = await withTaskGroup(of: Void.self) { writers in
             writers.addTask { await eventLog.run() }
             if let console { writers.addTask { await console.run() } }
@@ -163,7 +178,7 @@ public struct PipelineRunner: Sendable {
         return HTTPClient(eventLoopGroup: eventLoop, configuration: configuration)
     }
 
-    private func runStarted(runID: String, at date: Date) -> RunStarted {
+    private func runStarted(runID: String, at date: Date, pipeline: Pipeline) -> RunStarted {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return RunStarted(

@@ -11,6 +11,9 @@ public struct RunOptions: Sendable {
     public var runID: String?
     /// How worker processes for CPU steps are started.
     public var workerLaunch: WorkerLaunch
+    /// How long a new worker process has to say hello before it is killed
+    /// and counts as a failed start.
+    public var workerStartTimeout: Duration = .seconds(30)
     /// A limit on the whole run (`--timeout`), over the pipeline's `timeout:`.
     public var timeout: Duration?
     /// A tick of the event loop this late is recorded as a stall

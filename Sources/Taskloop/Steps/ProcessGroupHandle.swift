@@ -4,32 +4,47 @@ import Synchronization
 import Glibc
 #endif
 
-/// The process group a shell step's command leads (its pgid is the shell's
-/// pid). Killing it ends every process the command started, unless one moved
-/// itself to another group on purpose.
+/// The process group a child process leads (its pgid is the child's pid):
+/// a shell step's command, a worker. Signalling it reaches every process the
+/// child started, unless one moved itself to another group on purpose.
+///
+/// The group is signalled only while its leader is known not to have been
+/// reaped (between ``started(leader:)`` and ``end()``), so its id cannot
+/// have been reused by an unrelated group: a late cancellation is harmless.
 final class ProcessGroupHandle: Sendable {
     private let leaderPID = Mutex<pid_t?>(nil)
 
-    var leader: pid_t? {
-        get { leaderPID.withLock { $0 } }
-        set {
-            leaderPID.withLock { $0 = newValue }
-            if let newValue { ChildProcesses.register(group: newValue) }
+    var leader: pid_t? { leaderPID.withLock { $0 } }
+
+    /// The group exists: a second Ctrl-C (``ChildProcesses/killAll()``) now
+    /// takes it along too.
+    func started(leader: pid_t) {
+        leaderPID.withLock { $0 = leader }
+        ChildProcesses.register(group: leader)
+    }
+
+    /// Sends `signal` to the whole group, if it still exists.
+    func signal(_ signal: Int32) {
+        leaderPID.withLock { leader in
+            guard let leader, leader > 0 else { return }
+            _ = kill(-leader, signal)
         }
     }
 
     /// Sends SIGTERM to the whole group (the step was cancelled).
-    func terminate() {
-        guard let leader, leader > 0 else { return }
-        _ = kill(-leader, SIGTERM)
-    }
+    func terminate() { signal(SIGTERM) }
 
-    /// Sends SIGKILL to what is left of the group. ESRCH (no such group: all
-    /// of it has exited) is the common, quiet case.
-    func killRemaining() {
-        guard let leader, leader > 0 else { return }
-        _ = kill(-leader, SIGKILL)
-        ChildProcesses.unregister(group: leader)
+    /// The leader has exited, not yet reaped: SIGKILL to what is left of the
+    /// group (ESRCH, all of it gone, is the common, quiet case), and the group
+    /// is forgotten by the registry and the guardian.
+    func end() {
+        leaderPID.withLock { leader in
+            guard let group = leader, group > 0 else { return }
+            _ = kill(-group, SIGKILL)
+            ChildProcesses.unregister(group: group)
+            ProcessGuardian.forget(group: group)
+            leader = nil
+        }
     }
 }
 

@@ -10,9 +10,8 @@ import Glibc
 /// become its stdout and stderr when it starts.
 ///
 /// Ownership: the read ends go to ``ShellOutputReader``s (NIO closes them),
-/// the write ends to swift-subprocess, which closes them once the command has
-/// started or failed to start. ``closeWriteEnds()`` is for the path where the
-/// command is never started.
+/// the write ends stay the step's: it closes them once the command has started
+/// (the command has its own copies) or failed to start (``closeWriteEnds()``).
 struct ShellPipes {
     let outputRead: CInt
     let outputWrite: CInt
@@ -22,17 +21,20 @@ struct ShellPipes {
     init() throws(StepFailure) {
         var output: [CInt] = [-1, -1]
         var error: [CInt] = [-1, -1]
-        guard taskloop_pipe_cloexec(&output) == 0 else {
-            throw StepFailure("cannot create a pipe for the command's output: \(String(cString: strerror(errno)))")
-        }
+        guard taskloop_pipe_cloexec(&output) == 0 else { throw Self.failure(errno) }
         guard taskloop_pipe_cloexec(&error) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             close(output[0])
             close(output[1])
-            throw StepFailure("cannot create a pipe for the command's output: \(reason)")
+            throw Self.failure(code)
         }
         (outputRead, outputWrite) = (output[0], output[1])
         (errorRead, errorWrite) = (error[0], error[1])
+    }
+
+    private static func failure(_ code: CInt) -> StepFailure {
+        let reason = code == EMFILE ? OpenFileLimit.exhaustedMessage : String(cString: strerror(code))
+        return StepFailure("cannot create a pipe for the command's output: \(reason)")
     }
 
     func closeWriteEnds() {

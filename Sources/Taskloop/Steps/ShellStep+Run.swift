@@ -1,6 +1,5 @@
 import NIOCore
 import NIOFileSystem
-import Subprocess
 import SystemPackage
 
 #if canImport(Glibc)
@@ -23,15 +22,7 @@ extension ShellStep {
     /// has exited, whatever is left in its group is killed, so no process the
     /// step started outlives it.
     public func run(in context: StepContext) async throws -> StepOutputs {
-        var platformOptions = PlatformOptions()
-        platformOptions.processGroupID = 0
-        platformOptions.teardownSequence = [
-            .gracefulShutDown(allowedDurationToNextStep: context.terminationGracePeriod)
-        ]
-        var environment: [Environment.Key: String?] = [:]
-        for (name, value) in context.environment {
-            environment[Environment.Key(stringLiteral: name)] = value
-        }
+        var environment = context.environment
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
         let outputPath = try await Self.createOutputFile(in: context)
         environment["TASKLOOP_OUTPUT"] = outputPath
@@ -39,37 +30,35 @@ extension ShellStep {
         let capture = ShellCapture(limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines)
         let pipes = try ShellPipes()
         let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture)
-        let processGroup = ProcessGroupHandle()
-        let status: TerminationStatus
+        let process: ChildProcess
         do {
-            status = try await withTaskCancellationHandler {
-                try await Subprocess.run(
-                    .path("/bin/sh"), arguments: ["-c", command],
-                    environment: .inherit.updating(environment),
-                    workingDirectory: FilePath(context.workingDirectory.isEmpty ? "." : context.workingDirectory),
-                    platformOptions: platformOptions,
-                    input: .none,
-                    output: .fileDescriptor(FileDescriptor(rawValue: pipes.outputWrite), closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(FileDescriptor(rawValue: pipes.errorWrite), closeAfterSpawningProcess: true)
-                ) { execution in
-                    processGroup.leader = execution.processIdentifier.value
-                    // A cancellation that came before the leader was known.
-                    if Task.isCancelled { processGroup.terminate() }
-                }.terminationStatus
-            } onCancel: {
-                processGroup.terminate()
-            }
+            process = try ChildProcess.spawn(ChildProcess.Configuration(
+                executable: "/bin/sh", arguments: ["-c", command], environment: environment,
+                directory: context.workingDirectory.isEmpty ? nil : context.workingDirectory,
+                standardInput: nil, standardOutput: pipes.outputWrite, standardError: pipes.errorWrite))
         } catch {
-            processGroup.killRemaining()
+            pipes.closeWriteEnds()
             await standardOutput.close()
             await standardError.close()
-            guard let failure = error as? SubprocessError else { throw error }
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("could not start /bin/sh in \(context.workingDirectory): \(failure)")
+            throw StepFailure(error.description)
         }
-        // The shell has exited: end what is left of its group, then take what
-        // is still in the pipes; the output ends there.
-        processGroup.killRemaining()
+        // The child has its copies: the output ends when the last process
+        // holding one does.
+        pipes.closeWriteEnds()
+        let processGroup = ProcessGroupHandle()
+        processGroup.started(leader: process.pid)
+        let eventLoop = context.eventLoop
+        let grace = context.terminationGracePeriod
+        let status = await withTaskCancellationHandler {
+            // The shell has exited: end what is left of its group before its
+            // pid can be reused (``ProcessGroupHandle``).
+            await process.waitForExit(on: eventLoop) { processGroup.end() }
+        } onCancel: {
+            processGroup.terminate()
+            eventLoop.scheduleTask(in: .nanoseconds(grace.nanosecondsClamped)) { processGroup.signal(SIGKILL) }
+        }
+        // Take what is still in the pipes; the output ends there.
         await ShellOutputReader.endWithPipeContents([standardOutput, standardError])
         try Task.checkCancellation()
 
@@ -97,6 +86,9 @@ extension ShellStep {
             try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
             try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { _ in }
         } catch {
+            if OpenFileLimit.isOutOfDescriptors(error) {
+                throw StepFailure("cannot create the output file \(path): \(OpenFileLimit.exhaustedMessage)")
+            }
             throw StepFailure("cannot create the output file \(path): \(error)")
         }
         return path

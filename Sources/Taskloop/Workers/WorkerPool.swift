@@ -1,6 +1,4 @@
 package import NIOCore
-import Subprocess
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -24,9 +22,14 @@ import Glibc
 // running fails with a message that says so, and the slot starts a
 // replacement; the other slots and the run go on. A cancelled request (a
 // step's timeout, fail-fast, Ctrl-C) kills its worker, which is then replaced.
-// At the end of the run the pool closes every worker's stdin: an idle worker
-// exits on end-of-file, and the kernel kills a worker whose runner died
-// (PR_SET_PDEATHSIG), so no worker outlives taskloop.
+// A worker must say hello within the start-up deadline: one that does not
+// (a hung launch command, a `srun` that never gets its node) is killed and
+// counts as a failed start. A step waiting for a worker still honours its
+// timeout, fail-fast and Ctrl-C. At the end of the run the pool closes every
+// worker's stdin (an idle worker exits on end-of-file; one that has not
+// exited 2 s later is killed) and kills workers still starting. Every worker
+// leads its own process group, known from its start to the guardian and to
+// a second Ctrl-C, so no worker outlives taskloop, even after `kill -9`.
 
 /// The pool of worker processes for a run's CPU steps. It lives on the run's
 /// event loop (the actor's executor is the loop), so requests hop no threads.
@@ -46,6 +49,7 @@ package actor WorkerPool {
     struct Worker: Sendable {
         var slot: Int
         var pid: pid_t
+        var group: ProcessGroupHandle
         var mailbox: AsyncStream<Job>.Continuation
     }
 
@@ -54,19 +58,24 @@ package actor WorkerPool {
 
     let size: Int
     let launch: WorkerLaunch
+    /// How long a new worker has to say hello.
+    let startTimeout: Duration
     private var state = State.running
     private var idle: [Worker] = []
     private var busy: [Int: Worker] = [:]
-    private var waitingForWorker: [CheckedContinuation<Worker, any Error>] = []
+    private let waitingForWorker = WaitingLine<Worker>()
+    /// Workers started but not ready yet, by slot: killed at shutdown.
+    private var starting: [Int: WorkerStartup] = [:]
     private var nextRequestID = 1
     /// Slots that gave up because their worker would not start, and why the last did.
     private var abandonedSlots = 0
     private var startProblem = ""
 
-    package init(size: Int, launch: WorkerLaunch, eventLoop: any EventLoop) {
+    package init(size: Int, launch: WorkerLaunch, eventLoop: any EventLoop, startTimeout: Duration = .seconds(30)) {
         self.size = max(1, size)
         self.launch = launch
         self.eventLoop = eventLoop
+        self.startTimeout = startTimeout
     }
 
     /// Keeps `size` workers running until ``shutdown()``; run it as a child task.
@@ -83,8 +92,9 @@ package actor WorkerPool {
         state = .shuttingDown
         for worker in idle { worker.mailbox.finish() }
         idle.removeAll()
-        for waiter in waitingForWorker { waiter.resume(throwing: CancellationError()) }
-        waitingForWorker.removeAll()
+        for startup in starting.values { startup.abort("was still starting when the run ended") }
+        starting.removeAll()
+        waitingForWorker.failAll(CancellationError())
     }
 
     var isShuttingDown: Bool { state == .shuttingDown }
@@ -95,6 +105,10 @@ package actor WorkerPool {
         request.id = nextRequestID
         nextRequestID += 1
         let worker = try await takeWorker()
+        if Task.isCancelled {
+            ready(worker)
+            throw CancellationError()
+        }
         lane("worker-\(worker.slot)")
         busy[worker.slot] = worker
         let reply = try await withTaskCancellationHandler {
@@ -102,9 +116,9 @@ package actor WorkerPool {
                 worker.mailbox.yield(Job(request: request, reply: continuation))
             }
         } onCancel: {
-            // The step was cancelled mid-computation: end its worker (the slot
-            // starts a new one). Safe from any thread: it only sends a signal.
-            kill(worker.pid, SIGKILL)
+            // The step was cancelled mid-computation: end its worker's group
+            // (the slot starts a new worker). Safe from any thread.
+            worker.group.signal(SIGKILL)
         }
         if let error = reply.error { throw StepFailure(error) }
         var outputs = reply.outputs ?? [:]
@@ -116,17 +130,25 @@ package actor WorkerPool {
         if state == .shuttingDown { throw CancellationError() }
         if abandonedSlots == size { throw noWorkerFailure }
         if !idle.isEmpty { return idle.removeFirst() }
-        return try await withCheckedThrowingContinuation { waitingForWorker.append($0) }
+        return try await waitingForWorker.wait()
+    }
+
+    /// A slot started a worker that has not said hello yet.
+    func starting(slot: Int, _ startup: WorkerStartup) {
+        if state == .shuttingDown {
+            startup.abort("was still starting when the run ended")
+        } else {
+            starting[slot] = startup
+        }
     }
 
     /// A slot's worker is ready (new, or done with a request).
     func ready(_ worker: Worker) {
         busy[worker.slot] = nil
+        starting[worker.slot] = nil
         if state == .shuttingDown {
             worker.mailbox.finish()
-        } else if !waitingForWorker.isEmpty {
-            waitingForWorker.removeFirst().resume(returning: worker)
-        } else {
+        } else if !waitingForWorker.handOver(worker) {
             idle.append(worker)
         }
     }
@@ -138,8 +160,7 @@ package actor WorkerPool {
         abandonedSlots += 1
         startProblem = reason
         guard abandonedSlots == size else { return }
-        for waiter in waitingForWorker { waiter.resume(throwing: noWorkerFailure) }
-        waitingForWorker.removeAll()
+        waitingForWorker.failAll(noWorkerFailure)
     }
 
     private var noWorkerFailure: StepFailure {
@@ -150,5 +171,6 @@ package actor WorkerPool {
     func gone(slot: Int) {
         idle.removeAll { $0.slot == slot }
         busy[slot] = nil
+        starting[slot] = nil
     }
 }

@@ -2,8 +2,6 @@ import CTaskloopShims
 import Foundation
 import NIOCore
 import NIOPosix
-import Subprocess
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -48,68 +46,53 @@ struct WorkerSlot: Sendable {
     /// Runs one worker process until it exits.
     ///
     /// The worker's stdin and stdout are pipes this slot makes and reads on
-    /// the run's event loop through a NIO pipe channel; swift-subprocess only
-    /// starts the process and reports how it ended.
+    /// the run's event loop through a NIO pipe channel; the worker is started
+    /// as a ``ChildProcess`` (its own process group, known to the guardian
+    /// from the start), and its exit is awaited without blocking the loop.
     private func runOneWorker() async -> WorkerEnd {
         let (mailbox, mailboxContinuation) = AsyncStream.makeStream(of: WorkerPool.Job.self)
         let launch = pool.launch
-        var options = PlatformOptions()
-        // Its own process group: Ctrl-C in the terminal reaches taskloop, which
-        // decides what happens to workers; it does not kill them behind its back.
-        options.processGroupID = 0
-        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
-
+        let eventLoop = pool.eventLoop
         let inFlight = InFlightJob()
+        let group = ProcessGroupHandle()
+        let startup = WorkerStartup(group: group)
         var said = false
-        var outcome: TerminationStatus?
+        var outcome: ProcessTermination?
         var problem: String?
         do {
             let pipes = try WorkerPipes()
-            outcome = try await Subprocess.run(
-                .path(FilePath(launch.executable)), arguments: Arguments(launch.arguments),
-                platformOptions: options,
-                input: .fileDescriptor(FileDescriptor(rawValue: pipes.childInput), closeAfterSpawningProcess: true),
-                output: .fileDescriptor(FileDescriptor(rawValue: pipes.childOutput), closeAfterSpawningProcess: true),
-                error: .fileDescriptor(.standardError, closeAfterSpawningProcess: false)
-            ) { execution in
-                let pid = execution.processIdentifier.value
-                do {
-                    let channel = try await NIOPipeBootstrap(group: pool.eventLoop)
-                        .takingOwnershipOfDescriptors(input: pipes.parentInput, output: pipes.parentOutput) { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                            }
-                        }
-                    try await channel.executeThenClose { inbound, outbound in
-                        var frames = FrameReader(inbound.makeAsyncIterator())
-                        let hello = try WireProtocol.decode(WorkerHello.self, from: try await frames.next())
-                        guard hello.protocolVersion == WireProtocol.version else {
-                            throw Malformed(reason: "speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
-                        }
-                        said = true
-                        ChildProcesses.register(group: pid)
-                        defer { ChildProcesses.unregister(group: pid) }
-                        await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
-                        for await job in mailbox {
-                            inFlight.set(job)
-                            try await outbound.write(ByteBuffer(bytes: try WireProtocol.frame(job.request)))
-                            let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
-                            guard reply.id == job.request.id else {
-                                throw Malformed(reason: "answered request \(reply.id) instead of \(job.request.id)")
-                            }
-                            inFlight.take()?.reply.resume(returning: reply)
-                            await pool.ready(WorkerPool.Worker(slot: number, pid: pid, mailbox: mailboxContinuation))
-                        }
-                        // The mailbox closed: leaving this closure closes the pipes,
-                        // and the worker exits at the end of its stdin.
-                    }
-                } catch {
-                    let broken = Self.protocolProblem(error)
-                    if let broken { problem = "broke the wire protocol: \(broken)" }
-                    inFlight.recordHolder(pid, protocolProblem: broken)
-                    try? execution.send(signal: .kill)
-                }
-            }.terminationStatus
+            let process: ChildProcess
+            do {
+                process = try ChildProcess.spawn(ChildProcess.Configuration(
+                    executable: launch.executable, arguments: launch.arguments,
+                    standardInput: pipes.childInput, standardOutput: pipes.childOutput, standardError: STDERR_FILENO))
+            } catch {
+                pipes.closeAll()
+                throw error
+            }
+            close(pipes.childInput)
+            close(pipes.childOutput)
+            let pid = process.pid
+            group.started(leader: pid)
+            await pool.starting(slot: number, startup)
+            let timeout = pool.startTimeout
+            let command = ([launch.executable] + launch.arguments).joined(separator: " ")
+            let deadline = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
+                startup.abort("did not start within \(timeout.compactDescription): \(command)")
+            }
+            await withTaskCancellationHandler {
+                await serve(
+                    input: pipes.parentInput, output: pipes.parentOutput, pid: pid, startup: startup,
+                    mailbox: mailbox, mailboxContinuation: mailboxContinuation, inFlight: inFlight,
+                    saidHello: { deadline.cancel(); said = true }, problem: &problem)
+            } onCancel: {
+                startup.abort("was stopped as the run ended")
+            }
+            deadline.cancel()
+            // Its stdin is closed: an idle worker exits now. One that does not
+            // (a launch command that ignores end-of-file) is killed.
+            eventLoop.scheduleTask(in: .seconds(2)) { group.signal(SIGKILL) }
+            outcome = await process.waitForExit(on: eventLoop) { group.end() }
         } catch {
             problem = "could not be started: \(error)"
             inFlight.recordHolder(nil, protocolProblem: nil)
@@ -119,8 +102,55 @@ struct WorkerSlot: Sendable {
         // A request may still sit in the mailbox (sent as the worker died).
         for await job in mailbox { job.reply.resume(throwing: StepFailure("worker \(number) exited before running step `\(job.request.step)`")) }
         inFlight.failWithStatus(outcome, slot: number)
-        if problem == nil, !said, let outcome { problem = "\(InFlightJob.describe(outcome)) before saying hello" }
+        if problem == nil, !said, let outcome { problem = "\(outcome.description) before saying hello" }
         return WorkerEnd(saidHello: said, problem: problem.map { "worker \(number) \($0)" })
+    }
+
+    /// Speaks the protocol with a started worker until its output ends or the
+    /// pool closes its mailbox; on any failure the worker's group is killed.
+    private func serve(
+        input: CInt, output: CInt, pid: pid_t, startup: WorkerStartup,
+        mailbox: AsyncStream<WorkerPool.Job>, mailboxContinuation: AsyncStream<WorkerPool.Job>.Continuation,
+        inFlight: InFlightJob, saidHello: () -> Void, problem: inout String?
+    ) async {
+        do {
+            let channel = try await NIOPipeBootstrap(group: pool.eventLoop)
+                .takingOwnershipOfDescriptors(input: input, output: output) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            startup.attach(channel.channel)
+            try await channel.executeThenClose { inbound, outbound in
+                var frames = FrameReader(inbound.makeAsyncIterator())
+                let hello = try WireProtocol.decode(WorkerHello.self, from: try await frames.next())
+                guard hello.protocolVersion == WireProtocol.version else {
+                    throw Malformed(reason: "speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
+                }
+                guard startup.markStarted() else { throw EndOfOutput() }
+                saidHello()
+                let worker = WorkerPool.Worker(slot: number, pid: pid, group: startup.group, mailbox: mailboxContinuation)
+                await pool.ready(worker)
+                for await job in mailbox {
+                    inFlight.set(job)
+                    try await outbound.write(ByteBuffer(bytes: try WireProtocol.frame(job.request)))
+                    let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
+                    guard reply.id == job.request.id else {
+                        throw Malformed(reason: "answered request \(reply.id) instead of \(job.request.id)")
+                    }
+                    inFlight.take()?.reply.resume(returning: reply)
+                    await pool.ready(worker)
+                }
+                // The mailbox closed: leaving this closure closes the pipes,
+                // and the worker exits at the end of its stdin.
+            }
+        } catch {
+            let broken = Self.protocolProblem(error)
+            if let broken { problem = "broke the wire protocol: \(broken)" }
+            if let reason = startup.abortReason { problem = reason }
+            inFlight.recordHolder(pid, protocolProblem: broken)
+            startup.group.signal(SIGKILL)
+        }
     }
 
     /// What broke the protocol, when `error` says the worker did; nil when
@@ -156,6 +186,10 @@ struct WorkerPipes {
         (childInput, parentOutput) = (toWorker[0], toWorker[1])
         (parentInput, childOutput) = (fromWorker[0], fromWorker[1])
     }
+
+    func closeAll() {
+        for descriptor in [childInput, parentOutput, parentInput, childOutput] { close(descriptor) }
+    }
 }
 
 /// The request a worker holds, shared between the slot's body and its
@@ -177,22 +211,14 @@ final class InFlightJob: Sendable {
     }
 
     /// Fails the held job, if any, with how its worker ended.
-    func failWithStatus(_ status: TerminationStatus?, slot: Int) {
+    func failWithStatus(_ status: ProcessTermination?, slot: Int) {
         guard let job = take() else { return }
         let pid = self.pid.withLock { $0 }.map { " (pid \($0))" } ?? ""
         let how = protocolProblem.withLock { $0 }.map { "broke the wire protocol (\($0)) and was killed" }
-            ?? status.map(Self.describe) ?? "could not be started"
+            ?? status?.description ?? "could not be started"
         var failure = StepFailure("worker \(slot)\(pid) \(how) while running step `\(job.request.step)`")
         failure.isWorkerCrash = true
         job.reply.resume(throwing: failure)
-    }
-
-    /// `exited with status 1`, `was killed by SIGKILL`.
-    static func describe(_ status: TerminationStatus) -> String {
-        switch status {
-        case .signaled(let signal): return "was killed by \(SignalName.of(signal))"
-        case .exited(let code): return "exited with status \(code)"
-        }
     }
 }
 

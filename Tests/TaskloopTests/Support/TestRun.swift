@@ -14,14 +14,16 @@ func makeTemporaryDirectory() throws -> String {
 func runPipeline(
     _ yaml: String, policy: FailurePolicy = .failFast, plugins: [any StepKind.Type] = [],
     cpuFunctions: [any CPUFunction.Type] = [], environment: [String: String] = [:],
-    interrupter: RunInterrupter = RunInterrupter(), workerLaunch: WorkerLaunch = workerLaunch
+    interrupter: RunInterrupter = RunInterrupter(), workerLaunch: WorkerLaunch = workerLaunch,
+    workerStartTimeout: Duration? = nil
 ) async throws -> (report: PipelineRunner.Report, folder: String) {
     let folder = try makeTemporaryDirectory()
     let file = folder + "/pipeline.yaml"
     try yaml.write(toFile: file, atomically: true, encoding: .utf8)
     var pipeline = try PipelineLoader(registry: StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)).load(file: file)
     pipeline.environment.merge(environment) { _, new in new }
-    let options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2), workerLaunch: workerLaunch)
+    var options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2), workerLaunch: workerLaunch)
+    if let workerStartTimeout { options.workerStartTimeout = workerStartTimeout }
     let report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: nil, interrupter: interrupter)
     return (report, folder)
 }
