@@ -89,7 +89,10 @@ extension HTTPStep {
 
     /// The body as JSON, or nil when it is not JSON.
     private static func decodeJSON(_ text: String, in context: StepContext) async -> JSONValue? {
-        let decode: @Sendable () -> JSONValue? = { try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+        // A value nested past JSONValue.maximumDepth is not given as `json` (the body still is).
+        let decode: @Sendable () -> JSONValue? = {
+            (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))).flatMap { $0.isWithinDepthLimit ? $0 : nil }
+        }
         guard text.utf8.count > inlineJSONLimit else { return decode() }
         return (try? await context.threadPool.runIfActive(decode)) ?? nil
     }
