@@ -88,4 +88,42 @@ import Testing
         #expect(resumed.standardOutput.contains("[login] started"))
         #expect(try String(contentsOfFile: folder + "/used.txt", encoding: .utf8) == Self.secret)
     }
+
+    /// Output is masked as a stream: a secret cut by the 64 KiB pieces of a
+    /// long line, or by the 1 MiB limit of the `stdout` output, leaves no
+    /// part of itself anywhere (its first half would pass any later mask).
+    @Test func aSecretCutByAChunkOrByTheOutputLimitIsMaskedWhole() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // 65,530 bytes, then the secret across the 64 KiB boundary; and one
+        // that starts 5 bytes before the 1 MiB limit of `stdout`.
+        try """
+            secrets: [TASKLOOP_TEST_TOKEN]
+            steps:
+              straddle:
+                shell: |
+                  head -c 65530 /dev/zero | tr '\\0' a; printf '%s tail\\n' "$TASKLOOP_TEST_TOKEN"
+              capped:
+                shell: |
+                  head -c 1048571 /dev/zero | tr '\\0' b; printf '%s\\n' "$TASKLOOP_TEST_TOKEN"; exit 2
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let gitHub = ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": folder + "/out/summary.md"]
+        let start = String(Self.secret.prefix(6))
+        for (mode, environment) in [("prefixed", [:]), ("grouped", gitHub)] {
+            try? FileManager.default.removeItem(atPath: folder + "/out")
+            let result = try TaskloopBinary.run(
+                ["run", "p.yaml", "--keep-going", "--output", mode, "--events", "out/events.jsonl",
+                 "--junit", "out/junit.xml", "--json", "out/result.json"],
+                in: folder, environment: environment.merging(["TASKLOOP_TEST_TOKEN": Self.secret]) { $1 })
+            #expect(result.exitCode == 1, "\(result.standardError)")
+            #expect(result.standardOutput.contains(String(repeating: "a", count: 100) + "*** tail"), "\(mode)")
+            #expect(!result.standardOutput.contains(start), "stdout (\(mode))")
+            for file in ["out/events.jsonl", "out/junit.xml", "out/result.json"] {
+                let contents = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+                #expect(!contents.contains(start), "\(file) (\(mode))")
+            }
+            // The line was not broken where the 64 KiB piece ended.
+            #expect(!result.standardOutput.contains(String(repeating: "a", count: 100) + "\n"), "\(mode)")
+        }
+    }
 }

@@ -61,4 +61,46 @@ import Testing
             ])
         }
     }
+
+    /// Anything but a literal pasted into `shell:` is a warning with the fix:
+    /// `--param` values and the environment come from outside the file, and a
+    /// secret pasted there would also show in `ps`. Matrix values are written
+    /// in the file itself, and a step's status is one of four words.
+    @Test func valuesFromOutsidePastedIntoAShellCommandAreWarnedAbout() throws {
+        let pipeline = try PipelineLoader().load(contents: """
+            params: { who: world }
+            secrets: [TOKEN]
+            steps:
+              a:
+                matrix: { os: [linux] }
+                shell: echo "${{ params.who }} ${{ env.HOME }} ${{ env.TOKEN }} ${{ matrix.os }}"
+              c: { shell: echo }
+              b:
+                needs: c
+                env: { WHO: "${{ params.who }}" }
+                shell: echo "$WHO ${{ steps.c.status }} ${{ format('{0}!', params.who) }}"
+            """, file: "p.yaml")
+        #expect(pipeline.warnings.map(\.summary) == [
+            "p.yaml:6:22: warning: step `a` pastes `params.who` into its shell command, where a `--param` value holding quotes or `;` would run as shell code; pass it through the step's `env:` instead (`env: { WHO: \"${{ params.who }}\" }`) and write \"$WHO\" in the command",
+            "p.yaml:6:40: warning: step `a` pastes `env.HOME` into its shell command; an environment value holding quotes or `;` would run as shell code; the command has the variable already: write \"$HOME\" instead",
+            "p.yaml:6:56: warning: step `a` pastes `env.TOKEN` into its shell command; the secret's value then stands in the command line, which any user can read with `ps`, and would run as shell code if it held quotes or `;`; the command has the variable already: write \"$TOKEN\" instead",
+            "p.yaml:11:64: warning: step `b` pastes `params.who` into its shell command, where a `--param` value holding quotes or `;` would run as shell code; pass it through the step's `env:` instead (`env: { WHO: \"${{ params.who }}\" }`) and write \"$WHO\" in the command",
+        ])
+    }
+
+    @Test func unknownNamesGetTheNearestOne() {
+        func problems(_ expression: String) -> [String] {
+            do {
+                _ = try PipelineLoader().load(contents: "steps:\n  a:\n    if: ${{ \(expression) }}\n    shell: echo\n", file: "p.yaml")
+                return []
+            } catch {
+                return error.diagnostics.map(\.problem.message)
+            }
+        }
+        #expect(problems("param.x") == [
+            "`if` of step `a`: unknown name `param`; did you mean `params`? (expressions read `env.NAME`, `params.NAME`, `matrix.KEY` and `steps.ID.outputs.KEY` or `steps.ID.status`)",
+        ])
+        #expect(problems("contians('a', 'b')") == ["`if` of step `a`: unknown function `contians`; did you mean `contains`?"])
+        #expect(problems("always") == ["`if` of step `a`: `always` is a function: call it, as `always(...)`"])
+    }
 }

@@ -9,14 +9,14 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aliasBombIsRefusedQuickly() throws {
         try expectLoadFailure(Fixture("alias-bomb"), [
-            ExpectedDiagnostic("the document expands to more than 1000000 values (aliases that repeat aliases?); refusing to load it", at: 7, 8),
+            ExpectedDiagnostic("the document expands to more than 1,000,000 values through its aliases (aliases that repeat aliases?); refusing to load it", at: 7, 8),
         ])
     }
 
     @Test(.timeLimit(.minutes(1)))
     func aliasBombUsedAsAKeyIsRefusedQuickly() throws {
         try expectLoadFailure(Fixture("alias-bomb-as-key"), [
-            ExpectedDiagnostic("the document expands to more than 1000000 values (aliases that repeat aliases?); refusing to load it", at: 8, 8),
+            ExpectedDiagnostic("the document expands to more than 1,000,000 values through its aliases (aliases that repeat aliases?); refusing to load it", at: 8, 8),
         ])
     }
 
@@ -24,6 +24,47 @@ import Testing
         // 1 mapping + 2 entries of key and value, the second an alias of 1 value.
         #expect(throws: Never.self) { try YAMLDocument.parse("a: &a x\nb: *a\n", file: "t.yaml", expandedValueLimit: 5) }
         #expect(throws: PipelineDiagnostics.self) { try YAMLDocument.parse("a: &a x\nb: *a\n", file: "t.yaml", expandedValueLimit: 4) }
+    }
+
+    @Test func aLargeFileWithoutAliasesIsNotBlamedOnAliases() {
+        #expect(YAMLDocumentTests.problems("a: [1, 2, 3, 4, 5]\n", limit: 5) == [
+            "t.yaml:1:11: error: the document holds more than 5 values, the most one file may hold: split it into files that `include:` brings together",
+        ])
+    }
+
+    @Test func aPlainValueWithColonSpaceGetsTheQuotingHint() {
+        #expect(YAMLDocumentTests.problems("steps:\n  a:\n    shell: echo a: b\n") == [
+            "t.yaml:3:18: error: malformed YAML: mapping values are not allowed in this context; a value with `: ` (colon and space) in it must be quoted, or written as a block (`shell: |`)",
+        ])
+    }
+
+    @Test func aNamedPipeIsNotARegularFile() throws {
+        let path = NSTemporaryDirectory() + "taskloop-fifo-\(getpid()).yaml"
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let error = try #require(throws: PipelineLoadError.self) { try PipelineLoader().load(file: path) }
+        #expect(error.diagnostics.map(\.problem.message) == [
+            "cannot read `\(path)`: it is a named pipe (FIFO), not a regular file; name a pipeline file",
+        ])
+        let device = try #require(throws: PipelineLoadError.self) { try PipelineLoader().load(file: "/dev/null") }
+        #expect(device.diagnostics.map(\.problem.message) == [
+            "cannot read `/dev/null`: it is a character device, not a regular file; name a pipeline file",
+        ])
+    }
+
+    /// Depth that once overflowed the stack: each is now a located error.
+    @Test(arguments: [
+        String(repeating: "(", count: 7_000) + "1" + String(repeating: ")", count: 7_000),
+        String(repeating: "env[", count: 10_000) + "'x'" + String(repeating: "]", count: 10_000),
+        String(repeating: "toJSON(", count: 10_000) + "1" + String(repeating: ")", count: 10_000),
+    ])
+    func deeplyNestedExpressionsAreLocatedErrors(expression: String) throws {
+        let error = try #require(throws: PipelineLoadError.self) {
+            try PipelineLoader().load(contents: "steps:\n  a:\n    if: ${{ \(expression) }}\n    shell: echo\n", file: "deep.yaml")
+        }
+        #expect(error.diagnostics.count == 1)
+        #expect(error.diagnostics.first?.location?.line == 3)
+        #expect(error.diagnostics.first?.problem.message.contains("nests more than 256 levels deep") == true)
     }
 
     @Test func textHoldingEveryPrivateUseCharacterIsRefused() {

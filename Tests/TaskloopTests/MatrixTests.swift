@@ -310,7 +310,18 @@ private func environment(_ name: String, of pipeline: Pipeline) -> [String] {
                 matrix: { a: \(many), b: \(many), c: \(many), d: \(many) }
                 sleep: 1ms
             """) == [
-            "3:5: the matrix of step `huge` makes 100000000 combinations, more than the limit of 256; use fewer values, or `exclude` combinations",
+            "3:5: the matrix of step `huge` makes 100,000,000 combinations, more than the limit of 256; use fewer values, or `exclude` combinations",
+        ])
+        // 10^20 combinations pass Int.max: the count is still exact.
+        let ten = "[" + (0..<10).map(String.init).joined(separator: ", ") + "]"
+        let keys = (1...20).map { "k\($0): \(ten)" }.joined(separator: ", ")
+        #expect(problems(loading: """
+            steps:
+              vast:
+                matrix: { \(keys) }
+                sleep: 1ms
+            """) == [
+            "3:5: the matrix of step `vast` makes 100,000,000,000,000,000,000 combinations, more than the limit of 256; use fewer values, or `exclude` combinations",
         ])
     }
 

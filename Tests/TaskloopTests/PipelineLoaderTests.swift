@@ -53,7 +53,7 @@ import Testing
         ("unknown-pool", 5, 11, "step `fetch` joins pool `netwrok`, which `limits.pools` does not declare; did you mean `network`?"),
         ("bad-step-id", 2, 3, "step id `build app` may contain only letters, digits, `_`, `.` and `-`"),
         ("duplicate-step", 4, 3, "duplicate key `build` (first given on line 2): each key may appear once; remove or rename one"),
-        ("alias-bomb", 7, 8, "the document expands to more than 1000000 values (aliases that repeat aliases?); refusing to load it"),
+        ("alias-bomb", 7, 8, "the document expands to more than 1,000,000 values through its aliases (aliases that repeat aliases?); refusing to load it"),
     ])
     func eachProblemIsReportedWithItsLineAndColumn(fixture: String, line: Int, column: Int, message: String) throws {
         let found = try TaskloopTests.problems(inFixture: fixture)

@@ -201,9 +201,9 @@ import Testing
 
     // MARK: - Helpers
 
-    static func problems(_ text: String) -> [String] {
+    static func problems(_ text: String, limit: Int = YAMLDocument.expandedValueLimit) -> [String] {
         do {
-            _ = try parse(text)
+            _ = try YAMLDocument.parse(text, file: "t.yaml", expandedValueLimit: limit)
             return []
         } catch {
             return error.diagnostics.map(\.summary)

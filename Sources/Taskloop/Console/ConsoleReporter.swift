@@ -36,6 +36,8 @@ package final class ConsoleReporter: RunObserver {
 
     /// Held-back output of one step beyond this is cut to its end, with a note.
     static let heldOutputLimit = 1024 * 1024
+    /// An unfinished line longer than this is printed as it is.
+    static let partialLineLimit = 64 * 1024
     /// Streamed output waiting for a slow terminal beyond this is dropped
     /// (with a notice), so memory stays bounded and no step waits for the console.
     static let pendingOutputLimit = 8 * 1024 * 1024
@@ -181,6 +183,11 @@ package final class ConsoleReporter: RunObserver {
             while let newline = text.firstIndex(of: "\n") {
                 lines.append(String(text[..<newline]))
                 text = String(text[text.index(after: newline)...])
+            }
+            // An endless line is shown in pieces, so memory stays bounded.
+            if text.utf8.count > Self.partialLineLimit {
+                lines.append(text)
+                text = ""
             }
             state.partialLines[chunk.step] = text.isEmpty ? nil : text
             return lines

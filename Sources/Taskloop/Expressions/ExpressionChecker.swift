@@ -63,7 +63,15 @@ struct ExpressionChecker {
             var problem: ExpressionError.Kind?
             switch path[0] {
             case "env":
-                break
+                // The shell has the environment already: `$NAME` reads it as data.
+                if value.isShellCommand {
+                    let name = path.count > 1 ? path[1] : nil
+                    problems.append(Diagnostic(
+                        .environmentInShellCommand(
+                            step: stepID, expression: path.prefix(2).joined(separator: "."), name: name,
+                            isSecret: name.map(pipeline.secrets.contains) ?? !pipeline.secrets.isEmpty),
+                        at: location(at, in: value, bare: bare), severity: .warning))
+                }
             case "matrix":
                 guard let keys = matrixKeys.indices.contains(index) ? matrixKeys[index] : nil else {
                     problem = .matrixWithoutMatrix(step: stepID)
@@ -75,6 +83,11 @@ struct ExpressionChecker {
             case "params":
                 if path.count > 1, pipeline.parameters[path[1]] == nil {
                     problem = .unknownParameter(path[1], known: pipeline.parameters.keys.sorted())
+                } else if value.isShellCommand {
+                    // `--param` values come from whoever runs the pipeline.
+                    problems.append(Diagnostic(
+                        .parameterInShellCommand(step: stepID, expression: path.prefix(2).joined(separator: ".")),
+                        at: location(at, in: value, bare: bare), severity: .warning))
                 }
             case "steps":
                 guard path.count > 1 else { break }

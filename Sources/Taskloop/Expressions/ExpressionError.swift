@@ -18,10 +18,15 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
         case matrixStepReference(String, example: String)
         case unclosedExpression
         case emptyExpression
+        /// Nesting past ``ExpressionParser/maximumDepth``.
+        case nestedTooDeeply(limit: Int)
         case evaluation(String)
     }
 
     public var kind: Kind
+
+    /// The names an expression reads from.
+    static let contexts = ["env", "params", "matrix", "steps"]
     /// Characters from the start of the expression's text (after `${{`).
     public var offset: Int
 
@@ -36,6 +41,9 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
             return "unexpected character `\(character)` in the expression"
         case .unterminatedString:
             return "a string in the expression is not closed: end it with `'`"
+        case .nestedTooDeeply(let limit):
+            return "the expression nests more than \(limit) levels deep (parentheses, `!`, calls, `[...]`, "
+                + "the parts of a path and chained comparisons each nest one): split it, or compute part of it in an earlier step"
         case .unexpectedToken(let found, let expected):
             return "expected \(expected), found \(found)"
         case .unknownFunction(let name, let known):
@@ -43,7 +51,14 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
         case .wrongArgumentCount(let function, let expected, let found):
             return "`\(function)` takes \(expected), given \(found)"
         case .unknownContext(let name):
-            return "unknown name `\(name)`: expressions read `env.NAME`, `params.NAME`, `matrix.KEY` and `steps.ID.outputs.KEY` or `steps.ID.status`"
+            let reads = "expressions read `env.NAME`, `params.NAME`, `matrix.KEY` and `steps.ID.outputs.KEY` or `steps.ID.status`"
+            if let function = ExpressionEvaluator.functions.keys.first(where: { $0.lowercased() == name.lowercased() }) {
+                return "`\(name)` is a function: call it, as `\(function)(...)`"
+            }
+            if let nearest = NearestName.find(name, among: Self.contexts) {
+                return "unknown name `\(name)`; did you mean `\(nearest)`? (\(reads))"
+            }
+            return "unknown name `\(name)`: " + reads
         case .unknownParameter(let name, let known):
             return "unknown parameter `\(name)`" + PipelineProblem.suggestion(for: name, among: known, listing: true)
         case .unknownStep(let name, let known):
@@ -52,6 +67,7 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
             return "step `\(step)` reads `steps.\(name)`, but `\(name)` is not among its `needs` (directly or indirectly): add it to `needs` so it has run first"
         case .unknownStepField(let field):
             return "a step has `outputs` and `status`, not `\(field)`"
+                + PipelineProblem.suggestion(for: field, among: ["outputs", "status"], listing: false)
         case .matrixWithoutMatrix(let step):
             return "step `\(step)` reads `matrix`, but it has no `matrix:`; add one, or read `params` or `env` instead"
         case .unknownMatrixKey(let key, let known):

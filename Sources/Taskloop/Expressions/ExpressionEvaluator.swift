@@ -80,11 +80,17 @@ public struct ExpressionEvaluator: Sendable {
             let data = (try? encoder.encode(arguments[0])) ?? Data("null".utf8)
             return .string(String(decoding: data, as: UTF8.self))
         case "fromJSON":
+            let value: JSONValue
             do {
-                return try JSONDecoder().decode(JSONValue.self, from: Data(arguments[0].description.utf8))
+                value = try JSONDecoder().decode(JSONValue.self, from: Data(arguments[0].description.utf8))
             } catch {
                 throw ExpressionError(.evaluation("fromJSON: the text is not JSON: \(arguments[0].description.prefix(60))"), at: offset)
             }
+            guard value.isWithinDepthLimit else {
+                throw ExpressionError(
+                    .evaluation("fromJSON: the value nests more than \(JSONValue.maximumDepth) levels deep"), at: offset)
+            }
+            return value
         case "success":
             return .bool(!context.isStopping && context.needStatuses.allSatisfy { $0 == .success })
         case "failure":

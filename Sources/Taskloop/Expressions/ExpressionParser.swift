@@ -12,7 +12,18 @@
 ///
 /// Names are letters, digits, `_` and `-` (so `steps.unit-tests.outputs.exit-code`
 /// reads as written); strings use single quotes, with `''` for a quote.
+///
+/// Depth is bounded, so that no recursion over an expression (here, in the
+/// checker, the evaluator, printing) can overflow the stack whatever the
+/// text: parentheses, `!`, calls, `[...]`, each `.name` of a path and each
+/// link of a comparison chain nest one level, up to ``maximumDepth``. A chain
+/// of `||` or `&&`, whose operator is associative (`a || (b || c)` is
+/// `(a || b) || c`: both give the first operand that is true, or the last),
+/// becomes a balanced tree, so any number of terms nests only log2 of it.
 public struct ExpressionParser {
+    /// How deeply an expression may nest.
+    public static let maximumDepth = 256
+
     private enum Token: Hashable {
         case number(Double)
         case string(String)
@@ -33,6 +44,7 @@ public struct ExpressionParser {
 
     private var tokens: [(token: Token, offset: Int)] = []
     private var position = 0
+    private var depth = 0
 
     public static func parse(_ text: String) throws(ExpressionError) -> Expression {
         var parser = ExpressionParser()
@@ -63,46 +75,75 @@ public struct ExpressionParser {
         }
     }
 
+    /// Enters one level of nesting at `offset`; the caller leaves it.
+    private mutating func descend(at offset: Int) throws(ExpressionError) {
+        guard depth < Self.maximumDepth else {
+            throw ExpressionError(.nestedTooDeeply(limit: Self.maximumDepth), at: offset)
+        }
+        depth += 1
+    }
+
     private mutating func parseOr() throws(ExpressionError) -> Expression {
-        var lhs = try parseAnd()
-        while accept("||") { lhs = .binary(.or, lhs, try parseAnd()) }
-        return lhs
+        var operands = [try parseAnd()]
+        while accept("||") { operands.append(try parseAnd()) }
+        return Self.balanced(.or, operands[...])
     }
 
     private mutating func parseAnd() throws(ExpressionError) -> Expression {
-        var lhs = try parseEquality()
-        while accept("&&") { lhs = .binary(.and, lhs, try parseEquality()) }
-        return lhs
+        var operands = [try parseEquality()]
+        while accept("&&") { operands.append(try parseEquality()) }
+        return Self.balanced(.and, operands[...])
+    }
+
+    /// `operands` joined by an associative operator, as a tree of depth log2(count).
+    private static func balanced(_ operation: Expression.BinaryOperator, _ operands: ArraySlice<Expression>) -> Expression {
+        if operands.count == 1 { return operands[operands.startIndex] }
+        let middle = operands.startIndex + operands.count / 2
+        return .binary(operation, balanced(operation, operands[..<middle]), balanced(operation, operands[middle...]))
     }
 
     private mutating func parseEquality() throws(ExpressionError) -> Expression {
+        let outer = depth
+        defer { depth = outer }
         var lhs = try parseComparison()
         while true {
-            if accept("==") { lhs = .binary(.equal, lhs, try parseComparison()) }
-            else if accept("!=") { lhs = .binary(.notEqual, lhs, try parseComparison()) }
+            let offset = current.offset
+            if accept("==") { try descend(at: offset); lhs = .binary(.equal, lhs, try parseComparison()) }
+            else if accept("!=") { try descend(at: offset); lhs = .binary(.notEqual, lhs, try parseComparison()) }
             else { return lhs }
         }
     }
 
     private mutating func parseComparison() throws(ExpressionError) -> Expression {
+        let outer = depth
+        defer { depth = outer }
         var lhs = try parseUnary()
         while true {
-            if accept("<=") { lhs = .binary(.lessOrEqual, lhs, try parseUnary()) }
-            else if accept(">=") { lhs = .binary(.greaterOrEqual, lhs, try parseUnary()) }
-            else if accept("<") { lhs = .binary(.less, lhs, try parseUnary()) }
-            else if accept(">") { lhs = .binary(.greater, lhs, try parseUnary()) }
+            let offset = current.offset
+            if accept("<=") { try descend(at: offset); lhs = .binary(.lessOrEqual, lhs, try parseUnary()) }
+            else if accept(">=") { try descend(at: offset); lhs = .binary(.greaterOrEqual, lhs, try parseUnary()) }
+            else if accept("<") { try descend(at: offset); lhs = .binary(.less, lhs, try parseUnary()) }
+            else if accept(">") { try descend(at: offset); lhs = .binary(.greater, lhs, try parseUnary()) }
             else { return lhs }
         }
     }
 
     private mutating func parseUnary() throws(ExpressionError) -> Expression {
-        if accept("!") { return .not(try parseUnary()) }
+        let offset = current.offset
+        if accept("!") {
+            try descend(at: offset)
+            defer { depth -= 1 }
+            return .not(try parseUnary())
+        }
         return try parsePostfix()
     }
 
     private mutating func parsePostfix() throws(ExpressionError) -> Expression {
+        let outer = depth
+        defer { depth = outer }
         var expression = try parsePrimary()
         while true {
+            if case .symbol(let symbol) = current.token, symbol == "." || symbol == "[" { try descend(at: current.offset) }
             if accept(".") {
                 guard case .name(let name) = current.token else {
                     throw ExpressionError(.unexpectedToken(found: current.token.text, expected: "a name after `.`"), at: current.offset)
@@ -146,6 +187,8 @@ public struct ExpressionParser {
         case .name(let name):
             advance()
             guard accept("(") else { return .name(name, offset: offset) }
+            try descend(at: offset)
+            defer { depth -= 1 }
             var arguments: [Expression] = []
             if !accept(")") {
                 repeat { arguments.append(try parseOr()) } while accept(",")
@@ -153,6 +196,8 @@ public struct ExpressionParser {
             }
             return .call(name, arguments, offset: offset)
         case .symbol("("):
+            try descend(at: offset)
+            defer { depth -= 1 }
             advance()
             let inner = try parseOr()
             try expect(")", "`)`")

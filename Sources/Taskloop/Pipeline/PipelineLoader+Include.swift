@@ -17,8 +17,22 @@ struct PipelineSources {
 
 /// Why a file could not be read as pipeline text.
 enum FileReadFailure: Error {
+    /// What a file that is neither a regular file nor a folder is, in words; nil for those two.
+    static func kind(of mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG, S_IFDIR: return nil
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
+    }
+
     case notFound
     case folder
+    /// A named pipe, a device or a socket (``FileReadFailure/kind(of:)`` names which).
+    case notRegularFile(String)
     case notUTF8
     case unreadable(String)
 }
@@ -60,6 +74,8 @@ extension PipelineLoader {
                 switch failure {
                 case .notFound: problem = .includeNotFound(path, resolved: resolved)
                 case .folder: problem = .includeUnreadable(path, reason: "`\(resolved)` is a folder; name a pipeline file")
+                case .notRegularFile(let kind):
+                    problem = .includeUnreadable(path, reason: "`\(resolved)` is \(kind), not a regular file; name a pipeline file")
                 case .notUTF8: problem = .includeUnreadable(path, reason: "`\(resolved)` is not UTF-8 text; save it as UTF-8")
                 case .unreadable(let reason): problem = .includeUnreadable(path, reason: "\(reason); check that `\(resolved)` is readable")
                 }
@@ -126,6 +142,11 @@ extension PipelineLoader {
 
     /// The text of the file at `path` (a blocking read).
     static func readText(_ path: String) -> Result<String, FileReadFailure> {
+        // Opening a named pipe would wait for a writer, and a device may never end.
+        var status = stat()
+        if stat(path, &status) == 0, let kind = FileReadFailure.kind(of: status.st_mode) {
+            return .failure(.notRegularFile(kind))
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

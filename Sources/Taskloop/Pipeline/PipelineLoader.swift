@@ -29,6 +29,7 @@ public struct PipelineLoader: Sendable {
             switch failure {
             case .notFound: problem = .fileNotFound(path)
             case .folder: problem = .fileIsFolder(path)
+            case .notRegularFile(let kind): problem = .fileNotRegular(path, kind: kind)
             case .notUTF8: problem = .fileNotUTF8(path)
             case .unreadable(let reason): problem = .fileUnreadable(path, reason: reason)
             }

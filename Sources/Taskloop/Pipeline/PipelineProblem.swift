@@ -8,6 +8,8 @@ public enum PipelineProblem: Sendable, Hashable {
     case fileNotFound(String)
     /// The path names a folder, not a pipeline file.
     case fileIsFolder(String)
+    /// A named pipe, a device or a socket, described by `kind`.
+    case fileNotRegular(String, kind: String)
     /// The file's bytes are not UTF-8 text.
     case fileNotUTF8(String)
     /// The file exists but the system would not read it; `reason` is the system's words.
@@ -57,16 +59,17 @@ public enum PipelineProblem: Sendable, Hashable {
     case unknownCPUFunction(String, step: String, known: [String])
     case dependencyCycle([String])
     case unknownPool(String, step: String, known: [String])
-    /// The document expands (through aliases) into more nodes than any real
-    /// pipeline has: a "billion laughs" file.
-    case tooManyNodes(limit: Int)
+    /// The document holds, or expands through aliases into (a "billion
+    /// laughs" file), more nodes than any real pipeline has.
+    case tooManyNodes(limit: Int, throughAliases: Bool)
     /// Two steps, maybe in different files, have the same id; `first` is
     /// where the other one is declared.
     case duplicateStepID(String, first: SourceLocation)
     /// A matrix makes no combination (every one excluded, or no keys).
     case emptyMatrix(step: String)
     /// A matrix makes more combinations than ``StepMatrix/limit``.
-    case matrixTooLarge(step: String, count: Int, limit: Int)
+    /// `count` is the exact number, in words (it may pass `Int.max`).
+    case matrixTooLarge(step: String, count: String, limit: Int)
     /// Two combinations of one matrix make the same step id.
     case duplicateMatrixCombination(String, step: String)
     /// `include:` names a file that does not exist; `resolved` is where it was looked for.
@@ -80,6 +83,11 @@ public enum PipelineProblem: Sendable, Hashable {
     /// A warning: a value read from outside (a step's output) is pasted into a
     /// shell command, where quotes or `;` in it would run as code.
     case outputInShellCommand(step: String, expression: String)
+    /// `${{ params.X }}` inside `shell:`: a `--param` value becomes shell code.
+    case parameterInShellCommand(step: String, expression: String)
+    /// `${{ env.X }}` inside `shell:`; `isSecret` when X is one of `secrets:`
+    /// (the value then also shows in the command line, which `ps` shows).
+    case environmentInShellCommand(step: String, expression: String, name: String?, isSecret: Bool)
 
     public var message: String {
         switch self {
@@ -87,6 +95,8 @@ public enum PipelineProblem: Sendable, Hashable {
             return "cannot read `\(path)`: no such file; check the path (a relative path starts from the current folder)"
         case .fileIsFolder(let path):
             return "cannot read `\(path)`: it is a folder; name the pipeline file inside it, such as `\(path)/pipeline.yaml`"
+        case .fileNotRegular(let path, let kind):
+            return "cannot read `\(path)`: it is \(kind), not a regular file; name a pipeline file"
         case .fileNotUTF8(let path):
             return "cannot read `\(path)`: it is not UTF-8 text; save it as UTF-8"
         case .fileUnreadable(let path, let reason):
@@ -154,6 +164,18 @@ public enum PipelineProblem: Sendable, Hashable {
         case .outputInShellCommand(let step, let expression):
             let name = expression.split(separator: ".").last.map { $0.uppercased().replacingOccurrences("-", with: "_") } ?? "VALUE"
             return "step `\(step)` pastes `\(expression)` into its shell command, where quotes or `;` in the value would run as shell code; pass it through the step's `env:` instead (`env: { \(name): \"${{ \(expression) }}\" }`) and write \"$\(name)\" in the command"
+        case .parameterInShellCommand(let step, let expression):
+            let name = expression.split(separator: ".").last.map { $0.uppercased().replacingOccurrences("-", with: "_") } ?? "VALUE"
+            return "step `\(step)` pastes `\(expression)` into its shell command, where a `--param` value holding quotes or `;` "
+                + "would run as shell code; pass it through the step's `env:` instead (`env: { \(name): \"${{ \(expression) }}\" }`) "
+                + "and write \"$\(name)\" in the command"
+        case .environmentInShellCommand(let step, let expression, let name, let isSecret):
+            let risk = isSecret
+                ? "the secret's value then stands in the command line, which any user can read with `ps`, and would run as shell code if it held quotes or `;`"
+                : "an environment value holding quotes or `;` would run as shell code"
+            let fix = name.map { "the command has the variable already: write \"$\($0)\" instead" }
+                ?? "read single variables in the command, as \"$NAME\""
+            return "step `\(step)` pastes `\(expression)` into its shell command; \(risk); \(fix)"
         case .duplicateStepID(let id, let first):
             return "step id `\(id)` is declared twice: at \(first) and here; rename one (the main file and the files it includes share one set of step ids)"
         case .emptyMatrix(let step):
@@ -170,8 +192,13 @@ public enum PipelineProblem: Sendable, Hashable {
             return "include cycle: \(chain.joined(separator: " -> ")); remove one of these includes"
         case .keyOnlyInMainFile(let key):
             return "`\(key)` belongs in the main pipeline file: an included file holds only `steps:` and `include:`"
-        case .tooManyNodes(let limit):
-            return "the document expands to more than \(limit) values (aliases that repeat aliases?); refusing to load it"
+        case .tooManyNodes(let limit, let throughAliases):
+            if throughAliases {
+                return "the document expands to more than \(Self.grouped(limit)) values through its aliases "
+                    + "(aliases that repeat aliases?); refusing to load it"
+            }
+            return "the document holds more than \(Self.grouped(limit)) values, the most one file may hold: "
+                + "split it into files that `include:` brings together"
         }
     }
 
@@ -194,5 +221,16 @@ extension PipelineProblem {
     /// Problems in `${{ }}` expressions, found when the file is loaded.
     static func expression(_ error: ExpressionError, field: String) -> PipelineProblem {
         .invalidValue(field: field, reason: error.description)
+    }
+
+    /// `1,000,000`: a count with its thousands separated.
+    static func grouped(_ count: some BinaryInteger) -> String {
+        let digits = String(count.magnitude)
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
+            text.append(digit)
+        }
+        return (count < 0 ? "-" : "") + text
     }
 }

@@ -108,12 +108,15 @@ struct StepMatrix {
         if !problems.isEmpty { throw PipelineDiagnostics(problems) }
 
         var count = keys.isEmpty ? 0 : 1
+        var overflows = false
         for list in lists {
             let (product, overflow) = count.multipliedReportingOverflow(by: list.values.count)
-            count = overflow ? .max : product
+            count = product
+            overflows = overflows || overflow
         }
-        if count > enumerationLimit {
-            throw PipelineDiagnostics(.matrixTooLarge(step: step, count: count, limit: limit), at: entry.key.location)
+        if overflows || count > enumerationLimit {
+            let exact = Self.decimalProduct(lists.map(\.values.count))
+            throw PipelineDiagnostics(.matrixTooLarge(step: step, count: exact, limit: limit), at: entry.key.location)
         }
 
         var combinations: [Combination] = count == 0 ? [] : [Combination(entries: [])]
@@ -146,7 +149,8 @@ struct StepMatrix {
             throw PipelineDiagnostics(.emptyMatrix(step: step), at: entry.key.location)
         }
         if combinations.count > limit {
-            throw PipelineDiagnostics(.matrixTooLarge(step: step, count: combinations.count, limit: limit), at: entry.key.location)
+            throw PipelineDiagnostics(
+                .matrixTooLarge(step: step, count: PipelineProblem.grouped(combinations.count), limit: limit), at: entry.key.location)
         }
         return StepMatrix(keys: keys, combinations: combinations)
     }
@@ -184,5 +188,30 @@ struct StepMatrix {
         }
         if !problems.isEmpty { throw PipelineDiagnostics(problems) }
         return result
+    }
+
+    /// The product of `factors`, exactly, in decimal with thousands grouped
+    /// (`100,000,000,000,000,000,000`): a matrix's size may pass `Int.max`.
+    static func decimalProduct(_ factors: [Int]) -> String {
+        var digits: [Int] = [1]  // least significant first
+        for factor in factors {
+            var carry = 0
+            for index in digits.indices {
+                let value = digits[index] * factor + carry
+                digits[index] = value % 10
+                carry = value / 10
+            }
+            while carry > 0 {
+                digits.append(carry % 10)
+                carry /= 10
+            }
+            while digits.count > 1, digits.last == 0 { digits.removeLast() }
+        }
+        var text = ""
+        for (position, digit) in digits.enumerated().reversed() {
+            text.append(Character(String(digit)))
+            if position > 0, position % 3 == 0 { text.append(",") }
+        }
+        return text
     }
 }

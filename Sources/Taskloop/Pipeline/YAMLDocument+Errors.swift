@@ -28,7 +28,12 @@ extension YAMLDocument {
             if isTabIndentation(at: mark, in: text) {
                 return Diagnostic(.tabIndentation, at: location)
             }
-            return Diagnostic(.malformedYAML(describe(problem, context: context, at: mark)), at: location)
+            var message = describe(problem, context: context, at: mark)
+            if problem == "mapping values are not allowed in this context" {
+                // `shell: echo a: b` — a plain value holding `: ` reads as a second key.
+                message += "; a value with `: ` (colon and space) in it must be quoted, or written as a block (`shell: |`)"
+            }
+            return Diagnostic(.malformedYAML(message), at: location)
         case .reader(let problem, let offset, let value, _):
             let (line, column) = offset.map { position(ofCharacter: $0, in: shield.text) } ?? (1, 1)
             let found = value >= 0 ? " (found U+\(hex(value)))" : ""

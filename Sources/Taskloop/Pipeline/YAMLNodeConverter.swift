@@ -21,6 +21,8 @@ struct YAMLNodeConverter {
     private(set) var problems: [Diagnostic] = []
     /// Anchors defined so far, as libyaml defines them: when their node ends,
     /// a later `&name` replacing an earlier one.
+    /// Whether some alias was expanded (so the count grew through one).
+    private var expandsAliases = false
     private var anchors: [String: (node: ConfigNode, count: Int)] = [:]
 
     init(file: String, shield: YAMLAliasShield, limit: Int) {
@@ -77,6 +79,7 @@ struct YAMLNodeConverter {
             problems.append(Diagnostic(.undefinedAlias(String(aliasText)), at: location))
             return placeholder
         }
+        expandsAliases = true
         try count(anchored.count, at: location)
         // The alias itself is where a problem with the whole value points;
         // the parts inside keep their places under the anchor.
@@ -113,7 +116,7 @@ struct YAMLNodeConverter {
     private mutating func count(_ values: Int, at location: SourceLocation) throws(PipelineDiagnostics) {
         expandedCount += values
         if expandedCount > limit {
-            throw PipelineDiagnostics(.tooManyNodes(limit: limit), at: location)
+            throw PipelineDiagnostics(.tooManyNodes(limit: limit, throughAliases: expandsAliases), at: location)
         }
     }
 

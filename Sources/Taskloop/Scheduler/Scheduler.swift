@@ -282,6 +282,8 @@ package struct Scheduler: Sendable {
             stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
             httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
+            secretMasker: pipeline.secrets.isEmpty
+                ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment),
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })

@@ -68,6 +68,12 @@ package struct StepAttempt: Sendable {
     private static func result(of result: Result<StepOutputs, any Error>) -> StepResult {
         switch result {
         case .success(let outputs):
+            // An output too deep to record would cost the step's end in the log.
+            if let (name, _) = outputs.first(where: { !$0.value.isWithinDepthLimit }) {
+                return StepResult(
+                    status: .failure,
+                    error: "its output `\(name)` nests more than \(JSONValue.maximumDepth) levels deep, more than Taskloop records")
+            }
             return .success(outputs)
         case .failure(let failure as StepFailure):
             var result = StepResult(

@@ -1,13 +1,24 @@
 /// Replaces the values of a pipeline's `secrets:` with `***`.
 ///
 /// Each value is masked whole and, when it spans lines, line by line too (a
-/// tool may print one line of a key). Longer values are replaced first, so a
-/// secret that contains another is masked whole.
+/// tool may print one line of a key). Text is scanned once, left to right: at
+/// each position the longest value that starts there is masked, so a secret
+/// that contains another is masked whole.
+///
+/// A stream (a step's output, which arrives in chunks cut anywhere) is masked
+/// with ``scan(_:final:)``: the end of a chunk that could be the start of a
+/// secret is held back until the next chunk shows whether it is one, so a
+/// secret split across two chunks is masked like any other.
 public struct SecretMasker: Sendable {
     public static let mask = "***"
 
-    /// What is replaced, longest first.
-    private let values: [String]
+    /// What is replaced, as UTF-8, longest first.
+    private let values: [[UInt8]]
+    /// Whether some value starts with the byte: most bytes are passed over
+    /// after this one lookup.
+    private let startsValue: [Bool]
+    /// The length of the longest value, in bytes.
+    let longestValue: Int
 
     public init(values: some Sequence<String>) {
         var all = Set<String>()
@@ -15,7 +26,12 @@ public struct SecretMasker: Sendable {
             all.insert(value)
             for line in value.split(whereSeparator: \.isNewline) where !line.isEmpty { all.insert(String(line)) }
         }
-        self.values = all.sorted { $0.utf8.count > $1.utf8.count || ($0.utf8.count == $1.utf8.count && $0 < $1) }
+        let sorted = all.sorted { $0.utf8.count > $1.utf8.count || ($0.utf8.count == $1.utf8.count && $0 < $1) }
+        self.values = sorted.map { Array($0.utf8) }
+        var startsValue = [Bool](repeating: false, count: 256)
+        for value in self.values { startsValue[Int(value[0])] = true }
+        self.startsValue = startsValue
+        self.longestValue = self.values.first?.count ?? 0
     }
 
     /// The masker for `pipeline`'s secrets, their values taken from the
@@ -27,11 +43,56 @@ public struct SecretMasker: Sendable {
     public var isEmpty: Bool { values.isEmpty }
 
     public func mask(_ text: String) -> String {
-        var text = text
-        for value in values where text.contains(value) {
-            text = text.replacingOccurrences(value, with: Self.mask)
+        guard !values.isEmpty, text.utf8.contains(where: { startsValue[Int($0)] }) else { return text }
+        let (masked, _) = scan(Array(text.utf8)[...], final: true)
+        return String(decoding: masked, as: UTF8.self)
+    }
+
+    /// Masks `bytes`, the text of a stream so far. With `final` false, the
+    /// end that could be the start of a secret (a proper prefix of one) is
+    /// not masked or returned: `heldFrom` is where it starts, and the caller
+    /// scans it again in front of what comes next. Since such a start is the
+    /// first byte of a value, the held part starts on a character boundary.
+    ///
+    /// Invariant: no returned byte belongs to an occurrence of a value that
+    /// was not masked, however the stream is cut, except where occurrences
+    /// overlap (the first is masked, then scanning resumes after it).
+    func scan(_ bytes: ArraySlice<UInt8>, final: Bool) -> (masked: [UInt8], heldFrom: Int) {
+        var masked: [UInt8] = []
+        masked.reserveCapacity(bytes.count)
+        var copiedUpTo = bytes.startIndex
+        var index = bytes.startIndex
+        let end = bytes.endIndex
+        while index < end {
+            guard startsValue[Int(bytes[index])] else {
+                index += 1
+                continue
+            }
+            let rest = end - index
+            if !final, rest < longestValue,
+                values.contains(where: { $0.count > rest && $0.starts(with: bytes[index..<end]) }) {
+                masked.append(contentsOf: bytes[copiedUpTo..<index])
+                return (masked, index)
+            }
+            if let value = values.first(where: { $0.count <= rest && bytes[index..<index + $0.count].elementsEqual($0) }) {
+                masked.append(contentsOf: bytes[copiedUpTo..<index])
+                masked.append(contentsOf: Self.mask.utf8)
+                index += value.count
+                copiedUpTo = index
+            } else {
+                index += 1
+            }
         }
-        return text
+        masked.append(contentsOf: bytes[copiedUpTo..<end])
+        return (masked, end)
+    }
+
+    /// How many of the first bytes of `bytes` can be kept when the rest is
+    /// cut off: the cut moves back before any secret it would split, so no
+    /// prefix of a secret is left at the end (it would pass every later mask).
+    func safeCut(_ bytes: ArraySlice<UInt8>) -> Int {
+        guard !values.isEmpty else { return bytes.count }
+        return scan(bytes, final: false).heldFrom - bytes.startIndex
     }
 
     func mask(_ value: JSONValue) -> JSONValue {
@@ -72,28 +133,5 @@ public struct SecretMasker: Sendable {
             break
         }
         return event
-    }
-}
-
-/// Passes events and output to its observers with every secret masked, so
-/// nothing downstream (the event log, the console, reports) ever sees a value.
-package struct MaskingObserver: RunObserver {
-    package let masker: SecretMasker
-    package let observers: [any RunObserver]
-
-    package init(masker: SecretMasker, observers: [any RunObserver]) {
-        self.masker = masker
-        self.observers = observers
-    }
-
-    package func observe(_ event: TimelineEvent) {
-        let masked = masker.mask(event)
-        for observer in observers { observer.observe(masked) }
-    }
-
-    package func stepOutput(_ chunk: StepOutputChunk) {
-        var masked = chunk
-        masked.text = masker.mask(chunk.text)
-        for observer in observers { observer.stepOutput(masked) }
     }
 }

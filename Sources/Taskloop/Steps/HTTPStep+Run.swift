@@ -9,6 +9,12 @@ extension HTTPStep {
     static let bodyLimit = 1024 * 1024
     static let redirectLimit = 10
 
+    /// The first 500 characters of a body, cut before any secret the cut would split.
+    static func previewText(_ body: String, masker: SecretMasker) -> String {
+        let bytes = Array(String(body.prefix(500)).utf8)
+        return String(decoding: bytes[..<masker.safeCut(bytes[...])], as: UTF8.self)
+    }
+
     public func run(in context: StepContext) async throws -> StepOutputs {
         var currentURL = url
         var currentMethod = method
@@ -49,7 +55,7 @@ extension HTTPStep {
             let expected = expectedStatuses.map { $0.map(String.init).joined(separator: ", ") } ?? "2xx"
             throw StepFailure(
                 "\(method) \(url): status \(status) \(response.status.reasonPhrase), expected \(expected)",
-                details: preview.isEmpty ? [] : ["body: " + String(preview.prefix(500))], outputs: outputs)
+                details: preview.isEmpty ? [] : ["body: " + Self.previewText(preview, masker: context.secretMasker)], outputs: outputs)
         }
 
         if let savePath {
@@ -83,7 +89,10 @@ extension HTTPStep {
 
     /// The body as JSON, or nil when it is not JSON.
     private static func decodeJSON(_ text: String, in context: StepContext) async -> JSONValue? {
-        let decode: @Sendable () -> JSONValue? = { try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+        // A value nested past JSONValue.maximumDepth is not given as `json` (the body still is).
+        let decode: @Sendable () -> JSONValue? = {
+            (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))).flatMap { $0.isWithinDepthLimit ? $0 : nil }
+        }
         guard text.utf8.count > inlineJSONLimit else { return decode() }
         return (try? await context.threadPool.runIfActive(decode)) ?? nil
     }

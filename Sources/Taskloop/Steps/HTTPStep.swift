@@ -48,7 +48,13 @@ public struct HTTPStep: StepKind {
             try node.stringMap(field: mapping.name(of: "headers")).map { ($0.key, $0.value) }
         } ?? []
         switch (mapping["json"], mapping["body"]) {
-        case (let json?, nil): body = .json(json.jsonValue)
+        case (let json?, nil):
+            let value = json.jsonValue
+            guard value.isWithinDepthLimit else {
+                throw PipelineDiagnostics(.invalidValue(
+                    field: mapping.name(of: "json"), reason: "it nests more than \(JSONValue.maximumDepth) levels deep"), at: json.location)
+            }
+            body = .json(value)
         case (nil, let text?): body = .text(try text.string(field: mapping.name(of: "body")))
         case (nil, nil): body = .none
         case (_, let text?):

@@ -8,32 +8,48 @@ final class ShellCapture: Sendable {
         var output: [UInt8] = []
         var outputTruncated = false
         var errorLines: [String] = []
+        /// The start of stderr's current line, when it came in pieces.
+        var errorLineStart = ""
     }
 
     private let limit: Int
     private let errorLineLimit: Int
+    private let masker: SecretMasker
     private let state = Mutex(State())
 
-    init(limit: Int, errorLines: Int) {
+    /// `masker` knows the run's secrets: stdout cut at `limit` is cut before
+    /// any secret the limit would split, so no prefix of one is kept (it
+    /// would not be masked later).
+    init(limit: Int, errorLines: Int, masker: SecretMasker = SecretMasker(values: [])) {
         self.limit = limit
         self.errorLineLimit = errorLines
+        self.masker = masker
     }
 
     func appendOutput(_ bytes: [UInt8]) {
         state.withLock { state in
+            guard !state.outputTruncated else { return }
             let room = limit - state.output.count
             if bytes.count <= room {
                 state.output.append(contentsOf: bytes)
             } else {
                 state.output.append(contentsOf: bytes.prefix(max(0, room)))
+                state.output.removeLast(state.output.count - masker.safeCut(state.output[...]))
                 state.outputTruncated = true
             }
         }
     }
 
-    func appendErrorLine(_ line: String) {
+    /// Keeps stderr's last lines; a line that comes in pieces is joined
+    /// (its first 64 KiB).
+    func appendError(_ piece: LineAssembler.Piece) {
         state.withLock { state in
-            state.errorLines.append(line)
+            if !piece.endsLine {
+                if state.errorLineStart.utf8.count < 64 * 1024 { state.errorLineStart += piece.text }
+                return
+            }
+            state.errorLines.append(state.errorLineStart + piece.text)
+            state.errorLineStart = ""
             if state.errorLines.count > errorLineLimit { state.errorLines.removeFirst() }
         }
     }

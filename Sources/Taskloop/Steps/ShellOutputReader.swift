@@ -122,7 +122,7 @@ private final class ShellOutputHandler: ChannelInboundHandler {
             self.remaining = remaining - bytes.count
         }
         if stream == .standardOutput { capture.appendOutput(bytes) }
-        for line in lines.append(bytes) { emit(line) }
+        for piece in lines.append(bytes) { emit(piece) }
         if remaining == 0 { context.close(promise: nil) }
     }
 
@@ -144,12 +144,14 @@ private final class ShellOutputHandler: ChannelInboundHandler {
     private func finish() {
         guard !isFinished else { return }
         isFinished = true
-        if let rest = lines.finish() { emit(rest) }
+        if let rest = lines.finish() { emit(.line(rest)) }
         ended.succeed()
     }
 
-    private func emit(_ line: String) {
-        if stream == .standardError { capture.appendErrorLine(line) }
-        step.write(line + "\n", to: stream)
+    /// A piece of a long line goes on as it is (no line end is made up), so
+    /// the line stays whole for the masker and the console.
+    private func emit(_ piece: LineAssembler.Piece) {
+        if stream == .standardError { capture.appendError(piece) }
+        step.write(piece.streamText, to: stream)
     }
 }

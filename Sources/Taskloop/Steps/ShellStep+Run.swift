@@ -27,7 +27,8 @@ extension ShellStep {
         let outputPath = try await Self.createOutputFile(in: context)
         environment["TASKLOOP_OUTPUT"] = outputPath
 
-        let capture = ShellCapture(limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines)
+        let capture = ShellCapture(
+            limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines, masker: context.secretMasker)
         let pipes = try ShellPipes()
         let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture)
         let process: ChildProcess

@@ -32,6 +32,9 @@ public final class StepContext: Sendable {
     public let runDirectory: String
     /// The run's worker processes, for CPU steps (nil when the pipeline has none).
     package let workerPool: WorkerPool?
+    /// The run's secrets, for a step that cuts output it keeps (so a cut
+    /// never leaves the start of a secret, which masking would not catch).
+    package let secretMasker: SecretMasker
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
     private let laneName = Mutex("loop")
 
@@ -39,9 +42,11 @@ public final class StepContext: Sendable {
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
         httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
+        secretMasker: SecretMasker = SecretMasker(values: []),
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
         self.workerPool = workerPool
+        self.secretMasker = secretMasker
         self.httpClient = httpClient
         self.runDirectory = runDirectory
         self.stepID = stepID

@@ -21,11 +21,12 @@ public struct CapturedOutput: Sendable, Hashable {
         text += more
         guard text.utf8.count > 2 * limit else { return }
         var start = text.utf8.index(text.utf8.endIndex, offsetBy: -limit)
-        while start < text.endIndex, !text.unicodeScalars.indices.contains(start) {
+        while start < text.endIndex, UTF8.isContinuation(text.utf8[start]) {
             start = text.utf8.index(after: start)
         }
-        if let newline = text[start...].firstIndex(of: "\n"), text.utf8.distance(from: start, to: newline) < 1024 {
-            start = text.index(after: newline)
+        // Only the next KiB is searched: an endless line has no newline to find.
+        if let newline = text.utf8[start...].prefix(1024).firstIndex(of: UInt8(ascii: "\n")) {
+            start = text.utf8.index(after: newline)
         }
         droppedBytes += text.utf8.distance(from: text.startIndex, to: start)
         text = String(text[start...])
