@@ -157,8 +157,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let trace { FileHandleOutput.standardOutput("trace: \(trace) (open it in ui.perfetto.dev)\n") }
         if let path = self.report { FileHandleOutput.standardOutput("report: \(path)\n") }
-        let exitCode = report.status != .interrupted ? report.exitCode
+        var exitCode = report.status != .interrupted ? report.exitCode
             : signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted
+        if let failure = report.eventLogFailure {
+            // The record of the run is incomplete: never report it as a clean success.
+            FileHandleOutput.standardError("error: \(failure)\n")
+            if exitCode == ExitStatus.success { exitCode = ExitStatus.stepFailed }
+        }
         await CIReports(junit: junit, json: json).write(report, exitCode: exitCode)
         throw ExitCode(exitCode)
     }

@@ -11,11 +11,18 @@ struct TimelineCommand: ParsableCommand {
             writes the Chrome/Perfetto trace or the HTML report. Works on the log of a run \
             that was killed half-way: the log is read up to its last complete line.
 
-            Example:  taskloop timeline .taskloop/runs/<run-id>/events.jsonl --report run.html
+            The run is named by its event log, its folder, or its id (as `run --resume` \
+            takes it): a run id is looked up in .taskloop/runs in the current folder.
+
+            Examples:
+              taskloop timeline .taskloop/runs/<run-id>/events.jsonl --report run.html
+              taskloop timeline .taskloop/runs/<run-id>
+              taskloop timeline <run-id>
             """
     )
 
-    @Argument(help: "The event log (events.jsonl).")
+    @Argument(help: ArgumentHelp(
+        "The run: its event log (events.jsonl), its folder, or its id in .taskloop/runs here.", valueName: "run"))
     var events: String
 
     @Option(help: ArgumentHelp("Write a Chrome/Perfetto trace here.", valueName: "path"))
@@ -27,7 +34,8 @@ struct TimelineCommand: ParsableCommand {
     func run() throws {
         let log: EventLog
         do {
-            log = try EventLog.read(path: events)
+            // Resolved as `run --resume` resolves its value.
+            log = try EventLog.read(path: try RunHistory(pipelineDirectory: ".").eventLogPath(named: events))
         } catch {
             FileHandleOutput.standardError("error: \(error)\n")
             throw ExitCode(ExitStatus.invalidInput)
@@ -41,6 +49,7 @@ struct TimelineCommand: ParsableCommand {
         if !log.isComplete {
             text += "note: this run did not finish (its log ends without run-finished): it was killed, or is still running\n"
         }
+        for note in log.notes { text += note + "\n" }
         FileHandleOutput.standardOutput(text)
         try TimelineExport.write(record, trace: trace, report: report)
         if let trace { FileHandleOutput.standardOutput("trace: \(trace)\n") }

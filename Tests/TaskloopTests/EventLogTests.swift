@@ -81,6 +81,27 @@ import Testing
         #expect(!log.isComplete)
     }
 
+    @Test func aCutLastLineIsNoted() throws {
+        let header = #"{"format":"taskloop-events","version":1}"#
+        let whole = try EventLog.parse(Data((header + "\n").utf8), path: "events.jsonl")
+        #expect(!whole.cutLastLine)
+        #expect(whole.notes.isEmpty)
+        let cut = try EventLog.parse(Data((header + "\n" + #"{"event":"step-sta"#).utf8), path: "events.jsonl")
+        #expect(cut.cutLastLine)
+        #expect(cut.notes == ["note: the log's last line was cut off (the run was killed while writing it, or the disk was full); it was left out"])
+    }
+
+    @Test func aFileOfSeveralRunsReadsAsItsLastRun() throws {
+        let header = #"{"format":"taskloop-events","version":1}"#
+        let first = #"{"event":"step-queued","step":"a","t":5}"#
+        let second = #"{"event":"step-queued","step":"b","t":7}"#
+        let text = [header, first, header, second].joined(separator: "\n") + "\n"
+        let log = try EventLog.parse(Data(text.utf8), path: "events.jsonl")
+        #expect(log.events == [TimelineEvent(time: 7, .stepQueued(StepQueued(step: "b")))])
+        #expect(log.earlierRuns == 1)
+        #expect(log.notes == ["note: the file holds 2 runs (--events appends); this is the last"])
+    }
+
     @Test func anotherVersionIsRefusedWithAClearMessage() {
         let text = #"{"format":"taskloop-events","version":9}"# + "\n"
         #expect(throws: EventLogError.unsupportedVersion(path: "old.jsonl", version: 9)) {

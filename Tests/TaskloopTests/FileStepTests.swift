@@ -202,3 +202,78 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/back") == ["a.txt"])
     }
 }
+
+/// Copies stop soon after a timeout or cancel, and temporary files never outlive their writer.
+@Suite(.serialized) struct FileStepTemporaryFileTests {
+    @Test func aCopyThatTimesOutStopsAndRemovesItsTemporaryFile() async throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // 2 GB to copy: far more than 100 ms of work anywhere.
+        let source = folder + "/big.bin"
+        #expect(FileManager.default.createFile(atPath: source, contents: nil))
+        #expect(truncate(source, 2_000_000_000) == 0)
+        let yaml = """
+            steps:
+              copy: { file: { copy: "\(source)", to: "\(folder)/out/copy.bin" }, timeout: 100ms }
+            """
+        let (report, runFolder) = try await runPipeline(yaml)
+        defer { try? FileManager.default.removeItem(atPath: runFolder) }
+        #expect(report.status("copy") == .failure)
+        #expect(report.step("copy")?.error?.contains("timed out") == true)
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/out")) ?? []
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    @Test func staleTemporaryFilesOfDeadProcessesAreRemovedByTheNextWrite() async throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let out = folder + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let dead = try deadProcessID()
+        let names = [
+            "stale": ".a.txt.taskloop-\(dead)-k3j2", "live": ".a.txt.taskloop-1-x9",
+            "lastCopy": ".b.txt.taskloop-\(dead)-zz.old", "fresh": ".c.txt.taskloop-\(dead)-q1",
+            "other": ".d.txt.tmp",
+        ]
+        for (key, name) in names {
+            #expect(FileManager.default.createFile(atPath: out + "/" + name, contents: Data("x".utf8)))
+            // All but `fresh` were last written an hour ago.
+            if key != "fresh" {
+                try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: out + "/" + name)
+            }
+        }
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: 3600)], ofItemAtPath: out + "/" + names["fresh"]!)
+        let (report, runFolder) = try await runPipeline("""
+            steps:
+              write: { file: { write: "\(out)/a.txt", content: "new" } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: runFolder) }
+        #expect(report.status == .success)
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: out))
+        // The dead writer's file goes; a live process's stays, and so does the
+        // only copy of b.txt (moved aside, its target missing), a file still
+        // being written, and files that are not Taskloop's.
+        #expect(left == ["a.txt", names["live"]!, names["lastCopy"]!, names["fresh"]!, names["other"]!])
+    }
+
+    @Test func temporaryNamesCarryTheirOwnersProcessID() {
+        let path = AtomicFile.temporaryPath(for: "out/notes.txt")
+        let name = TemporaryFileName(parsing: String(path.dropFirst(4)))
+        #expect(path.hasPrefix("out/.notes.txt.taskloop-\(getpid())-"))
+        #expect(name?.target == "notes.txt")
+        #expect(name?.pid == getpid())
+        #expect(name?.isAside == false)
+        #expect(TemporaryFileName(parsing: "notes.txt") == nil)
+        #expect(TemporaryFileName(parsing: ".notes.txt.taskloop-abc") == nil)
+    }
+
+    /// The id of a process that has exited.
+    private func deadProcessID() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+}

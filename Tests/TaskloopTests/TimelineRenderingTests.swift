@@ -100,8 +100,17 @@ import Testing
         let html = HTMLReport(record: record).render()
         #expect(html.contains("This run did not finish"))
         let gantt = TextGantt(record: record, width: 60, style: .plain).render()
-        #expect(gantt.contains("test    |                                    #| unfinished"))
+        #expect(gantt.contains("test    |                                    #| interrupted"))
         #expect(gantt.contains("deploy  |                                     | not run"))
+        // The step that was running when the log ends is shown so, and runs
+        // (as does the makespan) to the log's last event.
+        let test = try #require(record.steps.first { $0.id == "test" })
+        let summary = RunSummary(record: record).render()
+        #expect(summary.contains("interrupted (running when the log ends)"))
+        #expect(summary.split(separator: "\n").first { $0.hasPrefix("test ") }?.contains("≥") == true)
+        let firstStart = try #require(record.steps.compactMap(\.startedAt).min())
+        #expect(record.end(of: test) == record.lastEventAt)
+        #expect(record.makespan == record.lastEventAt - firstStart)
     }
 
     @Test func largeRunsAreSummarisedInTheTerminalAndMergedInTheReport() throws {
@@ -150,7 +159,7 @@ import Testing
         ]
         let text = FailureSummary(record: RunRecord(events: events), outputs: outputs).render()
         #expect(text == """
-            3 steps failed, the first first:
+            3 steps failed, in the order they failed:
 
               ✗ early at ci.yaml:5:3, +2ms
                 exited with status 1

@@ -30,6 +30,9 @@ public struct PipelineRunner: Sendable {
         public var eventLogPath: String
         /// The end of each step's output (see ``StepOutputTails``).
         public var outputs: [StepID: CapturedOutput]
+        /// Set when the event log could not be written completely (a full
+        /// disk): it ends at its last whole event.
+        public var eventLogFailure: EventLogError?
 
         /// 0 when every step succeeded (or failed with `continue-on-error`),
         /// 1 when a step failed, 130 when interrupted.
@@ -130,7 +133,7 @@ public struct PipelineRunner: Sendable {
             await writers.waitForAll()
             return Report(
                 runID: runID, status: finished.status, record: record, eventLogPath: eventLogPath,
-                outputs: outputTails.captured)
+                outputs: outputTails.captured, eventLogFailure: eventLog.failure)
         }
         try? await httpClient.shutdown()
         return report

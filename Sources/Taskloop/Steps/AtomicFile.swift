@@ -9,6 +9,8 @@ import Glibc
 /// temporary file in the target's folder, which is then renamed over the
 /// target (a single `rename(2)`). A failure or cancellation removes the
 /// temporary file; the target is either the old file or the complete new one.
+/// A temporary file left by a process that was killed (`kill -9`) is removed
+/// by a later run that writes into the same folder (see ``TemporaryFileName``).
 enum AtomicFile {
     static func write(_ bytes: [UInt8], to target: String, fileSystem: FileSystem) async throws {
         try await replace(target, fileSystem: fileSystem) { temporary in
@@ -26,16 +28,26 @@ enum AtomicFile {
         _ target: String, fileSystem: FileSystem, produce: (String) async throws -> Void
     ) async throws {
         try await createParent(of: target, fileSystem: fileSystem)
+        await StaleTemporaryFiles.sweepOnce(folderOf: target)
         let temporary = temporaryPath(for: target)
         do {
             try await produce(temporary)
             try await moveIntoPlace(temporary, target, fileSystem: fileSystem)
         } catch {
-            // Runs even when the step was cancelled: the thread-pool call does
-            // not check for cancellation, so the temporary file is removed.
-            _ = try? await fileSystem.removeItem(at: FilePath(temporary), strategy: .platformDefault, recursively: true)
+            await removeEvenIfCancelled(temporary)
             throw error
         }
+    }
+
+    /// Removes `path` (a file or a whole folder), also when the calling task
+    /// is cancelled: a cancelled task's thread-pool calls are themselves
+    /// cancelled before they run, which would leave the file behind.
+    static func removeEvenIfCancelled(_ path: String) async {
+        // An unstructured task does not inherit the caller's cancellation; it
+        // is awaited at once, so it never outlives this call.
+        await Task {
+            _ = try? await FileSystem.shared.removeItem(at: FilePath(path), strategy: .platformDefault, recursively: true)
+        }.value
     }
 
     /// Renames `source` to `target` with one `rename(2)`, which replaces a
@@ -49,14 +61,14 @@ enum AtomicFile {
         case 0:
             return
         case ENOTEMPTY, EEXIST:
-            let aside = temporaryPath(for: target)
+            let aside = TemporaryFileName.asidePath(for: target)
             try FileStepProblem.check(await rename(target, aside))
             let placed = await rename(source, target)
             guard placed == 0 else {
                 _ = await rename(aside, target)
                 throw FileStepProblem.system(placed)
             }
-            _ = try? await fileSystem.removeItem(at: FilePath(aside), strategy: .platformDefault, recursively: true)
+            await removeEvenIfCancelled(aside)
         case EISDIR:
             throw FileStepProblem.folderInTheWay
         default:
@@ -81,14 +93,9 @@ enum AtomicFile {
         try await fileSystem.createDirectory(at: parent, withIntermediateDirectories: true)
     }
 
-    /// `.name.taskloop-<random>` in the same folder, so the rename stays on one
-    /// file system and therefore atomic.
+    /// A new temporary path beside `target` (see ``TemporaryFileName``), so
+    /// the rename stays on one file system and therefore atomic.
     static func temporaryPath(for target: String) -> String {
-        var path = FilePath(target)
-        let name = path.lastComponent?.string ?? "file"
-        path.removeLastComponent()
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        path.append(".\(name).taskloop-\(suffix)")
-        return path.string
+        TemporaryFileName.newPath(for: target)
     }
 }

@@ -22,13 +22,7 @@ extension FileStep {
         case .append(let path, let content):
             let target = context.resolve(path)
             try await Self.attempt("append to", path) {
-                try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
-                try await fileSystem.withFileHandle(
-                    forWritingAt: FilePath(target), options: .modifyFile(createIfNecessary: true)
-                ) { handle in
-                    let end = try await handle.info().size
-                    try await handle.write(contentsOf: content.utf8, toAbsoluteOffset: end)
-                }
+                try await Self.append(Array(content.utf8), to: target, fileSystem: fileSystem)
             }
             return ["path": .string(target), "bytes": JSONValue(content.utf8.count)]
 
@@ -52,7 +46,7 @@ extension FileStep {
                     throw FileStepProblem.missing
                 }
                 try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
-                    try await fileSystem.copyItem(at: FilePath(source), to: FilePath(temporary))
+                    try await ItemCopy.copy(FilePath(source), to: FilePath(temporary), fileSystem: fileSystem)
                 }
                 return info.type == .regular ? Int(info.size) : nil
             }
@@ -74,7 +68,7 @@ extension FileStep {
                     // Another file system: copy beside the target, rename into
                     // place, and only then remove the source.
                     try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
-                        try await fileSystem.copyItem(at: FilePath(source), to: FilePath(temporary))
+                        try await ItemCopy.copy(FilePath(source), to: FilePath(temporary), fileSystem: fileSystem)
                     }
                     _ = try await fileSystem.removeItem(at: FilePath(source), strategy: .platformDefault, recursively: true)
                 }
@@ -119,7 +113,31 @@ extension FileStep {
             if Task.isCancelled { throw CancellationError() }
             throw StepFailure("cannot \(verb) \(path): \(Self.reason(error))")
         } catch let problem as FileStepProblem {
+            if Task.isCancelled { throw CancellationError() }
             throw StepFailure("cannot \(verb) \(path): \(problem.description)")
+        }
+    }
+
+    /// Appends `bytes` to `target`, creating it. A failed append (a full
+    /// disk) leaves the file as it was: cut back to its old size, or removed
+    /// when the append created it.
+    private static func append(_ bytes: [UInt8], to target: String, fileSystem: FileSystem) async throws {
+        try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
+        let existed = try await fileSystem.info(forFileAt: FilePath(target)) != nil
+        try await fileSystem.withFileHandle(
+            forWritingAt: FilePath(target), options: .modifyFile(createIfNecessary: true)
+        ) { handle in
+            let end = try await handle.info().size
+            do {
+                try await handle.write(contentsOf: bytes, toAbsoluteOffset: end)
+            } catch {
+                if existed {
+                    try? await handle.resize(to: .bytes(end))
+                } else {
+                    await AtomicFile.removeEvenIfCancelled(target)
+                }
+                throw error
+            }
         }
     }
 
@@ -130,7 +148,7 @@ extension FileStep {
         case .fileAlreadyExists: return FileStepProblem.fileInTheWay.description
         case .notEmpty: return "the folder is not empty"
         case .resourceExhausted: return "the file is larger than \(readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
-        default: return error.message.isEmpty ? "\(error.code)" : error.message
+        default: return SystemErrorText.reason(error, fallback: error.message.isEmpty ? "\(error.code)" : error.message)
         }
     }
 }
@@ -141,6 +159,8 @@ enum FileStepProblem: Error, CustomStringConvertible {
     case fileInTheWay
     case folderNeedsRecursive
     case folderInTheWay
+    /// Not a file, a folder or a symbolic link (a socket, a device).
+    case notCopyable(String)
     /// A system call failed with this `errno`.
     case system(Int32)
 
@@ -152,7 +172,8 @@ enum FileStepProblem: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .folderInTheWay: return "a folder is already there; remove it first"
-        case .system(let code): return String(cString: strerror(code)).lowercased()
+        case .system(let code): return SystemErrorText.describe(code)
+        case .notCopyable(let path): return "\(path) is not a file, a folder or a symbolic link, and cannot be copied"
         case .missing: return "no such file or folder"
         case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"

@@ -141,7 +141,7 @@ extension HTTPStep {
             }
         } catch let error as FileSystemError {
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("\(request): cannot save to \(target): \(error.message)")
+            throw StepFailure("\(request): cannot save to \(target): \(SystemErrorText.reason(error, fallback: error.message))")
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -79,10 +79,11 @@ extension ShellStep {
         }
     }
 
-    /// An empty file for the command's `$TASKLOOP_OUTPUT`, in the run's folder.
+    /// An empty file for the command's `$TASKLOOP_OUTPUT`, in the run's folder,
+    /// named after the step (see ``StepFileName``) and the attempt.
     private static func createOutputFile(in context: StepContext) async throws -> String {
         let folder = context.runDirectory + "/outputs"
-        let path = folder + "/\(context.stepID).\(context.attempt).txt"
+        let path = folder + "/\(StepFileName.make(for: context.stepID)).\(context.attempt).txt"
         do {
             try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
             try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { _ in }
@@ -90,7 +91,7 @@ extension ShellStep {
             if OpenFileLimit.isOutOfDescriptors(error) {
                 throw StepFailure("cannot create the output file \(path): \(OpenFileLimit.exhaustedMessage)")
             }
-            throw StepFailure("cannot create the output file \(path): \(error)")
+            throw StepFailure("cannot create the output file \(path): \(SystemErrorText.reason(error, fallback: "\(error)"))")
         }
         return path
     }

@@ -47,20 +47,24 @@ package final class SerialWriter<Element: Sendable>: Sendable {
 
     private let descriptor: CInt
     private let closesDescriptor: Bool
+    private let keepsWholeLines: Bool
     private let encode: @Sendable ([Element]) -> [UInt8]
     private let shedding: Shedding?
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - closesDescriptor: whether ``run()`` closes the descriptor when done.
+    ///   - keepsWholeLines: for a file of lines (a log): when a write fails part
+    ///     way (a full disk), the file is cut back to its last whole line.
     ///   - shedding: what may be dropped when the reader falls behind; nil keeps everything.
     ///   - encode: turns a batch into bytes; runs on the thread pool.
     package init(
-        descriptor: CInt, closesDescriptor: Bool, shedding: Shedding? = nil,
+        descriptor: CInt, closesDescriptor: Bool, keepsWholeLines: Bool = false, shedding: Shedding? = nil,
         encode: @escaping @Sendable ([Element]) -> [UInt8]
     ) {
         self.descriptor = descriptor
         self.closesDescriptor = closesDescriptor
+        self.keepsWholeLines = keepsWholeLines
         self.shedding = shedding
         self.encode = encode
     }
@@ -120,8 +124,12 @@ package final class SerialWriter<Element: Sendable>: Sendable {
             if !batch.isEmpty, self.failure == nil {
                 let descriptor = self.descriptor
                 let encode = self.encode
+                let keepsWholeLines = self.keepsWholeLines
                 let error = try? await NIOThreadPool.singleton.runIfActive { () -> CInt? in
-                    Self.writeAll(encode(batch), to: descriptor)
+                    let bytes = encode(batch)
+                    let (written, error) = Self.writeAll(bytes, to: descriptor)
+                    if error != nil, keepsWholeLines { Self.cutToWholeLine(descriptor, bytes: bytes, written: written) }
+                    return error
                 }
                 if let error = error ?? nil {
                     state.withLock { $0.failure = $0.failure ?? error }
@@ -137,8 +145,9 @@ package final class SerialWriter<Element: Sendable>: Sendable {
         }
     }
 
-    /// Writes all bytes, retrying short writes and EINTR; returns errno on failure.
-    private static func writeAll(_ bytes: [UInt8], to descriptor: CInt) -> CInt? {
+    /// Writes all bytes, retrying short writes and EINTR; returns how many
+    /// were written, and errno on failure.
+    private static func writeAll(_ bytes: [UInt8], to descriptor: CInt) -> (written: Int, error: CInt?) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in
@@ -146,10 +155,20 @@ package final class SerialWriter<Element: Sendable>: Sendable {
             }
             if written < 0 {
                 if errno == EINTR { continue }
-                return errno
+                return (offset, errno)
             }
             offset += written
         }
-        return nil
+        return (offset, nil)
+    }
+
+    /// After a failed write of `bytes` of which `written` reached the file
+    /// (appended at its end), cuts the file back to the end of the last whole
+    /// line among them, so the file never ends mid-line.
+    private static func cutToWholeLine(_ descriptor: CInt, bytes: [UInt8], written: Int) {
+        let end = lseek(descriptor, 0, SEEK_END)
+        guard end >= 0, written > 0 else { return }
+        let keep = bytes[..<written].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        _ = ftruncate(descriptor, end - off_t(written - keep))
     }
 }

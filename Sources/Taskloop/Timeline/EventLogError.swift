@@ -5,6 +5,12 @@ import Glibc
 /// Why an event log could not be written or read.
 public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
     case cannotCreate(path: String, errno: Int32)
+    /// `--events` names a file that is not an event log: appending would spoil it.
+    case notAnEventLogToAppendTo(path: String)
+    /// Another run is writing to the log (it holds its lock).
+    case inUse(path: String)
+    /// A write failed during the run (a full disk): the log ends at its last whole line.
+    case writeFailed(path: String, errno: Int32)
     case cannotRead(path: String, reason: String)
     case notAnEventLog(path: String)
     case unsupportedVersion(path: String, version: Int)
@@ -14,6 +20,12 @@ public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .cannotCreate(let path, let code):
             return "cannot create the event log \(path): \(String(cString: strerror(code))); choose another place with --events PATH"
+        case .notAnEventLogToAppendTo(let path):
+            return "cannot log the run to \(path): the file exists and is not a Taskloop event log; choose another place with --events PATH"
+        case .inUse(let path):
+            return "cannot log the run to \(path): another run is writing to it; choose another place with --events PATH"
+        case .writeFailed(let path, let code):
+            return "the event log \(path) is incomplete: \(String(cString: strerror(code))); it ends at the last event written, so the run's end is not recorded there"
         case .cannotRead(let path, let reason):
             return "cannot read the event log \(path): \(reason)"
         case .notAnEventLog(let path):

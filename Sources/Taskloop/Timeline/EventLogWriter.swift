@@ -17,24 +17,36 @@ package final class EventLogWriter: RunObserver {
 
     private init(path: String, descriptor: CInt) {
         self.path = path
-        self.writer = SerialWriter(descriptor: descriptor, closesDescriptor: true, encode: EventLogFormat.encode)
+        self.writer = SerialWriter(descriptor: descriptor, closesDescriptor: true, keepsWholeLines: true, encode: EventLogFormat.encode)
     }
 
-    /// Creates the log's folder and file (failing if the file exists) and
-    /// writes the format header. The blocking calls run on NIO's thread pool.
+    /// Creates the log's folder and file, or opens an existing log to append
+    /// this run to it, and writes the format header that starts the run. A
+    /// file that is not an event log is refused (appending would spoil it),
+    /// and so is a log another run holds; a last line an earlier run left cut
+    /// off is removed first, so every line stays whole. The blocking calls run
+    /// on NIO's thread pool.
     package static func create(at path: String) async throws -> EventLogWriter {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
         }
         let descriptor = try await NIOThreadPool.singleton.runIfActive { () throws -> CInt in
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+            let existed = access(path, F_OK) == 0
+            let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw EventLogError.cannotCreate(path: path, errno: errno) }
-            let header = EventLogFormat.headerLine
-            let written = header.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard written == header.count else {
+            do {
+                let size = try EventLogAppending.prepare(descriptor, path: path)
+                do {
+                    try EventLogAppending.writeAll(EventLogFormat.headerLine, to: descriptor, path: path)
+                } catch {
+                    // A header cut short (a full disk) would spoil the file: take it back.
+                    if existed { _ = ftruncate(descriptor, size) } else { unlink(path) }
+                    throw error
+                }
+            } catch {
                 close(descriptor)
-                throw EventLogError.cannotCreate(path: path, errno: errno)
+                throw error
             }
             return descriptor
         }
@@ -52,6 +64,6 @@ package final class EventLogWriter: RunObserver {
 
     package func finish() { writer.finish() }
 
-    /// The `errno` of a failed write, if the log could not be completed.
-    package var failure: CInt? { writer.failure }
+    /// Why the log could not be completed, if a write failed.
+    package var failure: EventLogError? { writer.failure.map { .writeFailed(path: path, errno: $0) } }
 }

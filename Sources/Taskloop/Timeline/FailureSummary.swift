@@ -25,7 +25,7 @@ public struct FailureSummary: Sendable {
         guard !failed.isEmpty || !cancelled.isEmpty else { return "" }
         var lines: [String] = []
         if !failed.isEmpty {
-            let heading = failed.count == 1 ? "1 step failed:" : "\(failed.count) steps failed, the first first:"
+            let heading = failed.count == 1 ? "1 step failed:" : "\(failed.count) steps failed, in the order they failed:"
             lines.append(ANSI.paint(heading, ANSI.bold + ANSI.red, if: usesColor))
         }
         for step in failed {

@@ -48,13 +48,8 @@ public struct PreviousRun: Sendable {
                 throw .noEarlierRun(file: pipeline.file, folder: history.folder)
             }
             path = history.logPath(of: newest)
-        } else if let log = logPath(named: argument) {
-            path = log
         } else {
-            path = history.logPath(of: argument)
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw .unknownRunID(argument, folder: history.folder, latest: Array(history.runIDs().suffix(5).reversed()))
-            }
+            path = try history.eventLogPath(named: argument)
         }
         let log: EventLog
         do {
@@ -69,13 +64,13 @@ public struct PreviousRun: Sendable {
         return run
     }
 
-    /// The event log a `--resume` value names, when it names one rather than
-    /// a run id: a path ending in `.jsonl`, or a run's folder (that holds an
-    /// events.jsonl).
+    /// The event log a value names, when it names one rather than a run id:
+    /// a path ending in `.jsonl`, or a folder that holds an `events.jsonl`
+    /// (a run's folder).
     public static func logPath(named value: String) -> String? {
         if value.hasSuffix(".jsonl") { return value }
         let inFolder = (value.hasSuffix("/") ? value : value + "/") + "events.jsonl"
-        return value.contains("/") && FileManager.default.fileExists(atPath: inFolder) ? inFolder : nil
+        return FileManager.default.fileExists(atPath: inFolder) ? inFolder : nil
     }
 
     /// Whether a `--resume` value has the shape of a run id

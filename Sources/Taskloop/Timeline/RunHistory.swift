@@ -35,6 +35,18 @@ public struct RunHistory: Sendable {
         return latest?.runID
     }
 
+    /// The event log `argument` names, as `--resume` and `taskloop timeline`
+    /// take it: the path of an events.jsonl (any `.jsonl`), a run's folder,
+    /// or the id of a run in this history.
+    public func eventLogPath(named argument: String) throws(SelectionError) -> String {
+        if let log = PreviousRun.logPath(named: argument) { return log }
+        let path = logPath(of: argument)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .unknownRunID(argument, folder: folder, latest: Array(runIDs().suffix(5).reversed()))
+        }
+        return path
+    }
+
     public func logPath(of runID: String) -> String {
         folder + "/" + runID + "/events.jsonl"
     }

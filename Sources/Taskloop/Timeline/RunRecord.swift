@@ -43,6 +43,10 @@ public struct RunRecord: Sendable {
         /// How many times the step ran.
         public var attempts: Int { earlierAttempts.count + (startedAt == nil ? 0 : 1) }
 
+        /// Whether the step had started but not ended when the log ends: the
+        /// run was killed (or is still going) while it ran.
+        public var isRunningAtEnd: Bool { startedAt != nil && status == nil && reusedFrom == nil }
+
         /// Run time in microseconds, for steps that started and finished.
         public var duration: Int64? {
             guard let startedAt, let finishedAt else { return nil }
@@ -53,6 +57,8 @@ public struct RunRecord: Sendable {
     public private(set) var started: RunStarted?
     public private(set) var finished: RunFinished?
     public private(set) var finishedAt: Int64?
+    /// The time of the last event: where the log ends.
+    public private(set) var lastEventAt: Int64 = 0
     /// Steps in file order.
     public private(set) var steps: [StepRecord] = []
     private var indexOfStep: [StepID: Int] = [:]
@@ -68,6 +74,7 @@ public struct RunRecord: Sendable {
     }
 
     public mutating func apply(_ event: TimelineEvent) {
+        lastEventAt = max(lastEventAt, event.time)
         switch event.payload {
         case .runStarted(let started):
             self.started = started
@@ -131,17 +138,28 @@ public struct RunRecord: Sendable {
         change(&steps[index])
     }
 
-    /// From the first step's start to the last step's end, in microseconds.
+    /// When a step's run ended: its finish, or for a step still running when
+    /// the log ends (a killed run), the log's last event.
+    public func end(of step: StepRecord) -> Int64? {
+        step.finishedAt ?? (step.isRunningAtEnd ? lastEventAt : nil)
+    }
+
+    /// From the first step's start to the last step's end, in microseconds;
+    /// a step running when the log ends runs to the log's last event.
     public var makespan: Int64 {
         let starts = steps.compactMap(\.startedAt)
-        let ends = steps.compactMap(\.finishedAt)
+        let ends = steps.compactMap(end(of:))
         guard let first = starts.min(), let last = ends.max() else { return 0 }
         return last - first
     }
 
-    /// The sum of every step's run time, in microseconds.
+    /// The sum of every step's run time, in microseconds (a step running when
+    /// the log ends counts up to the log's last event).
     public var totalStepTime: Int64 {
-        steps.compactMap(\.duration).reduce(0, +)
+        steps.reduce(0) { sum, step in
+            guard let started = step.startedAt, let end = end(of: step) else { return sum }
+            return sum + end - started
+        }
     }
 
     /// How many steps ran at once on average: total step time over makespan.

@@ -6,6 +6,8 @@ public struct RunSummary: Sendable {
     public static let fullListingLimit = 40
 
     public var record: RunRecord
+    /// The status shown for a step that had started and not ended when the log ends.
+    public static let interrupted = "interrupted (running when the log ends)"
 
     public init(record: RunRecord) {
         self.record = record
@@ -28,8 +30,12 @@ public struct RunSummary: Sendable {
         lines.append(pad("step", idWidth) + "  " + pad("start", 9) + "  " + pad("duration", 9) + "  status")
         for step in listed {
             let start = step.startedAt.map { "+" + Duration.microseconds($0).compactDescription } ?? "-"
-            let duration = step.duration.map { Duration.microseconds($0).compactDescription } ?? "-"
+            var duration = step.duration.map { Duration.microseconds($0).compactDescription } ?? "-"
             var status = step.status?.rawValue ?? "not run"
+            if step.isRunningAtEnd, let started = step.startedAt {
+                duration = "≥" + Duration.microseconds(record.lastEventAt - started).compactDescription
+                status = Self.interrupted
+            }
             if let run = step.reusedFrom { status = "reused (from run \(run))" }
             if step.status == .skipped, let reason = step.skipReason { status += " (\(reason))" }
             if step.status == .failure, let exitCode = step.exitCode { status += " (exit \(exitCode))" }

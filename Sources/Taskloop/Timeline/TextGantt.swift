@@ -26,7 +26,7 @@ public struct TextGantt: Sendable {
         if record.steps.count > Self.rowLimit { return summary(critical) }
         let ran = record.steps.compactMap(\.startedAt)
         guard let origin = record.steps.compactMap({ $0.queuedAt ?? $0.startedAt }).min() ?? ran.min(),
-            let end = record.steps.compactMap(\.finishedAt).max()
+            let end = record.steps.compactMap(record.end(of:)).max()
         else { return "" }
         let span = max(1, end - origin)
         let nameWidth = min(24, record.steps.map(\.id.rawValue.count).max() ?? 4)
@@ -40,11 +40,11 @@ public struct TextGantt: Sendable {
                 if let queued = step.queuedAt, queued < started {
                     for index in column(queued)..<column(started) { bar[index] = style == .plain ? "." : "░" }
                 }
-                let finished = step.finishedAt ?? end
+                let finished = record.end(of: step) ?? end
                 for index in column(started)...max(column(started), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
             }
             let name = pad(String(step.id.rawValue.prefix(nameWidth)), nameWidth)
-            let status = step.reusedFrom != nil ? "reused" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "unfinished")
+            let status = step.reusedFrom != nil ? "reused" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "interrupted")
             let marker = onPath.contains(step.id) ? "*" : " "
             lines.append("\(name)\(marker)|\(colored(String(bar), step.status))| \(status)")
         }

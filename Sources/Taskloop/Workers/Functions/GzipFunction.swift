@@ -2,6 +2,10 @@ import CompressNIO
 import Foundation
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `gzip`: compresses a file to a `.gz` file, streamed through zlib (via
 /// CompressNIO) in 1 MiB chunks; the target appears only when complete.
 public enum GzipFunction: CPUFunction {
@@ -59,25 +63,33 @@ public enum GunzipFunction: CPUFunction {
 }
 
 /// Streams a file through a zlib compressor or decompressor into a temporary
-/// file beside the target, renamed into place when complete.
+/// file beside the target, renamed into place when complete. Any failure (a
+/// full disk, a corrupt input) fails the step with the system's reason and
+/// the path, and removes the temporary file.
 enum StreamingZlib {
     static func transform(_ source: String, to target: String, shownAs name: String, compressing: Bool) throws -> (read: Int64, written: Int64) {
         guard let input = FileHandle(forReadingAtPath: source) else { throw StepFailure("cannot read \(name): no such file") }
         defer { try? input.close() }
         let folder = (target as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+        StaleTemporaryFiles.sweepOnceBlocking(folderOf: target)
         let temporary = AtomicFile.temporaryPath(for: target)
-        guard FileManager.default.createFile(atPath: temporary, contents: nil), let output = FileHandle(forWritingAtPath: temporary) else {
-            throw StepFailure("cannot write \(target)")
+        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else {
+            throw StepFailure("cannot write \(target): \(SystemErrorText.describe(errno))")
         }
         var finished = false
         defer {
-            try? output.close()
-            if !finished { try? FileManager.default.removeItem(atPath: temporary) }
+            close(output)
+            if !finished { unlink(temporary) }
         }
         var read: Int64 = 0
         var written: Int64 = 0
         var window = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        let emit = { (out: ByteBuffer) throws in
+            try writeAll(out, to: output, target: target)
+            written += Int64(out.readableBytes)
+        }
         do {
             if compressing {
                 let compressor = try ZlibCompressor(algorithm: .gzip)
@@ -85,10 +97,7 @@ enum StreamingZlib {
                     let chunk = try input.read(upToCount: 1 << 20) ?? Data()
                     var buffer = ByteBuffer(bytes: chunk)
                     read += Int64(chunk.count)
-                    try buffer.compressStream(with: compressor, window: &window, flush: chunk.isEmpty ? .finish : .no) { out in
-                        written += Int64(out.readableBytes)
-                        output.write(Data(out.readableBytesView))
-                    }
+                    try buffer.compressStream(with: compressor, window: &window, flush: chunk.isEmpty ? .finish : .no, process: emit)
                     if chunk.isEmpty { break }
                 }
             } else {
@@ -98,10 +107,7 @@ enum StreamingZlib {
                     if chunk.isEmpty { break }
                     var buffer = ByteBuffer(bytes: chunk)
                     read += Int64(chunk.count)
-                    try buffer.decompressStream(with: decompressor, window: &window) { out in
-                        written += Int64(out.readableBytes)
-                        output.write(Data(out.readableBytesView))
-                    }
+                    try buffer.decompressStream(with: decompressor, window: &window, process: emit)
                     // The call hands over what is left in the window but keeps it there.
                     window.clear()
                 }
@@ -111,9 +117,27 @@ enum StreamingZlib {
         } catch {
             throw StepFailure("cannot \(compressing ? "compress" : "decompress") \(name): \(error)")
         }
-        try output.synchronize()
-        guard rename(temporary, target) == 0 else { throw StepFailure("cannot move the result into place at \(target)") }
+        guard fsync(output) == 0 else { throw StepFailure("cannot write \(target): \(SystemErrorText.describe(errno))") }
+        guard rename(temporary, target) == 0 else {
+            throw StepFailure("cannot move the result into place at \(target): \(SystemErrorText.describe(errno))")
+        }
         finished = true
         return (read, written)
+    }
+
+    /// Writes all of `buffer` with `write(2)`, retrying short writes and
+    /// EINTR; a failure (ENOSPC) names the target and the system's reason.
+    private static func writeAll(_ buffer: ByteBuffer, to descriptor: CInt, target: String) throws {
+        try buffer.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw StepFailure("cannot write \(target): \(SystemErrorText.describe(errno))")
+                }
+                offset += count
+            }
+        }
     }
 }
