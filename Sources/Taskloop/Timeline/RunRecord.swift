@@ -133,7 +133,8 @@ public struct RunRecord: Sendable {
 
     /// From the first step's start to the last step's end, in microseconds.
     public var makespan: Int64 {
-        let starts = steps.compactMap(\.startedAt)
+        // A retried step's first attempt started before its last.
+        let starts = steps.compactMap { $0.earlierAttempts.first?.start ?? $0.startedAt }
         let ends = steps.compactMap(\.finishedAt)
         guard let first = starts.min(), let last = ends.max() else { return 0 }
         return last - first
