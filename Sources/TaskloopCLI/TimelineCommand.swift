@@ -11,7 +11,7 @@ struct TimelineCommand: ParsableCommand {
             writes the Chrome/Perfetto trace or the HTML report. Works on the log of a run \
             that was killed half-way: the log is read up to its last complete line.
 
-            Example:  taskloop timeline .taskloop/runs/<run-id>/events.jsonl --report run.html
+            Example:  taskloop timeline pipelines/.taskloop/runs/<run-id>/events.jsonl --report run.html
             """
     )
 
