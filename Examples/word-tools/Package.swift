@@ -4,9 +4,9 @@ import PackageDescription
 
 let package = Package(
     name: "word-tools",
-    platforms: [.macOS(.v15)],
+    // Taskloop runs on Linux only, so no `platforms:` line is needed.
     dependencies: [
-        // In your own package: .package(url: "https://github.com/<owner>/taskloop.git", from: "0.1.0")
+        // In your own package: a clone of Taskloop beside it, `.package(name: "taskloop", path: "../taskloop")`.
         .package(name: "taskloop", path: "../.."),
     ],
     targets: [

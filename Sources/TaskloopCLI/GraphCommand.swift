@@ -14,7 +14,7 @@ struct GraphCommand: ParsableCommand {
 
             Examples:
               taskloop graph pipelines/build.yaml
-              taskloop graph pipelines/build.yaml --format mermaid >> docs/pipeline.md
+              taskloop graph pipelines/build.yaml --format mermaid > pipeline.md
             """
     )
 

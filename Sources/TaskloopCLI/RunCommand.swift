@@ -49,10 +49,10 @@ struct RunCommand: AsyncParsableCommand {
               taskloop run pipelines/build.yaml --keep-going --param target=release
               taskloop run pipelines/build.yaml --output grouped --progress plain
               taskloop run pipelines/build.yaml --quiet
-              taskloop run ci.yaml --junit out/junit.xml --json out/result.json
-              taskloop run pipelines/build.yaml test --skip lint
+              taskloop run pipelines/hello.yaml --junit junit.xml --json run.json
+              taskloop run pipelines/build.yaml unit-tests --skip lint
               taskloop run pipelines/build.yaml --resume
-              taskloop run pipelines/build.yaml --resume 20261125-140512-3f9a --dry-run
+              taskloop run pipelines/build.yaml --resume --dry-run
             """
     )
 

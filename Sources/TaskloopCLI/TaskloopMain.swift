@@ -92,7 +92,7 @@ struct TaskloopCommand: AsyncParsableCommand {
 
             Examples:
               taskloop run pipelines/hello.yaml
-              taskloop run pipelines/build.yaml test --keep-going
+              taskloop run pipelines/build.yaml unit-tests --keep-going
               taskloop run pipelines/build.yaml --resume
               taskloop validate pipelines/*.yaml
               taskloop help run

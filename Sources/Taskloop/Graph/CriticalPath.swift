@@ -1,16 +1,40 @@
 /// The chain of steps that decided when a run ended: from the step that
 /// finished last, back through the need that finished last before it, and so
 /// on. Shortening any other step would not have ended the run sooner.
+///
+/// Its length runs from the run's first step start to the end of the path's
+/// last step, so it counts everything on the way, not only run time: the
+/// waits for capacity (`limits.io`, a pool, a free worker) and the scheduler's
+/// hand-offs between a need and its dependent (``waitTime``), and the delays
+/// between a retried step's attempts (``retryDelay``). When the run ended
+/// with its last step, the length is the makespan.
+///
+/// A cancelled step is never on the path: it was stopped by the run ending
+/// (a failure elsewhere, a timeout, Ctrl-C), it did not decide that end. The
+/// path then ends at the last step that finished on its own, and
+/// ``cancelledTail`` says how long cancelled steps ran on after it.
 public struct CriticalPath: Sendable, Hashable {
     /// First step first.
     public var steps: [StepID]
-    /// From the first step's start to the last step's end, in microseconds.
+    /// From the run's first step start to the path's last step end, in microseconds.
     public var length: Int64
+    /// Time the path's steps ran (every attempt), in microseconds.
+    public var runTime: Int64 = 0
+    /// Time the path's retried steps waited between attempts, in microseconds.
+    public var retryDelay: Int64 = 0
+    /// The rest of ``length``: waits for capacity, pools and workers, and the
+    /// scheduler's hand-offs, in microseconds.
+    public var waitTime: Int64 { max(0, length - runTime - retryDelay) }
+    /// How long cancelled steps ran on after the path ended, in microseconds.
+    public var cancelledTail: Int64 = 0
 
     public init(record: RunRecord) {
         let byID = Dictionary(record.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let needs = Dictionary((record.started?.steps ?? []).map { ($0.id, $0.needs) }, uniquingKeysWith: { first, _ in first })
-        guard var current = record.steps.filter({ $0.finishedAt != nil }).max(by: { $0.finishedAt! < $1.finishedAt! }) else {
+        func decided(_ step: RunRecord.StepRecord) -> Bool { step.finishedAt != nil && step.status != .cancelled }
+        guard var current = record.steps.filter(decided).max(by: { $0.finishedAt! < $1.finishedAt! }),
+            let origin = record.steps.compactMap({ $0.earlierAttempts.first?.start ?? $0.startedAt }).min()
+        else {
             self.steps = []
             self.length = 0
             return
@@ -18,7 +42,7 @@ public struct CriticalPath: Sendable, Hashable {
         var path = [current]
         var visited: Set<StepID> = [current.id]
         while let previous = (needs[current.id] ?? []).compactMap({ byID[$0] })
-            .filter({ $0.finishedAt != nil && !visited.contains($0.id) })
+            .filter({ decided($0) && !visited.contains($0.id) })
             .max(by: { $0.finishedAt! < $1.finishedAt! })
         {
             path.append(previous)
@@ -27,6 +51,30 @@ public struct CriticalPath: Sendable, Hashable {
         }
         path.reverse()
         self.steps = path.map(\.id)
-        self.length = (path.last?.finishedAt ?? 0) - (path.first?.startedAt ?? 0)
+        let end = path.last?.finishedAt ?? origin
+        self.length = end - origin
+        for step in path {
+            runTime += step.duration ?? 0
+            var previousEnd: Int64?
+            for attempt in step.earlierAttempts {
+                runTime += attempt.end - attempt.start
+                if let previousEnd { retryDelay += max(0, attempt.start - previousEnd) }
+                previousEnd = attempt.end
+            }
+            if let previousEnd, let started = step.startedAt { retryDelay += max(0, started - previousEnd) }
+        }
+        let lastEnd = record.steps.compactMap(\.finishedAt).max() ?? end
+        self.cancelledTail = max(0, lastEnd - end)
+    }
+
+    /// What the length counts: `1.20s = 1.00s running + 150ms waiting + 50ms
+    /// between retries`, or only `1.20s` when it is all run time.
+    public var breakdown: String {
+        let total = Duration.microseconds(length).compactDescription
+        guard waitTime > 0 || retryDelay > 0 else { return total }
+        var parts = ["\(Duration.microseconds(runTime).compactDescription) running"]
+        if waitTime > 0 { parts.append("\(Duration.microseconds(waitTime).compactDescription) waiting") }
+        if retryDelay > 0 { parts.append("\(Duration.microseconds(retryDelay).compactDescription) between retries") }
+        return "\(total) = " + parts.joined(separator: " + ")
     }
 }

@@ -41,7 +41,7 @@ public struct GraphRenderer: Sendable {
         let order = graph.topologicalOrder().sorted { (level[$0], $0) < (level[$1], $1) }
         for index in order {
             let step = pipeline.steps[index]
-            var line = "[\(level[index])] " + pad(step.id.rawValue, width) + "  " + pad(step.kindName, kindWidth) + "  " + step.action.detail
+            var line = "[\(level[index])] " + pad(step.id.rawValue, width) + "  " + pad(step.kindName, kindWidth) + "  " + oneLine(step.action.detail)
             if !step.needs.isEmpty { line += "  <- " + step.needs.map(\.id.rawValue).joined(separator: ", ") }
             lines.append(line)
         }
@@ -95,9 +95,7 @@ public struct GraphRenderer: Sendable {
         for (position, index) in order.enumerated() {
             let step = pipeline.steps[index]
             // One line each: a command of several lines shows its first.
-            let detailLines = step.action.detail.split(separator: "\n", omittingEmptySubsequences: false)
-            var detail = String(detailLines.first ?? "")
-            if detail.count > 60 || detailLines.count > 1 { detail = detail.prefix(59) + "…" }
+            let detail = oneLine(step.action.detail)
             var line = "  " + pad("\(position + 1).", numberWidth) + " " + pad(step.id.rawValue, idWidth)
                 + "  " + pad(reasons[position].text, reasonWidth) + "  [\(step.kindName)] \(detail)"
             if !step.needs.isEmpty { line += "  (after " + step.needs.map(\.id.rawValue).joined(separator: ", ") + ")" }
@@ -130,6 +128,14 @@ public struct GraphRenderer: Sendable {
 
     private func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences("\\", with: "\\\\").replacingOccurrences("\"", with: "\\\"").replacingOccurrences("\n", with: "\\n") + "\""
+    }
+
+    /// A step's detail on one row of a table: its first line, at most 60
+    /// characters, the cut (or the lines left out) marked with an ellipsis.
+    private func oneLine(_ detail: String) -> String {
+        let lines = detail.split(separator: "\n", omittingEmptySubsequences: true)
+        let first = String(lines.first ?? "")
+        return first.count > 60 || lines.count > 1 ? first.prefix(59) + "…" : first
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

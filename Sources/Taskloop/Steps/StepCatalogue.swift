@@ -16,7 +16,9 @@ public struct StepCatalogue: Sendable {
         for function in registry.builtInCPUFunctions {
             lines += describe(name: function.name, summary: function.summary, fields: function.fields)
         }
-        lines += ["Every step also takes: needs, if, timeout, pool, env, cwd, continue-on-error.", ""]
+        // The loader's own list, so this line names every key a step accepts.
+        let common = PipelineLoader.commonStepKeys.filter { $0 != "uses" && $0 != "with" }
+        lines += ["Every step also takes: \(common.joined(separator: ", ")).", ""]
         if !registry.pluginKinds.isEmpty {
             lines += ["Plugin kinds, written `uses: NAME` with `with: {...}`:", ""]
             for kind in registry.pluginKinds {

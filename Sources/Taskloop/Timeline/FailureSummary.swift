@@ -31,7 +31,7 @@ public struct FailureSummary: Sendable {
         for step in failed {
             var title = "\(step.id) at \(step.file):\(step.line):\(step.column)"
             if let finishedAt = step.finishedAt { title += ", +" + Duration.microseconds(finishedAt).compactDescription }
-            if step.attempts > 1 { title += ", after \(step.attempts) attempts" }
+            // A retried step's error already ends "(after N attempts)" (the scheduler records it so).
             lines.append("")
             lines.append("  " + ANSI.paint("✗ " + step.id.rawValue, ANSI.bold + ANSI.red, if: usesColor) + String(title.dropFirst(step.id.rawValue.count)))
             lines.append("    " + step.errorMessage)

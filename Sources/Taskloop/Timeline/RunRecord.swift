@@ -147,7 +147,8 @@ public struct RunRecord: Sendable {
     /// From the first step's start to the last step's end, in microseconds;
     /// a step running when the log ends runs to the log's last event.
     public var makespan: Int64 {
-        let starts = steps.compactMap(\.startedAt)
+        // A retried step's first attempt started before its last.
+        let starts = steps.compactMap { $0.earlierAttempts.first?.start ?? $0.startedAt }
         let ends = steps.compactMap(end(of:))
         guard let first = starts.min(), let last = ends.max() else { return 0 }
         return last - first

@@ -1,9 +1,9 @@
 /// A run drawn in the terminal: one row per step, its queue wait and run as a
-/// bar scaled to the width (at most 40 steps); for larger runs, the slowest
-/// steps and the critical path instead.
+/// bar scaled to the width (at most 40 steps); for larger runs, the critical
+/// path instead.
 public struct TextGantt: Sendable {
     public enum Style: Sendable {
-        /// Plain ASCII: `.` for waiting, `#` for running.
+        /// Plain ASCII: `.` for waiting, `#` for running, `x` for a failed attempt that was retried.
         case plain
         /// Block characters and ANSI colours (a terminal, without NO_COLOR).
         case color
@@ -37,32 +37,33 @@ public struct TextGantt: Sendable {
             var bar = [Character](repeating: " ", count: barWidth)
             func column(_ time: Int64) -> Int { min(barWidth - 1, Int(Double(time - origin) / Double(span) * Double(barWidth - 1))) }
             if let started = step.startedAt {
-                if let queued = step.queuedAt, queued < started {
-                    for index in column(queued)..<column(started) { bar[index] = style == .plain ? "." : "░" }
+                let firstStart = step.earlierAttempts.first?.start ?? started
+                if let queued = step.queuedAt, queued < firstStart {
+                    for index in column(queued)..<column(firstStart) { bar[index] = style == .plain ? "." : "░" }
+                }
+                // Failed attempts that were retried; the delays between them stay blank.
+                for attempt in step.earlierAttempts {
+                    for index in column(attempt.start)...max(column(attempt.start), column(attempt.end)) { bar[index] = style == .plain ? "x" : "▒" }
                 }
                 let finished = record.end(of: step) ?? end
                 for index in column(started)...max(column(started), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
             }
-            let name = pad(String(step.id.rawValue.prefix(nameWidth)), nameWidth)
+            let name = pad(step.id.rawValue.count > nameWidth ? step.id.rawValue.prefix(nameWidth - 1) + "…" : step.id.rawValue, nameWidth)
             let status = step.reusedFrom != nil ? "reused" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "interrupted")
             let marker = onPath.contains(step.id) ? "*" : " "
             lines.append("\(name)\(marker)|\(colored(String(bar), step.status))| \(status)")
         }
-        lines.append("* critical path: \(critical.steps.map(\.rawValue).joined(separator: " -> ")) (\(Duration.microseconds(critical.length).compactDescription))")
+        lines.append("* critical path: \(critical.steps.map(\.rawValue).joined(separator: " -> ")) (\(critical.breakdown))")
         return lines.joined(separator: "\n")
     }
 
+    /// For a large run, only the critical path: the run summary above it
+    /// already lists the slowest steps.
     private func summary(_ critical: CriticalPath) -> String {
-        var lines = ["slowest steps:"]
-        let slowest = record.steps.filter { $0.duration != nil }.sorted { $0.duration! > $1.duration! }.prefix(10)
-        for step in slowest {
-            lines.append("  \(pad(step.id.rawValue, 24)) \(Duration.microseconds(step.duration!).compactDescription)")
-        }
         let path = critical.steps.count > 12
             ? critical.steps.prefix(5).map(\.rawValue) + ["… \(critical.steps.count - 10) more …"] + critical.steps.suffix(5).map(\.rawValue)
             : critical.steps.map(\.rawValue)
-        lines.append("critical path (\(critical.steps.count) steps, \(Duration.microseconds(critical.length).compactDescription)): \(path.joined(separator: " -> "))")
-        return lines.joined(separator: "\n")
+        return "critical path (\(critical.steps.count) steps, \(critical.breakdown)): \(path.joined(separator: " -> "))"
     }
 
     private func colored(_ bar: String, _ status: StepStatus?) -> String {

@@ -1,7 +1,11 @@
+import HeapModule
+
 /// Where each step of a run is drawn: steps on the event loop spread over as
 /// many lanes as ran at once (no two bars in a lane overlap, which trace
 /// viewers require), CPU steps on the lane of the worker that ran them, and
-/// CPU steps' queue waits on lanes of their own.
+/// waits for capacity or a worker on lanes of their own, after their group's
+/// (so a run of 2,000 steps, 64 at a time, has 64 loop lanes, not one per
+/// waiting step).
 public struct TimelineLanes: Sendable {
     public enum Group: String, Sendable, Hashable {
         case loop = "event loop"
@@ -13,7 +17,12 @@ public struct TimelineLanes: Sendable {
         /// 1-based within its group.
         public var number: Int
         public var name: String
+        /// A lane of waits (for capacity, a pool or a worker), not of runs.
+        public var isQueue: Bool { number > TimelineLanes.queueLaneOffset }
     }
+
+    /// Queue lanes are numbered after this, within their group.
+    static let queueLaneOffset = 1_000_000
 
     /// A bar: a step's run (or its queue wait) on a lane.
     public struct Bar: Sendable, Hashable {
@@ -30,23 +39,18 @@ public struct TimelineLanes: Sendable {
     public private(set) var bars: [Bar] = []
 
     public init(record: RunRecord) {
-        var loopLaneEnds: [Int64] = []
-        var queueLaneEnds: [Int64] = []
+        var loopLanes = LaneAllocator(), loopQueueLanes = LaneAllocator(), workerQueueLanes = LaneAllocator()
         var workerLanes: Set<Int> = []
-        let ran = record.steps.filter { $0.startedAt != nil && $0.finishedAt != nil }
-            .sorted { ($0.earlierAttempts.first?.start ?? $0.queuedAt ?? $0.startedAt!, $0.id) < ($1.earlierAttempts.first?.start ?? $1.queuedAt ?? $1.startedAt!, $1.id) }
-        func place(_ start: Int64, _ end: Int64, in ends: inout [Int64]) -> Int {
-            if let free = ends.firstIndex(where: { $0 <= start }) {
-                ends[free] = end
-                return free + 1
-            }
-            ends.append(end)
-            return ends.count
-        }
-        for step in ran {
-            let started = step.startedAt!, finished = step.finishedAt!
+        // Intervals to place on lanes, each kind placed in order of its start.
+        var loopRuns: [(step: StepID, start: Int64, end: Int64, attempts: [RunRecord.EarlierAttempt], lastStart: Int64)] = []
+        var loopWaits: [(step: StepID, start: Int64, end: Int64)] = []
+        var workerWaits: [(step: StepID, start: Int64, end: Int64)] = []
+        let offset = Self.queueLaneOffset
+        for step in record.steps {
+            guard let started = step.startedAt, let finished = step.finishedAt else { continue }
+            let firstStart = step.earlierAttempts.first?.start ?? started
             // A wait under a millisecond is the scheduler's own turn, not a queue.
-            let queued = started - (step.queuedAt ?? started) < 1000 ? started : min(step.queuedAt ?? started, started)
+            let queued = firstStart - (step.queuedAt ?? firstStart) < 1000 ? firstStart : min(step.queuedAt ?? firstStart, firstStart)
             if let lane = step.lane, lane.hasPrefix("worker-"), let number = Int(lane.dropFirst("worker-".count)) {
                 workerLanes.insert(number)
                 bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: number, name: "worker \(number)"), start: started, end: finished, isQueueWait: false))
@@ -55,27 +59,64 @@ public struct TimelineLanes: Sendable {
                     workerLanes.insert(worker)
                     bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: worker, name: "worker \(worker)"), start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
                 }
-                if queued < started {
-                    let row = place(queued, started, in: &queueLaneEnds)
-                    bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: 1000 + row, name: "queue \(row)"), start: queued, end: started, isQueueWait: true))
-                }
+                if queued < firstStart { workerWaits.append((step.id, queued, firstStart)) }
             } else {
-                // A loop step's lane holds its wait for capacity and then its runs.
-                let first = min(queued, step.earlierAttempts.first?.start ?? queued)
-                let row = place(first, finished, in: &loopLaneEnds)
-                let lane = Lane(group: .loop, number: row, name: "loop lane \(row)")
-                if queued < started {
-                    bars.append(Bar(step: step.id, lane: lane, start: queued, end: started, isQueueWait: true))
-                }
-                bars.append(Bar(step: step.id, lane: lane, start: started, end: finished, isQueueWait: false))
-                for (index, earlier) in step.earlierAttempts.enumerated() {
-                    bars.append(Bar(step: step.id, lane: lane, start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
-                }
+                // A loop step's lane holds all its attempts; its wait for capacity goes on a queue lane.
+                loopRuns.append((step.id, firstStart, finished, step.earlierAttempts, started))
+                if queued < firstStart { loopWaits.append((step.id, queued, firstStart)) }
             }
         }
-        lanes = (1...max(1, loopLaneEnds.count)).map { Lane(group: .loop, number: $0, name: "loop lane \($0)") }
-            .filter { _ in !loopLaneEnds.isEmpty }
+        for run in loopRuns.sorted(by: { ($0.start, $0.step) < ($1.start, $1.step) }) {
+            let row = loopLanes.place(run.start, run.end)
+            let lane = Lane(group: .loop, number: row, name: "loop lane \(row)")
+            bars.append(Bar(step: run.step, lane: lane, start: run.lastStart, end: run.end, isQueueWait: false))
+            for (index, earlier) in run.attempts.enumerated() {
+                bars.append(Bar(step: run.step, lane: lane, start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
+            }
+        }
+        for wait in loopWaits.sorted(by: { ($0.start, $0.step) < ($1.start, $1.step) }) {
+            let row = loopQueueLanes.place(wait.start, wait.end)
+            bars.append(Bar(step: wait.step, lane: Lane(group: .loop, number: offset + row, name: "waiting \(row)"), start: wait.start, end: wait.end, isQueueWait: true))
+        }
+        for wait in workerWaits.sorted(by: { ($0.start, $0.step) < ($1.start, $1.step) }) {
+            let row = workerQueueLanes.place(wait.start, wait.end)
+            bars.append(Bar(step: wait.step, lane: Lane(group: .workers, number: offset + row, name: "queue \(row)"), start: wait.start, end: wait.end, isQueueWait: true))
+        }
+        lanes = (0..<loopLanes.count).map { Lane(group: .loop, number: $0 + 1, name: "loop lane \($0 + 1)") }
+        lanes += (0..<loopQueueLanes.count).map { Lane(group: .loop, number: offset + 1 + $0, name: "waiting \($0 + 1)") }
         lanes += workerLanes.sorted().map { Lane(group: .workers, number: $0, name: "worker \($0)") }
-        lanes += queueLaneEnds.indices.map { Lane(group: .workers, number: 1001 + $0, name: "queue \($0 + 1)") }
+        lanes += (0..<workerQueueLanes.count).map { Lane(group: .workers, number: offset + 1 + $0, name: "queue \($0 + 1)") }
+    }
+}
+
+/// Gives each interval the lowest-numbered lane free at its start, for
+/// intervals in order of their start: O(log lanes) each, so the lanes of
+/// 10,000 steps take no time.
+struct LaneAllocator {
+    private var busy = Heap<Busy>()
+    private var free = Heap<Int>()
+    /// How many lanes were needed.
+    private(set) var count = 0
+
+    private struct Busy: Comparable {
+        var end: Int64
+        var lane: Int
+        static func < (left: Busy, right: Busy) -> Bool { (left.end, left.lane) < (right.end, right.lane) }
+    }
+
+    /// The 1-based lane for an interval that starts no earlier than every interval before it.
+    mutating func place(_ start: Int64, _ end: Int64) -> Int {
+        while let first = busy.min, first.end <= start {
+            free.insert(busy.removeMin().lane)
+        }
+        let lane: Int
+        if let reused = free.popMin() {
+            lane = reused
+        } else {
+            count += 1
+            lane = count
+        }
+        busy.insert(Busy(end: end, lane: lane))
+        return lane
     }
 }

@@ -1,1 +1,0 @@
-int alpha(void) { return 5; }

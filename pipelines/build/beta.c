@@ -1,1 +1,0 @@
-int beta(void) { return 4; }

@@ -1,1 +1,0 @@
-int delta(void) { return 5; }

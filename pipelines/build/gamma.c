@@ -1,1 +1,0 @@
-int gamma(void) { return 5; }
