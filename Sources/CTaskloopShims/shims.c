@@ -76,7 +76,10 @@ static int spawn_child(void *argument) {
     }
     // Registered before anything runs in the group: whatever the command
     // starts later belongs to a group the guardian already knows.
-    // (MSG_NOSIGNAL: a guardian that is gone must not kill the child.)
+    // (MSG_NOSIGNAL: a guardian that is gone must not kill the child. The
+    // socket is non-blocking: should the guardian stop reading, with 50,000
+    // registrations unread, a registration is lost rather than the event
+    // loop blocked; the step itself still ends its group.)
     if (options->register_fd >= 0) {
         int32_t pid = (int32_t)getpid();
         ssize_t written;
@@ -231,8 +234,9 @@ static int guardian_main(void *argument) {
         for (; offset + sizeof(int32_t) <= pending; offset += sizeof(int32_t)) {
             int32_t value;
             memcpy(&value, buffer + offset, sizeof value);
+            if (value == INT32_MIN || value == 0) continue;
             int32_t group = value < 0 ? -value : value;
-            if (group <= 0 || group >= GUARDIAN_PID_LIMIT) continue;
+            if (group >= GUARDIAN_PID_LIMIT) continue;
             if (value > 0) {
                 groups[group / 8] |= (uint8_t)(1u << (group % 8));
             } else {

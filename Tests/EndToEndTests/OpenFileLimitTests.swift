@@ -27,6 +27,22 @@ import Testing
         for step in [0, 199, 399] { #expect(result.standardOutput.contains("[s\(step)] s\(step)\n")) }
     }
 
+    /// Taskloop raises its soft limit to the hard one for itself (so no
+    /// warning), and its commands get the soft limit it was started with.
+    @Test(.timeLimit(.minutes(1)))
+    func theSoftLimitIsRaisedForTaskloopAndRestoredForCommands() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "limits: { io: 400 }\nsteps:\n  limit: { shell: ulimit -n }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let quoted = [TaskloopBinary.path, "run", "p.yaml", "--progress", "plain"].map { "'\($0)'" }.joined(separator: " ")
+        try "ulimit -H -n 20000 && ulimit -S -n 256 && exec \(quoted)\n".write(toFile: folder + "/run.sh", atomically: true, encoding: .utf8)
+        let result = try TaskloopShell.run(script: folder + "/run.sh", in: folder)
+
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("[limit] 256\n"))
+        #expect(!result.standardOutput.contains("warning: the open-file limit"))
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aLimitTooLowForTaskloopItselfIsRefusedWithWhy() async throws {
         let folder = try makeScratchFolder()
