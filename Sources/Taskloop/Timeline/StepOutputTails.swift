@@ -21,7 +21,10 @@ public struct CapturedOutput: Sendable, Hashable {
         text += more
         guard text.utf8.count > 2 * limit else { return }
         var start = text.utf8.index(text.utf8.endIndex, offsetBy: -limit)
-        while start < text.endIndex, !text.unicodeScalars.indices.contains(start) {
+        // Step to the next whole character (a constant-time check: scanning
+        // the indices made each trim linear in the text, so output of one
+        // long line took quadratic time).
+        while start < text.endIndex, start.samePosition(in: text.unicodeScalars) == nil {
             start = text.utf8.index(after: start)
         }
         if let newline = text[start...].firstIndex(of: "\n"), text.utf8.distance(from: start, to: newline) < 1024 {
