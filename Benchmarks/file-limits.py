@@ -9,7 +9,7 @@ Usage: python3 Benchmarks/file-limits.py [--binary PATH] [--output-bytes N]
   temporary file is left; the same for a 1 GB `move` across file systems (from
   /dev/shm, when it has room).
 
-The test suite proves the same with less data (Tests/EndToEndTests/LargeOutputTests.swift,
+The test suite proves the same with less data (Tests/TaskloopTests/ShellStepTests.swift,
 Tests/TaskloopTests/FileStepTests.swift); this script gives the figures at full size.
 Pass a release binary for representative numbers (default .build/release/taskloop,
 else .build/debug/taskloop).

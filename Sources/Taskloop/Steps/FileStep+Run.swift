@@ -68,7 +68,7 @@ extension FileStep {
                     // Another file system: copy beside the target, rename into
                     // place, and only then remove the source.
                     try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
-                        try await ItemCopy.copy(FilePath(source), to: FilePath(temporary), fileSystem: fileSystem)
+                        try await ItemCopy.copy(FilePath(source), to: FilePath(temporary), followingLink: false, fileSystem: fileSystem)
                     }
                     _ = try await fileSystem.removeItem(at: FilePath(source), strategy: .platformDefault, recursively: true)
                 }

@@ -9,10 +9,13 @@ import NIOFileSystem
 enum ItemCopy {
     static let chunkLength: ByteCount = .mebibytes(8)
 
-    /// Copies `source` (following a symbolic link at the top, as `cp` does)
-    /// to `target`, which must not exist.
-    static func copy(_ source: FilePath, to target: FilePath, fileSystem: FileSystem) async throws {
-        guard let info = try await fileSystem.info(forFileAt: source) else { throw FileStepProblem.missing }
+    /// Copies `source` to `target`, which must not exist. A symbolic link at
+    /// the top is followed (as `cp` does) unless `followingLink` is false (a
+    /// move, which moves the link itself, as `mv` does).
+    static func copy(_ source: FilePath, to target: FilePath, followingLink: Bool = true, fileSystem: FileSystem) async throws {
+        guard let info = try await fileSystem.info(forFileAt: source, infoAboutSymbolicLink: !followingLink) else {
+            throw FileStepProblem.missing
+        }
         try await copy(source, info: info, to: target, fileSystem: fileSystem)
     }
 
@@ -22,7 +25,8 @@ enum ItemCopy {
         case .regular:
             try await copyFile(source, size: info.size, permissions: info.permissions, to: target, fileSystem: fileSystem)
         case .directory:
-            try await fileSystem.createDirectory(at: target, withIntermediateDirectories: false, permissions: info.permissions)
+            // Writable while it fills; its own permissions come last (a read-only folder too).
+            try await fileSystem.createDirectory(at: target, withIntermediateDirectories: false, permissions: [.ownerReadWriteExecute])
             let entries = try await fileSystem.withDirectoryHandle(atPath: source) { folder in
                 var entries: [DirectoryEntry] = []
                 for try await entry in folder.listContents() { entries.append(entry) }
@@ -31,6 +35,9 @@ enum ItemCopy {
             for entry in entries {
                 guard let entryInfo = try await fileSystem.info(forFileAt: entry.path, infoAboutSymbolicLink: true) else { continue }
                 try await copy(entry.path, info: entryInfo, to: target.appending(entry.name), fileSystem: fileSystem)
+            }
+            try await fileSystem.withDirectoryHandle(atPath: target) { folder in
+                try await folder.replacePermissions(info.permissions)
             }
         case .symlink:
             let destination = try await fileSystem.destinationOfSymbolicLink(at: source)
