@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Measures Taskloop's scheduling on generated pipelines and prints the figures.
 
-Usage: python3 Benchmarks/run.py [--binary PATH] [--repeat N]
+Usage: python3 Benchmarks/run.py [--binary PATH] [--repeat N] [--peers-only | --no-peers]
+
+First the workloads of the performance targets, each beside a peer doing the
+same work (Benchmarks/peer.py, a Python asyncio + ProcessPoolExecutor runner;
+ninja for the shell DAG, installed with apt-get if missing): the whole process
+timed, the median of N runs, the ratio, the target and whether it is met. Then
+Taskloop's own figures.
 
 Builds nothing itself: pass a release binary (`swift build -c release`), the
 default being .build/release/taskloop. Each workload is a pipeline file written
@@ -12,6 +18,8 @@ clock around the whole command (process start, load, validate, run, exit).
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +72,44 @@ def huge_chain(count):
     return "\n".join(lines) + "\n"
 
 
+def pipeline4():
+    return """name: four
+steps:
+  greet: { shell: echo hello from greet }
+  nap: { sleep: 0s }
+  notes: { needs: [greet, nap], file: { write: notes.txt, content: "greeted and rested\\n" } }
+  show: { needs: notes, shell: cat notes.txt }
+"""
+
+
+def independent_limited(count, limit):
+    lines = ["name: independent", f"limits: {{ io: {limit} }}", "steps:"]
+    lines += [f"  s{i}: {{ sleep: 0s }}" for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def shell_dag_parent(i):
+    """The shell DAG: a binary tree, each step after its parent (step 0 the root)."""
+    return (i - 1) // 2 if i else None
+
+
+def shell_dag(count, limit):
+    lines = ["name: shell-dag", f"limits: {{ io: {limit} }}", "steps:"]
+    for i in range(count):
+        parent = shell_dag_parent(i)
+        needs = f"needs: s{parent}, " if parent is not None else ""
+        lines.append(f"  s{i}: {{ {needs}shell: 'true' }}")
+    return "\n".join(lines) + "\n"
+
+
+def shell_dag_ninja(count):
+    lines = ["rule run", "  command = true", "  description = $out"]
+    for i in range(count):
+        parent = shell_dag_parent(i)
+        lines.append(f"build s{i}: run" + (f" | s{parent}" if parent is not None else ""))
+    return "\n".join(lines) + "\n"
+
+
 def measure_child(command):
     """Wall time and peak resident memory (KiB) of one run of `command`."""
     started = time.monotonic()
@@ -92,6 +138,118 @@ WORKLOADS = [
 ]
 
 
+def median_child(command, repeat, cwd=None):
+    """Median wall time and median peak memory (KiB) over `repeat` runs of `command`."""
+    runs = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.monotonic() - started
+        if status != 0:
+            sys.exit(f"{command} failed: {child.stderr.read().decode()}")
+        child.stderr.close()
+        runs.append((wall, usage.ru_maxrss))
+    return statistics.median(w for w, _ in runs), statistics.median(m for _, m in runs)
+
+
+def makespan_of(events):
+    starts, ends = [], []
+    with open(events) as handle:
+        next(handle)
+        for line in handle:
+            event = json.loads(line)
+            if event["event"] == "step-started":
+                starts.append(event["t"])
+            elif event["event"] == "step-finished":
+                ends.append(event["t"])
+    return (max(ends) - min(starts)) / 1e6
+
+
+def ensure_ninja():
+    """ninja, installed from the distribution if missing; None if that fails."""
+    found = shutil.which("ninja")
+    if found:
+        return found
+    print("installing ninja-build (apt-get) for the shell DAG's peer", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "ninja-build"], stdout=subprocess.DEVNULL)
+    return shutil.which("ninja")
+
+
+def against_peers(binary, repeat, folder):
+    """The performance targets: each workload beside its peer, whole process, median of `repeat`."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    peer = [sys.executable, os.path.join(here, "peer.py")]
+    ninja = ensure_ninja()
+    print(f"against peers ({os.cpu_count()} cores, whole process, median of {repeat})")
+    print(f"{'workload':38} {'taskloop':>9} {'peer':>9} {'ratio':>7}  {'target':28} met")
+
+    def taskloop(name, text, extra=()):
+        work = os.path.join(folder, name)
+        os.makedirs(work, exist_ok=True)
+        path = os.path.join(work, "pipeline.yaml")
+        with open(path, "w") as handle:
+            handle.write(text)
+        events = os.path.join(work, "events.jsonl")
+
+        def command():
+            if os.path.exists(events):
+                os.remove(events)
+            return [binary, "run", path, "--events", events, *extra]
+        runs = []
+        for _ in range(repeat):
+            wall, rss = median_child(command(), 1, cwd=work)
+            runs.append((wall, rss, makespan_of(events)))
+        return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+                statistics.median(r[2] for r in runs))
+
+    def row(name, ours, theirs, target, met, peer_name="Python"):
+        ratio = f"{theirs / ours:6.1f}x" if theirs else ""
+        peer_text = f"{theirs * 1000:7.0f}ms" if theirs else f"{'':>9}"
+        print(f"{name:38} {ours * 1000:7.0f}ms {peer_text} {ratio:>7}  {target:28} {'yes' if met else 'NO'}"
+              + (f"  ({peer_name})" if theirs else ""))
+
+    wall, _, _ = taskloop("pipeline4", pipeline4())
+    theirs, _ = median_child(peer + ["pipeline"], repeat)
+    row("4-step pipeline", wall, theirs, "<= 15 ms", wall <= 0.015)
+
+    wall, _, makespan = taskloop("independent", independent_limited(10000, 1000))
+    theirs, _ = median_child(peer + ["independent", "10000"], repeat)
+    per_step = makespan / 10000 * 1e6
+    row("10,000 no-op steps, 1,000 at once", wall, theirs, f">= 10x; {per_step:.1f} us/step <= 5",
+        theirs / wall >= 10 and per_step <= 5)
+
+    wall, _, _ = taskloop("chain", chain(2000))
+    theirs, _ = median_child(peer + ["chain", "2000"], repeat)
+    row("2,000-step chain", wall, theirs, ">= 10x", theirs / wall >= 10)
+
+    wall, _, _ = taskloop("dag", shell_dag(300, 8))
+    if ninja:
+        work = os.path.join(folder, "ninja")
+        os.makedirs(work, exist_ok=True)
+        with open(os.path.join(work, "build.ninja"), "w") as handle:
+            handle.write(shell_dag_ninja(300))
+        # The commands make no outputs, so every run of ninja runs all 300.
+        theirs, _ = median_child([ninja, "-j8", "-C", work], repeat)
+        row("300 `true` shell steps, DAG, 8 at once", wall, theirs, "<= ninja", wall <= theirs, "ninja -j8")
+    else:
+        row("300 `true` shell steps, DAG, 8 at once", wall, 0, "<= ninja (ninja missing)", False)
+
+    wall, _, _ = taskloop("spin", spins(400, "5ms"))
+    theirs, _ = median_child(peer + ["spin", "400"], repeat)
+    row("400 x spin 5ms, 2 workers", wall, theirs, "<= 1,050 ms", wall <= 1.05)
+
+    huge = os.path.join(folder, "huge.yaml")
+    with open(huge, "w") as handle:
+        handle.write(huge_chain(100000))
+    wall, rss = median_child([binary, "validate", huge], repeat)
+    row("validate 100,000 steps", wall, 0, f"<= 1 s, {rss / 1024:.0f} MiB <= 150", wall <= 1 and rss <= 150 * 1024)
+
+    wall, rss, _ = taskloop("run100k", independent_limited(100000, 1000))
+    row("run 100,000 no-op steps", wall, 0, f"<= 3 s, {rss / 1024:.0f} MiB <= 300", wall <= 3 and rss <= 300 * 1024)
+    print()
+
+
 def run_once(binary, text, folder):
     path = os.path.join(folder, "bench.yaml")
     with open(path, "w") as handle:
@@ -118,9 +276,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/taskloop")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--peers-only", action="store_true", help="only the workloads beside their peers")
+    parser.add_argument("--no-peers", action="store_true", help="only Taskloop's own figures")
     args = parser.parse_args()
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"{args.binary} not found: run `swift build -c release` first")
+    args.binary = os.path.abspath(args.binary)
+    if not args.no_peers:
+        with tempfile.TemporaryDirectory() as folder:
+            against_peers(args.binary, args.repeat, folder)
+        if args.peers_only:
+            return
 
     server_binary = os.path.join(os.path.dirname(args.binary), "taskloop-test-server")
     if not os.access(server_binary, os.X_OK):

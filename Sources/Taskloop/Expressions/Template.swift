@@ -9,9 +9,18 @@ public struct Template: Sendable, Hashable {
 
     public var parts: [Part]
 
-    /// Whether `text` holds any `${{`.
+    /// Whether `text` holds any `${{`: a scan of its bytes (the loader asks
+    /// this of every string of every step).
     public static func containsExpression(_ text: String) -> Bool {
-        text.contains("${{")
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 3 else { return false }
+            for index in 0..<(bytes.count - 2)
+            where bytes[index] == UInt8(ascii: "$") && bytes[index + 1] == UInt8(ascii: "{") && bytes[index + 2] == UInt8(ascii: "{") {
+                return true
+            }
+            return false
+        }
     }
 
     /// Splits `text` into literal text and parsed expressions. Errors carry

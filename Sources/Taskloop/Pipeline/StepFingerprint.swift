@@ -22,8 +22,16 @@ public enum StepFingerprint {
     /// The lowercase hex SHA-256 of `step`'s canonical form in `pipeline`.
     public static func digest(of step: Step, in pipeline: Pipeline) -> String {
         let digest = SHA256.hash(data: canonicalForm(of: step, in: pipeline))
-        return digest.map { String(zeroPadded: $0, digits: 2, radix: 16) }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(SHA256.byteCount * 2)
+        for byte in digest {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The bytes that are hashed: JSON with keys sorted and no spaces.
     static func canonicalForm(of step: Step, in pipeline: Pipeline) -> Data {
@@ -34,45 +42,51 @@ public enum StepFingerprint {
             "pipeline-env": .object(pipeline.environment.mapValues(JSONValue.string)),
             "params": .object(pipeline.parameters.filter { readParameters.contains($0.key) }.mapValues(JSONValue.string)),
         ])
-        var text = ""
-        write(form, into: &text)
-        return Data(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        write(form, into: &bytes)
+        return Data(bytes)
     }
 
-    /// Writes `value` as compact JSON with sorted keys (a few microseconds a
-    /// step, where JSONEncoder would cost many times that on a large pipeline).
-    private static func write(_ value: JSONValue, into text: inout String) {
+    /// Writes `value` as compact JSON with sorted keys (a microsecond or so
+    /// a step, where JSONEncoder would cost many times that on a large
+    /// pipeline). Strings escape `"`, `\` and control characters (`\u00XX`).
+    private static func write(_ value: JSONValue, into bytes: inout [UInt8]) {
         switch value {
-        case .null: text += "null"
-        case .bool(let flag): text += flag ? "true" : "false"
-        case .number(let number): text += String(describing: number)
+        case .null: bytes += "null".utf8
+        case .bool(let flag): bytes += (flag ? "true" : "false").utf8
+        case .number(let number): bytes += String(describing: number).utf8
         case .string(let string):
-            text += "\""
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case _ where scalar.value < 0x20: text += "\\u" + String(zeroPadded: scalar.value, digits: 4, radix: 16)
-                default: text.unicodeScalars.append(scalar)
+            bytes.append(UInt8(ascii: "\""))
+            for byte in string.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(byte)
+                case ..<0x20:
+                    bytes += "\\u00".utf8
+                    bytes.append(hexDigits[Int(byte >> 4)])
+                    bytes.append(hexDigits[Int(byte & 0xF)])
+                default: bytes.append(byte)
                 }
             }
-            text += "\""
+            bytes.append(UInt8(ascii: "\""))
         case .array(let items):
-            text += "["
+            bytes.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { text += "," }
-                write(item, into: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(item, into: &bytes)
             }
-            text += "]"
+            bytes.append(UInt8(ascii: "]"))
         case .object(let fields):
-            text += "{"
+            bytes.append(UInt8(ascii: "{"))
             for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { text += "," }
-                write(.string(field.key), into: &text)
-                text += ":"
-                write(field.value, into: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(.string(field.key), into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                write(field.value, into: &bytes)
             }
-            text += "}"
+            bytes.append(UInt8(ascii: "}"))
         }
     }
 

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -72,13 +71,13 @@ public struct PipelineRunner: Sendable {
         let ioWithinFileLimit = OpenFileLimit.ioSteps(within: fileLimit, workers: workerCount)
         let requestedIO = pipeline.limits.io
         if ioWithinFileLimit < requestedIO { pipeline.limits.io = ioWithinFileLimit }
-        let runID = options.runID ?? Self.makeRunID(at: Date())
+        let runID = options.runID ?? Self.makeRunID(at: .now)
         let eventLogPath = options.eventLogPath
             ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
         let eventLog = try await EventLogWriter.create(at: eventLogPath)
         // The run's clock starts once its log exists: offsets measure the run, not the set-up.
         let clock = RunClock()
-        let wallClockStart = Date()
+        let wallClockStart = UTCTimestamp.now
         let recorder = RunRecorder()
         let outputTails = StepOutputTails()
         let console = consoleOptions.map(ConsoleReporter.init(options:))
@@ -92,7 +91,7 @@ public struct PipelineRunner: Sendable {
             for sink in sinks { sink.observe(event) }
         }
         observers.append(monitor)
-        let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
+        let httpClient = SharedHTTPClient(eventLoop: eventLoop, connectionsPerHost: pipeline.limits.io)
         // Workers start only for pipelines with CPU steps, once per run, and are reused.
         let workerPool = pipeline.steps.contains(where: \.runsInWorker)
             ? WorkerPool(
@@ -135,7 +134,7 @@ public struct PipelineRunner: Sendable {
                 runID: runID, status: finished.status, record: record, eventLogPath: eventLogPath,
                 outputs: outputTails.captured, eventLogFailure: eventLog.failure)
         }
-        try? await httpClient.shutdown()
+        await httpClient.shutdown()
         return report
     }
 
@@ -168,26 +167,10 @@ public struct PipelineRunner: Sendable {
         return path.isEmpty || path == "." ? base : base + "/" + path
     }
 
-    /// One client for the whole run, on the run's loop: every HTTP step shares
-    /// its connection pool. Redirects are followed by the step itself, so each
-    /// step can choose.
-    static func makeHTTPClient(on eventLoop: any EventLoop, connectionsPerHost: Int) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost))
-        // A refused connection fails its step at once instead of being retried
-        // until the connect timeout; a step that should retry says so itself.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: eventLoop, configuration: configuration)
-    }
-
-    private func runStarted(runID: String, at date: Date, pipeline: Pipeline) -> RunStarted {
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return RunStarted(
+    private func runStarted(runID: String, at start: UTCTimestamp, pipeline: Pipeline) -> RunStarted {
+        RunStarted(
             runID: runID, pipeline: pipeline.name, file: pipeline.file,
-            startedAt: iso.string(from: date),
-            startedAtUnixMicroseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()),
+            startedAt: start.iso8601, startedAtUnixMicroseconds: start.unixMicroseconds,
             parameters: pipeline.parameters, host: Self.hostName,
             pid: ProcessInfo.processInfo.processIdentifier, version: taskloopVersion,
             policy: options.policy, ioLimit: pipeline.limits.io, pools: pipeline.limits.pools,
@@ -205,12 +188,8 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `20261125-140512-3f9a`: sortable by start time, unique enough for one folder.
-    static func makeRunID(at date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return formatter.string(from: date) + "-" + String(zeroPadded: UInt16.random(in: 0...UInt16.max), digits: 4, radix: 16)
+    static func makeRunID(at start: UTCTimestamp) -> String {
+        start.compact + "-" + String(zeroPadded: UInt16.random(in: 0...UInt16.max), digits: 4, radix: 16)
     }
 }
 

@@ -1,4 +1,3 @@
-package import AsyncHTTPClient
 package import NIOCore
 import Foundation
 import NIOPosix
@@ -17,7 +16,7 @@ package struct Scheduler: Sendable {
     package let eventLoop: any EventLoop
     package let observers: [any RunObserver]
     package let clock: RunClock
-    package let httpClient: HTTPClient
+    package let httpClient: SharedHTTPClient
     package let runDirectory: String
     package let workerPool: WorkerPool?
     /// Watches the loop for stalls while the steps run.
@@ -29,7 +28,7 @@ package struct Scheduler: Sendable {
 
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
-        clock: RunClock, httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
+        clock: RunClock, httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
         loopLagMonitor: LoopLagMonitor? = nil
     ) {
         self.loopLagMonitor = loopLagMonitor

@@ -18,7 +18,7 @@ package struct StepAttempt: Sendable {
     }
 
     package func run() async -> StepResult {
-        var result = await runRacingStops()
+        var result = step.timeout == nil ? await runInThisTask() : await runRacingStops()
         result.lane = context.lane
         return result
     }
@@ -65,7 +65,7 @@ package struct StepAttempt: Sendable {
         }
     }
 
-    private static func result(of result: Result<StepOutputs, any Error>) -> StepResult {
+    static func result(of result: Result<StepOutputs, any Error>) -> StepResult {
         switch result {
         case .success(let outputs):
             // An output too deep to record would cost the step's end in the log.
@@ -88,7 +88,7 @@ package struct StepAttempt: Sendable {
         }
     }
 
-    private static func stoppedResult(_ reason: StopReason?, failure: StepFailure?) -> StepResult {
+    static func stoppedResult(_ reason: StopReason?, failure: StepFailure?) -> StepResult {
         switch reason {
         case .timeout(let limit):
             var result = StepResult(

@@ -17,6 +17,8 @@ package final class StopSignal: Sendable {
     private struct State {
         var reason: StopReason?
         var waiters: [Int: CheckedContinuation<StopReason?, Never>] = [:]
+        /// Called once when the signal fires (see ``whenFired(_:)``).
+        var handlers: [Int: @Sendable (StopReason) -> Void] = [:]
         /// Waits whose task was cancelled before they registered.
         var cancelled: Set<Int> = []
         var nextWaiter = 0
@@ -30,13 +32,41 @@ package final class StopSignal: Sendable {
     package var isFired: Bool { state.withLock { $0.reason != nil } }
 
     package func fire(_ reason: StopReason) {
-        let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
-            guard state.reason == nil else { return [] }
+        let (waiters, handlers) = state.withLock { state in
+            guard state.reason == nil else { return ([CheckedContinuation<StopReason?, Never>](), [@Sendable (StopReason) -> Void]()) }
             state.reason = reason
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.handlers.removeAll()
+            }
+            return (Array(state.waiters.values), Array(state.handlers.values))
         }
         for waiter in waiters { waiter.resume(returning: reason) }
+        for handler in handlers { handler(reason) }
+    }
+
+    /// Calls `handler` (on the firing thread) when the signal fires, or at
+    /// once when it has already fired, in which case this returns nil.
+    /// Otherwise it returns a token for ``removeHandler(_:)``. A waiting
+    /// task costs a task; a handler costs an entry in a dictionary.
+    package func whenFired(_ handler: @escaping @Sendable (StopReason) -> Void) -> Int? {
+        let fired = state.withLock { state -> (reason: StopReason?, token: Int) in
+            if let reason = state.reason { return (reason, 0) }
+            state.nextWaiter += 1
+            state.handlers[state.nextWaiter] = handler
+            return (nil, state.nextWaiter)
+        }
+        if let reason = fired.reason {
+            handler(reason)
+            return nil
+        }
+        return fired.token
+    }
+
+    /// Forgets a handler; it is not called after this returns (unless it
+    /// is being called already, on the firing thread).
+    package func removeHandler(_ token: Int) {
+        _ = state.withLock { $0.handlers.removeValue(forKey: token) }
     }
 
     /// Returns the reason once fired, or nil when the waiting task is cancelled.

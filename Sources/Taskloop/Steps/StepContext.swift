@@ -25,8 +25,9 @@ public final class StepContext: Sendable {
     /// cancelled or times out.
     public let terminationGracePeriod: Duration
     /// The run's HTTP client: it runs on ``eventLoop`` and shares one
-    /// connection pool among all steps.
-    public let httpClient: HTTPClient
+    /// connection pool among all steps. Made when a step first asks for it.
+    public var httpClient: HTTPClient { sharedHTTPClient.client }
+    private let sharedHTTPClient: SharedHTTPClient
     /// This run's folder (`.taskloop/runs/<run-id>`), for files a step keeps
     /// for the run, such as its `$TASKLOOP_OUTPUT` file.
     public let runDirectory: String
@@ -41,13 +42,13 @@ public final class StepContext: Sendable {
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
-        httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
+        httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
         secretMasker: SecretMasker = SecretMasker(values: []),
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
         self.workerPool = workerPool
         self.secretMasker = secretMasker
-        self.httpClient = httpClient
+        self.sharedHTTPClient = httpClient
         self.runDirectory = runDirectory
         self.stepID = stepID
         self.attempt = attempt

@@ -16,18 +16,30 @@ public enum EventLogFormat {
         Array(#"{"format":"\#(name)","version":\#(version)}"#.utf8) + [UInt8(ascii: "\n")]
     }
 
-    /// Encodes events as lines; keys in a fixed order so logs diff well.
+    /// Encodes events as lines; keys in a fixed (sorted) order so logs diff
+    /// well. Written field by field (``TimelineEvent/write(to:)``); an event
+    /// that cannot be spelled in JSON (a NaN among its outputs) goes through
+    /// `JSONEncoder`, which writes the visible marker line it always did.
     static func encode(_ events: [TimelineEvent]) -> [UInt8] {
+        var json = JSONLineWriter(reservingCapacity: events.count * 96)
+        for event in events {
+            if event.isPlainlyWritable {
+                event.write(to: &json)
+                json.newline()
+            } else {
+                json.append(raw: encodeWithFoundation(event))
+            }
+        }
+        return json.bytes
+    }
+
+    /// One event through `JSONEncoder`: the reference spelling of the format.
+    static func encodeWithFoundation(_ event: TimelineEvent) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var bytes: [UInt8] = []
-        for event in events {
-            // Encoding these plain values cannot fail; a failure would be a bug
-            // in the event types, so it is written as a visible marker line.
-            let line = (try? encoder.encode(event)) ?? Data(#"{"event":"unencodable"}"#.utf8)
-            bytes.append(contentsOf: line)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-        return bytes
+        // Encoding these plain values fails only for numbers JSON cannot
+        // spell; the line is then a visible marker.
+        let line = (try? encoder.encode(event)) ?? Data(#"{"event":"unencodable"}"#.utf8)
+        return Array(line) + [UInt8(ascii: "\n")]
     }
 }
