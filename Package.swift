@@ -78,6 +78,12 @@ let package = Package(
             path: "Benchmarks/TestServer",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "taskloop-fuzz",
+            dependencies: ["Taskloop"],
+            path: "Benchmarks/Fuzz",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TaskloopTests",
             dependencies: ["Taskloop", "TaskloopTestServer", "taskloop"],

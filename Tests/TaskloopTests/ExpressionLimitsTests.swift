@@ -84,4 +84,18 @@ import Testing
             "p.yaml:3:46: error: `json` of `http` of step `a`: it nests more than 256 levels deep",
         ])
     }
+
+    /// Found by the fuzzer: an unchecked call with too few arguments trapped.
+    @Test func aCallWithTheWrongArgumentCountIsAnErrorWhenEvaluated() throws {
+        let error = try #require(throws: ExpressionError.self) { try evaluate("contains('a')") }
+        #expect(error.description == "`contains` takes 2 arguments, given 1")
+        #expect(throws: ExpressionError.self) { try evaluate("format()") }
+    }
+
+    /// Found by the fuzzer: each toJSON of a toJSON doubles the text.
+    @Test func nestedToJSONStopsAtTheTextLimit() throws {
+        let text = String(repeating: "toJSON(", count: 100) + "'\"'" + String(repeating: ")", count: 100)
+        let error = try #require(throws: ExpressionError.self) { try evaluate(text) }
+        #expect(error.description.hasPrefix("toJSON: the text would be longer than 4 MiB"))
+    }
 }

@@ -61,7 +61,26 @@ public struct ExpressionEvaluator: Sendable {
         }
     }
 
+    /// The longest text `toJSON` and `format` make. Each `toJSON` of a
+    /// `toJSON` doubles the text (quotes are escaped), so without a bound a
+    /// few dozen nested calls would ask for more memory than exists.
+    public static let maximumTextLength = 4 * 1024 * 1024
+
+    private static func checkLength(_ count: Int, of function: String, at offset: Int) throws(ExpressionError) {
+        guard count <= maximumTextLength else {
+            throw ExpressionError(.evaluation("\(function): the text would be longer than 4 MiB (\(count) bytes)"), at: offset)
+        }
+    }
+
     private func call(_ name: String, _ arguments: [JSONValue], at offset: Int) throws(ExpressionError) -> JSONValue {
+        // The loader checks calls, but an expression may come from elsewhere
+        // (the public API): a wrong count is an error here too, never a trap.
+        if let arity = Self.functions[name], !arity.contains(arguments.count) {
+            let expected = arity.lowerBound == arity.upperBound
+                ? "\(arity.lowerBound) argument\(arity.lowerBound == 1 ? "" : "s")"
+                : "at least \(arity.lowerBound) argument\(arity.lowerBound == 1 ? "" : "s")"
+            throw ExpressionError(.wrongArgumentCount(function: name, expected: expected, found: arguments.count), at: offset)
+        }
         switch name {
         case "contains":
             if case .array(let items) = arguments[0] {
@@ -73,11 +92,14 @@ public struct ExpressionEvaluator: Sendable {
         case "endsWith":
             return .bool(arguments[0].description.lowercased().hasSuffix(arguments[1].description.lowercased()))
         case "format":
-            return .string(try Self.format(arguments[0].description, Array(arguments.dropFirst()), at: offset))
+            let text = try Self.format(arguments[0].description, Array(arguments.dropFirst()), at: offset)
+            try Self.checkLength(text.utf8.count, of: name, at: offset)
+            return .string(text)
         case "toJSON":
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(arguments[0])) ?? Data("null".utf8)
+            try Self.checkLength(data.count, of: name, at: offset)
             return .string(String(decoding: data, as: UTF8.self))
         case "fromJSON":
             let value: JSONValue
