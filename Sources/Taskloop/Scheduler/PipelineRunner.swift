@@ -82,7 +82,7 @@ public struct PipelineRunner: Sendable {
         let httpClient = Self.makeHTTPClient(on: eventLoop, connectionsPerHost: pipeline.limits.io)
         // Workers start only for pipelines with CPU steps, once per run, and are reused.
         let workerPool = pipeline.steps.contains(where: \.runsInWorker)
-            ? WorkerPool(size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: options.workerLaunch, eventLoop: eventLoop)
+            ? WorkerPool(size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: pipeline.workerLaunch(options.workerLaunch), eventLoop: eventLoop)
             : nil
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,

@@ -282,6 +282,7 @@ package struct Scheduler: Sendable {
             stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
             httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
+            executor: step.executor.flatMap { pipeline.executors[$0.name] },
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })

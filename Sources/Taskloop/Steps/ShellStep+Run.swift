@@ -23,6 +23,14 @@ extension ShellStep {
     /// has exited, whatever is left in its group is killed, so no process the
     /// step started outlives it.
     public func run(in context: StepContext) async throws -> StepOutputs {
+        if let executor = context.executor { return try await run(on: executor, in: context) }
+        return try await run(in: context) { _ in ["/bin/sh", "-c", command] }
+    }
+
+    /// Runs the command line `commandLine` makes (given the path of
+    /// `$TASKLOOP_OUTPUT`): `/bin/sh -c COMMAND` here, `srun …` or `ssh …` on
+    /// an executor.
+    func run(in context: StepContext, commandLine: (_ outputPath: String) -> [String]) async throws -> StepOutputs {
         var platformOptions = PlatformOptions()
         platformOptions.processGroupID = 0
         platformOptions.teardownSequence = [
@@ -35,6 +43,7 @@ extension ShellStep {
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
         let outputPath = try await Self.createOutputFile(in: context)
         environment["TASKLOOP_OUTPUT"] = outputPath
+        let arguments = commandLine(outputPath)
 
         let capture = ShellCapture(limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines)
         let pipes = try ShellPipes()
@@ -44,7 +53,8 @@ extension ShellStep {
         do {
             status = try await withTaskCancellationHandler {
                 try await Subprocess.run(
-                    .path("/bin/sh"), arguments: ["-c", command],
+                    arguments[0].hasPrefix("/") ? .path(FilePath(arguments[0])) : .name(arguments[0]),
+                    arguments: Arguments(Array(arguments.dropFirst())),
                     environment: .inherit.updating(environment),
                     workingDirectory: FilePath(context.workingDirectory.isEmpty ? "." : context.workingDirectory),
                     platformOptions: platformOptions,
@@ -65,7 +75,7 @@ extension ShellStep {
             await standardError.close()
             guard let failure = error as? SubprocessError else { throw error }
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("could not start /bin/sh in \(context.workingDirectory): \(failure)")
+            throw StepFailure("could not start \(arguments[0]) in \(context.workingDirectory): \(failure)")
         }
         // The shell has exited: end what is left of its group, then take what
         // is still in the pipes; the output ends there.

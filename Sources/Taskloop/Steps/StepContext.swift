@@ -32,16 +32,19 @@ public final class StepContext: Sendable {
     public let runDirectory: String
     /// The run's worker processes, for CPU steps (nil when the pipeline has none).
     package let workerPool: WorkerPool?
+    /// Where a shell step's command runs (nil: on this machine).
+    package let executor: Executor?
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
     private let laneName = Mutex("loop")
 
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
-        httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
+        httpClient: HTTPClient, runDirectory: String, workerPool: WorkerPool? = nil, executor: Executor? = nil,
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
         self.workerPool = workerPool
+        self.executor = executor
         self.httpClient = httpClient
         self.runDirectory = runDirectory
         self.stepID = stepID

@@ -97,15 +97,23 @@ package actor WorkerPool {
         let worker = try await takeWorker()
         lane("worker-\(worker.slot)")
         busy[worker.slot] = worker
-        let reply = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                worker.mailbox.yield(Job(request: request, reply: continuation))
+        let reply: WorkerReply
+        do {
+            reply = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    worker.mailbox.yield(Job(request: request, reply: continuation))
+                }
+            } onCancel: {
+                // The step was cancelled mid-computation: end its worker (the slot
+                // starts a new one). Safe from any thread: it only sends a signal.
+                // (`srun` gets SIGTERM, on which it ends its Slurm job at once.)
+                kill(worker.pid, launch.executor == nil ? SIGKILL : SIGTERM)
             }
-        } onCancel: {
-            // The step was cancelled mid-computation: end its worker (the slot
-            // starts a new one). Safe from any thread: it only sends a signal.
-            kill(worker.pid, SIGKILL)
+        } catch var failure as StepFailure where failure.isWorkerCrash {
+            failure.message += await RemoteWorkers.ending(pid: worker.pid, launch: launch)
+            throw failure
         }
+        if launch.executor != nil { lane(await RemoteWorkers.lane(slot: worker.slot, pid: worker.pid, launch: launch)) }
         if let error = reply.error { throw StepFailure(error) }
         var outputs = reply.outputs ?? [:]
         outputs["worker-pid"] = JSONValue(Int(worker.pid))
