@@ -68,6 +68,8 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
+# A job that asks for no memory gets 100M a CPU, not the whole node.
+DefMemPerCPU=100
 SlurmdParameters=config_overrides
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
@@ -103,7 +105,7 @@ wait_until_idle() {
         sleep 0.2
     done
     log "the node did not come up in 30 s; logs: $dir/slurmctld.log $dir/slurmd.log"
-    tail -5 "$dir/slurmctld.log" "$dir/slurmd.log" >&2 || true
+    tail -n 5 "$dir/slurmctld.log" "$dir/slurmd.log" >&2 || true
     return 1
 }
 

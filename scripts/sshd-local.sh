@@ -95,7 +95,7 @@ CONF
         sleep 0.1
     done
     log "sshd did not accept a login in 5 s; log: $dir/sshd.log"
-    tail -5 "$dir/sshd.log" >&2 || true
+    tail -n 5 "$dir/sshd.log" >&2 || true
     stop
     exit 1
 }

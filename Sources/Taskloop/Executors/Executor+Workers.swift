@@ -70,7 +70,7 @@ enum RemoteWorkers {
     static func ending(pid: Int32, launch: WorkerLaunch) async -> String {
         guard case .slurm = launch.executor?.kind else { return "" }
         jobs.withLock { _ = $0.removeValue(forKey: pid) }
-        guard let job = await SlurmJobInfo.lookup(name: SlurmCommand.workerJobName(tag: ExecutorSession.tag, pid: pid)) else { return "" }
+        guard let job = await SlurmJobInfo.lookupEnded(name: SlurmCommand.workerJobName(tag: ExecutorSession.tag, pid: pid)) else { return "" }
         return job.state == "COMPLETED" ? "" : "; \(job.ending)"
     }
 }

@@ -41,7 +41,7 @@ extension ShellStep {
             }
             return outputs
         } catch var failure as StepFailure {
-            if let job = await SlurmJobInfo.lookup(name: jobName) {
+            if let job = await SlurmJobInfo.lookupEnded(name: jobName) {
                 context.reportLane(job.place)
                 failure.outputs["slurm-job-id"] = .string(job.jobID)
                 if job.endedBySlurm { failure.message += "; \(job.ending)" }

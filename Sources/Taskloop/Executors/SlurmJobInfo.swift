@@ -29,6 +29,17 @@ struct SlurmJobInfo: Sendable, Hashable {
 
     static let format = "%i|%N|%T|%r|%V|%S"
 
+    /// The job named `name` once Slurm has decided how it ended: a job that
+    /// was just cancelled is `COMPLETING` for a moment (up to 3 s is waited).
+    static func lookupEnded(name: String) async -> SlurmJobInfo? {
+        var job = await lookup(name: name)
+        for _ in 0..<15 where job.map({ ["RUNNING", "COMPLETING", "PENDING"].contains($0.state) }) ?? false {
+            try? await Task.sleep(for: .milliseconds(200))
+            job = await lookup(name: name)
+        }
+        return job
+    }
+
     /// The job named `name`, if Slurm still knows it.
     static func lookup(name: String) async -> SlurmJobInfo? {
         let result = try? await Subprocess.run(
