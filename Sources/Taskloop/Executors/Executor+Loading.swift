@@ -50,9 +50,17 @@ extension Executor {
 
     private static func decodeSlurm(_ node: ConfigNode, field: String) throws(PipelineDiagnostics) -> SlurmConfiguration {
         if node.isNull { return SlurmConfiguration() }
-        let mapping = try node.mapping(field: field, known: slurmKeys)
-        var configuration = SlurmConfiguration()
         var problems: [Diagnostic] = []
+        let mapping: ConfigMapping
+        do {
+            mapping = try node.mapping(field: field, known: slurmKeys)
+        } catch {
+            // An unknown key is reported, and the known ones are still read.
+            problems += error.diagnostics
+            guard case .mapping(let entries) = node.content else { throw error }
+            mapping = ConfigMapping(entries: entries.filter { slurmKeys.contains($0.name) }, location: node.location, field: field)
+        }
+        var configuration = SlurmConfiguration()
         func read(_ body: () throws(PipelineDiagnostics) -> Void) {
             do { try body() } catch { problems += error.diagnostics }
         }
