@@ -148,6 +148,28 @@ import Testing
         #expect(finished.first { $0.step == "after" }?.status == .success)
     }
 
+    @Test(.enabled(if: hasSlurm, "needs the local Slurm cluster (see above)"))
+    func aShellStepWhoseJobIsCancelledFailsWithSlurmsReason() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            executors:
+              cluster: { slurm: { cpus: 1 } }
+            steps:
+              long: { executor: cluster, shell: 'echo up; sleep 120' }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
+        let prefix = "taskloop-\(running.pid)-"
+        #expect(try await Self.eventually(within: 30) { running.standardOutputSoFar.contains("[long] up") })
+        let name = try #require(Self.jobNames(startingWith: prefix).first?.split(separator: " ").first)
+        _ = Self.run("/usr/bin/env", ["scancel", "--name", String(name)])
+        let result = running.finish()
+
+        #expect(result.exitCode == 1)
+        #expect(result.standardOutput.contains("FAILED"))
+        #expect(result.standardOutput.contains("ended CANCELLED"), "\(result.standardOutput)")
+    }
+
     static func sshPipeline(_ config: String) -> String {
         """
         executors:
