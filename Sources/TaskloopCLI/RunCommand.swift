@@ -73,6 +73,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("Override a parameter declared under `params:`.", valueName: "key=value"))
     var parameters: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Run every shell step and the CPU workers on this executor of the pipeline's `executors:` (`local`: all on this machine).",
+        valueName: "name"))
+    var executor: String?
+
     @Flag(help: "After a failure, run every step that does not depend on it.")
     var keepGoing = false
 
@@ -123,6 +128,14 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             FileHandleOutput.standardError("error: \(error.message)\n")
             throw ExitCode(ExitStatus.invalidInput)
+        }
+        if let executor {
+            do {
+                pipeline = try pipeline.overridingExecutor(executor)
+            } catch {
+                FileHandleOutput.standardError("error: \(error)\n")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
         }
         let selection = try chooseSteps(of: pipeline)
         if let resumed = selection.resumedFrom, selection.runsNothing {

@@ -22,6 +22,8 @@ public struct Pipeline: Sendable {
     /// `secrets:`: environment variables whose values are masked as `***` in
     /// everything Taskloop writes.
     public var secrets: [String] = []
+    /// `executors:`: where shell steps and workers may run besides this machine.
+    public var executors: [String: Executor] = [:]
     /// The steps in file order, which is also the order ready steps start in.
     public var steps: [Step]
     /// Problems that do not stop the pipeline from running (shown by
@@ -60,6 +62,9 @@ public struct Limits: Sendable, Hashable {
     public var workers: Int?
     /// Named limits; a step joins one with `pool:`.
     public var pools: [String: Int]
+    /// `limits.workers.executor`: the executor that starts the CPU workers
+    /// (nil: they run on this machine).
+    public var workerExecutor: ExecutorReference?
 
     public init(io: Int = Limits.defaultIO, workers: Int? = nil, pools: [String: Int] = [:]) {
         self.io = io

@@ -5,9 +5,9 @@ import Foundation
 public struct PipelineLoader: Sendable {
     public let registry: StepKindRegistry
 
-    static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "include", "steps"]
+    static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "include", "steps", "executors"]
     static let limitKeys = ["io", "workers", "pools"]
-    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix"]
+    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix", "executor"]
 
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
@@ -75,6 +75,9 @@ public struct PipelineLoader: Sendable {
         if let secrets = top["secrets"], let names = collect({ () throws(PipelineDiagnostics) in try Self.secretNames(secrets) }) {
             pipeline.secrets = names
         }
+        if let executors = top["executors"], let value = collect({ () throws(PipelineDiagnostics) in try Executor.decodeAll(executors) }) {
+            pipeline.executors = value
+        }
         if let limits = top["limits"], let value = collect({ () throws(PipelineDiagnostics) in try Self.limits(limits) }) {
             pipeline.limits = value
         }
@@ -113,6 +116,7 @@ public struct PipelineLoader: Sendable {
         let expansions = Self.expansions(of: expanded)
         Self.resolveNeeds(of: &pipeline.steps, expansions: expansions)
 
+        problems += Self.executorProblems(in: pipeline)
         problems += PipelineValidator(pipeline: pipeline, names: expanded.map(\.name), knownNames: expansions.keys.sorted()).validate()
         problems += checkExpressions(of: &pipeline, steps: expanded, expansions: expansions, sources: sources.texts.mapValues(SourceText.init))
         var seen = Set<Diagnostic>()
@@ -263,6 +267,9 @@ public struct PipelineLoader: Sendable {
         step.deferredConfiguration = deferred
         step.retry = retry
         step.definition = entry.value
+        if let node = mapping["executor"], let name = collect({ () throws(PipelineDiagnostics) in try node.string(field: mapping.name(of: "executor")) }) {
+            step.executor = ExecutorReference(name: name, location: node.location)
+        }
         return (step, problems)
     }
 
@@ -306,7 +313,9 @@ public struct PipelineLoader: Sendable {
         if let io = mapping["io"] {
             do { limits.io = try io.int(field: mapping.name(of: "io"), range: 1...1_000_000) } catch { problems += error.diagnostics }
         }
-        if let workers = mapping["workers"], workers.scalarText != "auto" {
+        if let workers = mapping["workers"], case .mapping = workers.content {
+            do { try workerLimits(workers, field: mapping.name(of: "workers"), into: &limits) } catch { problems += error.diagnostics }
+        } else if let workers = mapping["workers"], workers.scalarText != "auto" {
             do {
                 limits.workers = try workers.int(field: mapping.name(of: "workers") + " (`auto` or a number)", range: 1...4096)
             } catch { problems += error.diagnostics }

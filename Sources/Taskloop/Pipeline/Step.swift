@@ -44,6 +44,8 @@ public struct Step: Sendable {
     public var needs: [Dependency]
     public var timeout: Duration?
     public var pool: String?
+    /// `executor:`: the executor a shell step runs on (nil: this machine).
+    public var executor: ExecutorReference?
     /// Environment for this step, on top of the pipeline's.
     public var environment: [String: String]
     /// `cwd:`, the step's folder relative to the pipeline file's folder

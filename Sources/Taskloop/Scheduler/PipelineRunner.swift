@@ -95,8 +95,8 @@ public struct PipelineRunner: Sendable {
         // Workers start only for pipelines with CPU steps, once per run, and are reused.
         let workerPool = pipeline.steps.contains(where: \.runsInWorker)
             ? WorkerPool(
-                size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: options.workerLaunch, eventLoop: eventLoop,
-                startTimeout: options.workerStartTimeout)
+                size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: pipeline.workerLaunch(options.workerLaunch),
+                eventLoop: eventLoop, startTimeout: options.workerStartTimeout)
             : nil
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,

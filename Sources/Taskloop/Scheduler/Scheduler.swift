@@ -281,6 +281,7 @@ package struct Scheduler: Sendable {
             stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment,
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
             httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
+            executor: step.executor.flatMap { pipeline.executors[$0.name] },
             secretMasker: pipeline.secrets.isEmpty
                 ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment),
             outputHandler: { [observers] chunk in

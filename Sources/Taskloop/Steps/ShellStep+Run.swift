@@ -22,10 +22,19 @@ extension ShellStep {
     /// has exited, whatever is left in its group is killed, so no process the
     /// step started outlives it.
     public func run(in context: StepContext) async throws -> StepOutputs {
+        if let executor = context.executor { return try await run(on: executor, in: context) }
+        return try await run(in: context) { _ in ["/bin/sh", "-c", command] }
+    }
+
+    /// Runs the command line `commandLine` makes (given the path of
+    /// `$TASKLOOP_OUTPUT`): `/bin/sh -c COMMAND` here, `srun …` or `ssh …` on
+    /// an executor.
+    func run(in context: StepContext, commandLine: (_ outputPath: String) -> [String]) async throws -> StepOutputs {
         var environment = context.environment
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
         let outputPath = try await Self.createOutputFile(in: context)
         environment["TASKLOOP_OUTPUT"] = outputPath
+        let arguments = commandLine(outputPath)
 
         let capture = ShellCapture(
             limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines, masker: context.secretMasker)
@@ -34,7 +43,7 @@ extension ShellStep {
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(ChildProcess.Configuration(
-                executable: "/bin/sh", arguments: ["-c", command], environment: environment,
+                executable: arguments[0], arguments: Array(arguments.dropFirst()), environment: environment,
                 directory: context.workingDirectory.isEmpty ? nil : context.workingDirectory,
                 standardInput: nil, standardOutput: pipes.outputWrite, standardError: pipes.errorWrite))
         } catch {

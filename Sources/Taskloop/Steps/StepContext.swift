@@ -36,17 +36,20 @@ public final class StepContext: Sendable {
     /// The run's secrets, for a step that cuts output it keeps (so a cut
     /// never leaves the start of a secret, which masking would not catch).
     package let secretMasker: SecretMasker
+    /// Where a shell step's command runs (nil: on this machine).
+    package let executor: Executor?
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
     private let laneName = Mutex("loop")
 
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
-        httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
+        httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil, executor: Executor? = nil,
         secretMasker: SecretMasker = SecretMasker(values: []),
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
         self.workerPool = workerPool
+        self.executor = executor
         self.secretMasker = secretMasker
         self.sharedHTTPClient = httpClient
         self.runDirectory = runDirectory

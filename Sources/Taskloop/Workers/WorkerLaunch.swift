@@ -6,10 +6,13 @@ import Foundation
 public struct WorkerLaunch: Sendable, Hashable {
     public var executable: String
     public var arguments: [String]
+    /// The executor the command starts workers on (nil: this machine).
+    public var executor: Executor?
 
-    public init(executable: String, arguments: [String]) {
+    public init(executable: String, arguments: [String], executor: Executor? = nil) {
         self.executable = executable
         self.arguments = arguments
+        self.executor = executor
     }
 
     /// This very executable in its hidden worker mode: `<self> worker`. A

@@ -111,15 +111,24 @@ package actor WorkerPool {
         }
         lane("worker-\(worker.slot)")
         busy[worker.slot] = worker
-        let reply = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                worker.mailbox.yield(Job(request: request, reply: continuation))
+        let reply: WorkerReply
+        do {
+            reply = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    worker.mailbox.yield(Job(request: request, reply: continuation))
+                }
+            } onCancel: {
+                // The step was cancelled mid-computation: end its worker's group
+                // (the slot starts a new worker). Safe from any thread: it only
+                // sends a signal. (`srun` gets SIGTERM, on which it ends its
+                // Slurm job at once.)
+                worker.group.signal(launch.executor == nil ? SIGKILL : SIGTERM)
             }
-        } onCancel: {
-            // The step was cancelled mid-computation: end its worker's group
-            // (the slot starts a new worker). Safe from any thread.
-            worker.group.signal(SIGKILL)
+        } catch var failure as StepFailure where failure.isWorkerCrash {
+            failure.message += await RemoteWorkers.ending(pid: worker.pid, launch: launch)
+            throw failure
         }
+        if launch.executor != nil { lane(await RemoteWorkers.lane(slot: worker.slot, pid: worker.pid, launch: launch)) }
         if let error = reply.error { throw StepFailure(error) }
         var outputs = reply.outputs ?? [:]
         outputs["worker-pid"] = JSONValue(Int(worker.pid))
