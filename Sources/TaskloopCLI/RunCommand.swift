@@ -44,6 +44,13 @@ struct RunCommand: AsyncParsableCommand {
 
             --dry-run prints each step in order with whether it would run and why not.
 
+            Incremental runs: a step with `sources:` is skipped as up to date when nothing it \
+            reads changed since its last successful run and its `generates:` files are as it \
+            left them; when its outputs are missing or different but the local cache \
+            (.taskloop/cache) holds them for the same inputs, they are restored without running \
+            it. --no-cache neither restores from nor stores in the cache; --force runs every \
+            step even when up to date, --force=STEP[,STEP] only those. `taskloop why` explains.
+
             Examples:
               taskloop run pipelines/hello.yaml
               taskloop run pipelines/build.yaml --keep-going --param target=release
@@ -103,6 +110,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long a cancelled step's processes get between SIGTERM and SIGKILL (default 10s).", valueName: "duration"))
     var grace: String = "10s"
 
+    @Flag(help: "Neither restore outputs from the local cache nor store them there.")
+    var noCache = false
+
+    @Option(name: .customLong("force"), help: ArgumentHelp(
+        "Run steps with `sources:` even when up to date: bare --force runs every step, --force=STEP[,STEP] those.",
+        valueName: "steps"))
+    var forcedSteps: [String] = []
+
     @OptionGroup(title: "Output")
     var console: ConsoleArguments
 
@@ -142,6 +157,7 @@ struct RunCommand: AsyncParsableCommand {
             loopStallThreshold: Duration(parsing: loopStallThreshold) ?? .milliseconds(100),
             timeout: timeout.flatMap(Duration.init(parsing:)))
         options.selection = selection
+        options.incremental = IncrementalOptions(usesCache: !noCache, force: force)
         let report: PipelineRunner.Report
         do {
             report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: console.options(), interrupter: interrupter)
@@ -161,6 +177,13 @@ struct RunCommand: AsyncParsableCommand {
             : signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted
         await CIReports(junit: junit, json: json).write(report, exitCode: exitCode)
         throw ExitCode(exitCode)
+    }
+
+    private var force: IncrementalOptions.Force {
+        let names = forcedSteps.flatMap { $0.split(separator: ",").map(String.init) }
+        if names.isEmpty { return .none }
+        if names.contains(ForceArgument.everyStep) { return .all }
+        return .steps(Set(names.map { StepID($0) }))
     }
 
     private var parsedParameters: [String: String] {

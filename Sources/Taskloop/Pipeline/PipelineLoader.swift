@@ -7,7 +7,8 @@ public struct PipelineLoader: Sendable {
 
     static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "include", "steps"]
     static let limitKeys = ["io", "workers", "pools"]
-    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix"]
+    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix",
+        "sources", "generates", "cache"]
 
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
@@ -254,6 +255,8 @@ public struct PipelineLoader: Sendable {
             environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
 
+        let incremental = collect { () throws(PipelineDiagnostics) in try IncrementalSettings.decode(mapping) }
+
         var step = Step(
             id: StepID(id), action: action ?? UndecodableStep(), kindName: kindName,
             needs: needs.map { Step.Dependency(StepID($0.scalarText ?? ""), at: $0.location) },
@@ -262,6 +265,7 @@ public struct PipelineLoader: Sendable {
         step.deferredConfiguration = deferred
         step.retry = retry
         step.definition = entry.value
+        step.incremental = incremental ?? IncrementalSettings()
         return (step, problems)
     }
 

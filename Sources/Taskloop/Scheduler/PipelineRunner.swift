@@ -84,10 +84,11 @@ public struct PipelineRunner: Sendable {
         let workerPool = pipeline.steps.contains(where: \.runsInWorker)
             ? WorkerPool(size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: options.workerLaunch, eventLoop: eventLoop)
             : nil
+        let incremental = try await openIncrementalEngine()
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
             httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent),
-            workerPool: workerPool, loopLagMonitor: monitor)
+            workerPool: workerPool, loopLagMonitor: monitor, incremental: incremental.map { IncrementalHook(engine: $0) })
 
         if let console, consoleOptions?.progress == .live {
             interrupter.setAnnouncer { notice in console.print(notice) }
@@ -105,6 +106,7 @@ public struct PipelineRunner: Sendable {
             for observer in observers { observer.observe(event) }
             let finished = await scheduler.run(interruption: interrupter.signal)
             await workerPool?.shutdown()
+            if let incremental { _ = try? await NIOThreadPool.singleton.runIfActive { incremental.close() } }
             let record = recorder.current
             if let console, let consoleOptions {
                 console.closeStatus()
@@ -119,6 +121,17 @@ public struct PipelineRunner: Sendable {
         }
         try? await httpClient.shutdown()
         return report
+    }
+
+    /// The cache of the pipeline's folder, when some step has `sources:` or
+    /// `generates:` (opened on the thread pool: it reads the stat cache).
+    private func openIncrementalEngine() async throws -> IncrementalEngine? {
+        guard IncrementalEngine.isNeeded(for: pipeline) else { return nil }
+        let pipeline = pipeline
+        let options = options.incremental
+        return try await NIOThreadPool.singleton.runIfActive {
+            try IncrementalEngine(pipeline: pipeline, options: options, environment: ProcessInfo.processInfo.environment)
+        }
     }
 
     /// The summary table, the terminal Gantt (not in quiet mode), and last the

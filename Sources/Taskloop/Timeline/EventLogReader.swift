@@ -27,7 +27,7 @@ public struct EventLog: Sendable {
         else {
             throw .notAnEventLog(path: path)
         }
-        guard header.version == EventLogFormat.version else {
+        guard EventLogFormat.readableVersions.contains(header.version) else {
             throw .unsupportedVersion(path: path, version: header.version)
         }
         let decoder = JSONDecoder()

@@ -44,7 +44,7 @@ public struct TextGantt: Sendable {
                 for index in column(started)...max(column(started), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
             }
             let name = pad(String(step.id.rawValue.prefix(nameWidth)), nameWidth)
-            let status = step.reusedFrom != nil ? "reused" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "unfinished")
+            let status = step.reusedFrom != nil ? "reused" : step.checked == .upToDate ? "up to date" : step.checked == .restored ? "restored" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "unfinished")
             let marker = onPath.contains(step.id) ? "*" : " "
             lines.append("\(name)\(marker)|\(colored(String(bar), step.status))| \(status)")
         }
