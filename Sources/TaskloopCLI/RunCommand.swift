@@ -118,6 +118,14 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "steps"))
     var forcedSteps: [String] = []
 
+    @Flag(help: "After the run, watch the folders of the steps' sources and run again on each change (what changed reruns; the rest is up to date).")
+    var watch = false
+
+    @Option(help: ArgumentHelp(
+        "With --watch, a change during a run: `queue` runs again after it ends (default), `restart` cancels it and starts over.",
+        valueName: "queue|restart"))
+    var onChange: OnChange = .queue
+
     @OptionGroup(title: "Output")
     var console: ConsoleArguments
 
@@ -149,8 +157,6 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
 
-        let interrupter = RunInterrupter()
-        let signals = SignalWatcher(interrupter: interrupter)
         var options = RunOptions(
             policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events,
             terminationGracePeriod: Duration(parsing: grace) ?? .seconds(10),
@@ -158,6 +164,11 @@ struct RunCommand: AsyncParsableCommand {
             timeout: timeout.flatMap(Duration.init(parsing:)))
         options.selection = selection
         options.incremental = IncrementalOptions(usesCache: !noCache, force: force)
+        if watch {
+            try await runWatching(pipeline, options: options)
+        }
+        let interrupter = RunInterrupter()
+        let signals = SignalWatcher(interrupter: interrupter)
         let report: PipelineRunner.Report
         do {
             report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: console.options(), interrupter: interrupter)

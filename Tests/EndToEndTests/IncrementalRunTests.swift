@@ -210,15 +210,14 @@ import Glibc
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try run(folder)
         try FileManager.default.removeItem(atPath: folder + "/build/app")
-        _ = try run(folder, ["--json", "result.json", "--junit", "junit.xml"])
+        _ = try run(folder, ["--json", "result.json", "--junit", "junit.xml", "--events", "events.jsonl"])
         let json = try String(contentsOfFile: folder + "/result.json", encoding: .utf8)
         #expect(json.contains(#""incremental" : "up-to-date""#))
         #expect(json.contains(#""incremental" : "restored""#))
         #expect(json.contains(#""incremental_reason" : "output build/app missing""#))
         let junit = try String(contentsOfFile: folder + "/junit.xml", encoding: .utf8)
         #expect(junit.contains("restored from the cache, not run (output build/app missing)"))
-        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/.taskloop/runs").sorted()
-        let log = try EventLog.read(path: folder + "/.taskloop/runs/\(try #require(runs.last))/events.jsonl")
+        let log = try EventLog.read(path: folder + "/events.jsonl")
         let checked = log.events.compactMap { event -> StepChecked? in
             if case .stepChecked(let checked) = event.payload { return checked }
             return nil
@@ -239,6 +238,52 @@ import Glibc
         #expect(prune.standardOutput.contains("removed 1 blob"))
         try FileManager.default.removeItem(atPath: folder + "/build/list.txt")
         #expect(try run(folder).ran == ["gen"])
+    }
+
+    /// A value read from a need's outputs is part of the key once filled in.
+    @Test func aChangedOutputReadThroughAnExpressionReruns() throws {
+        let folder = try setUp("""
+            steps:
+              version:
+                shell: echo "v=$(cat VERSION)" >> "$TASKLOOP_OUTPUT"
+              stamp:
+                needs: version
+                sources: [src/*.c]
+                generates: [out/stamp]
+                env: { VERSION: "${{ steps.version.outputs.v }}" }
+                shell: |
+                  echo stamp >> ran.txt
+                  mkdir -p out && echo "$VERSION" > out/stamp
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "1.0\n".write(toFile: folder + "/VERSION", atomically: false, encoding: .utf8)
+        #expect(try run(folder).ran == ["stamp"])
+        #expect(try run(folder).ran == [])
+        try "1.1\n".write(toFile: folder + "/VERSION", atomically: false, encoding: .utf8)
+        let changed = try run(folder)
+        #expect(changed.ran == ["stamp"])
+        #expect(changed.output.contains("[stamp] outdated: env changed"))
+    }
+
+    @Test func eachMatrixExpansionHasItsOwnKey() throws {
+        let folder = try setUp("""
+            steps:
+              pack:
+                matrix: { level: ["1", "9"] }
+                sources: [src/*.c]
+                generates: ["out/${{ matrix.level }}.gz"]
+                shell: |
+                  echo "pack-${{ matrix.level }}" >> ran.txt
+                  mkdir -p out && cat src/*.c | gzip -${{ matrix.level }} -n > out/${{ matrix.level }}.gz
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try run(folder).ran.sorted() == ["pack-1", "pack-9"])
+        #expect(try run(folder).ran == [])
+        try FileManager.default.removeItem(atPath: folder + "/out/9.gz")
+        let restored = try run(folder)
+        #expect(restored.ran == [])
+        #expect(restored.output.contains("[pack[level=9]] restored from cache (output out/9.gz missing)"))
+        #expect(try run(folder, ["--force=pack"]).ran.sorted() == ["pack-1", "pack-9"])
     }
 
     @Test func badPatternsAreReportedWhereTheyAre() throws {

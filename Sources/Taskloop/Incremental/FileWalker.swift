@@ -61,29 +61,36 @@ enum FileWalker {
     /// pattern, only into folders where something could match, and records
     /// files that match; without, records every file (a literal folder).
     private static func walk(base: String, folder: [String], pattern: GlobPattern?, into found: inout [String: FileStat]) {
-        let prefixCount = folder.count
-        var pending: [[String]] = [folder]
-        while let current = pending.popLast() {
-            let relativeFolder = current.joined(separator: "/")
-            guard let directory = opendir(join(base, relativeFolder).isEmpty ? "." : join(base, relativeFolder)) else { continue }
+        // Each pending folder: its path relative to `base`, and its components below the prefix.
+        var pending: [(path: String, below: [[UInt8]])] = [(folder.joined(separator: "/"), [])]
+        let ignored = Set(ignoredFolders.map { Array($0.utf8) })
+        while let (relativeFolder, below) = pending.popLast() {
+            let absolute = join(base, relativeFolder)
+            guard let directory = opendir(absolute.isEmpty ? "." : absolute) else { continue }
             defer { closedir(directory) }
             let descriptor = dirfd(directory)
             while let entry = readdir(directory) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-                    pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                let nameBytes = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: UInt8.self, capacity: 256) { start in
+                        Array(UnsafeBufferPointer(start: start, count: strlen(UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self))))
+                    }
                 }
-                if name == "." || name == ".." { continue }
+                if nameBytes == [0x2E] || nameBytes == [0x2E, 0x2E] { continue }
                 var info = stat()
-                guard fstatat(descriptor, name, &info, 0) == 0 else { continue }
+                let statResult = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: CChar.self, capacity: 256) { fstatat(descriptor, $0, &info, 0) }
+                }
+                guard statResult == 0 else { continue }
                 let stat = FileStat(info)
-                var components = current
-                components.append(name)
-                let below = components[prefixCount...]
+                var components = below
+                components.append(nameBytes)
+                let name = String(decoding: nameBytes, as: UTF8.self)
+                let path = relativeFolder.isEmpty ? name : relativeFolder + "/" + name
                 if stat.isDirectory {
-                    guard !ignoredFolders.contains(name) else { continue }
-                    if pattern?.mayMatchBelow(below) ?? true { pending.append(components) }
-                } else if pattern?.matches(below) ?? true {
-                    found[components.joined(separator: "/")] = stat
+                    guard !ignored.contains(nameBytes) else { continue }
+                    if pattern?.mayMatchBelow(components[...]) ?? true { pending.append((path, components)) }
+                } else if pattern?.matches(components[...]) ?? true {
+                    found[path] = stat
                 }
             }
         }
@@ -96,6 +103,6 @@ extension GlobPattern {
         let components = path.split(separator: "/").map(String.init)
         guard components.count >= literalPrefix.count, Array(components.prefix(literalPrefix.count)) == literalPrefix else { return false }
         if isLiteral { return components.count == literalPrefix.count }
-        return matches(components[literalPrefix.count...])
+        return matches(components[literalPrefix.count...].map { Array($0.utf8) }[...])
     }
 }

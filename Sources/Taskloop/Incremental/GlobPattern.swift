@@ -16,6 +16,8 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     let literalPrefix: [String]
     /// The segments from the first with a wildcard on.
     let segments: [String]
+    /// The same as UTF-8 bytes, which the walk matches names against.
+    let segmentBytes: [[UInt8]]
 
     public var description: String { text }
 
@@ -43,6 +45,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         }
         literalPrefix = Array(parts[..<firstWild])
         segments = Array(parts[firstWild...])
+        segmentBytes = segments.map { Array($0.utf8) }
     }
 
     /// Whether the pattern names one file, without wildcards.
@@ -52,20 +55,22 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         segment.contains { $0 == "*" || $0 == "?" || $0 == "[" }
     }
 
-    /// Whether `components` (a path below the literal prefix) matches.
-    func matches(_ components: ArraySlice<String>) -> Bool {
-        Self.match(segments[...], components)
+    /// Whether `components` (a path below the literal prefix, as UTF-8) matches.
+    func matches(_ components: ArraySlice<[UInt8]>) -> Bool {
+        Self.match(segmentBytes[...], components)
     }
 
     /// Whether something below the folder `components` (below the literal
     /// prefix) could match: the walk descends only there.
-    func mayMatchBelow(_ components: ArraySlice<String>) -> Bool {
-        Self.matchPrefix(segments[...], components)
+    func mayMatchBelow(_ components: ArraySlice<[UInt8]>) -> Bool {
+        Self.matchPrefix(segmentBytes[...], components)
     }
 
-    private static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
+    private static let doubleStar = Array("**".utf8)
+
+    private static func match(_ pattern: ArraySlice<[UInt8]>, _ path: ArraySlice<[UInt8]>) -> Bool {
         guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
+        if head == doubleStar {
             let rest = pattern.dropFirst()
             var remaining = path
             while true {
@@ -74,38 +79,40 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                 remaining = remaining.dropFirst()
             }
         }
-        guard let first = path.first, matchSegment(Array(head.unicodeScalars)[...], Array(first.unicodeScalars)[...]) else { return false }
+        guard let first = path.first, matchSegment(head[...], first[...]) else { return false }
         return match(pattern.dropFirst(), path.dropFirst())
     }
 
-    private static func matchPrefix(_ pattern: ArraySlice<String>, _ folder: ArraySlice<String>) -> Bool {
+    private static func matchPrefix(_ pattern: ArraySlice<[UInt8]>, _ folder: ArraySlice<[UInt8]>) -> Bool {
         guard let head = pattern.first else { return false }
-        if head == "**" { return true }
+        if head == doubleStar { return true }
         guard let first = folder.first else { return true }
-        guard matchSegment(Array(head.unicodeScalars)[...], Array(first.unicodeScalars)[...]) else { return false }
+        guard matchSegment(head[...], first[...]) else { return false }
         return matchPrefix(pattern.dropFirst(), folder.dropFirst())
     }
 
-    /// `*`, `?` and `[...]` within one segment.
-    static func matchSegment(_ pattern: ArraySlice<Unicode.Scalar>, _ name: ArraySlice<Unicode.Scalar>) -> Bool {
+    /// `*`, `?` and `[...]` within one segment, on UTF-8 bytes (a `?` or a
+    /// class matches one byte: names outside ASCII match `*` and literals).
+    static func matchSegment(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>) -> Bool {
+        let star = UInt8(ascii: "*"), question = UInt8(ascii: "?"), open = UInt8(ascii: "[")
         var pattern = pattern
         var name = name
         // The last `*` seen, and the name position it was tried at: on a mismatch, let it take one more character.
-        var backtrack: (pattern: ArraySlice<Unicode.Scalar>, name: ArraySlice<Unicode.Scalar>)?
+        var backtrack: (pattern: ArraySlice<UInt8>, name: ArraySlice<UInt8>)?
         while true {
             if let p = pattern.first {
-                if p == "*" {
+                if p == star {
                     backtrack = (pattern.dropFirst(), name)
                     pattern = pattern.dropFirst()
                     continue
                 }
                 if let n = name.first {
-                    if p == "?" {
+                    if p == question {
                         pattern = pattern.dropFirst()
                         name = name.dropFirst()
                         continue
                     }
-                    if p == "[", let (matched, rest) = matchClass(pattern.dropFirst(), n) {
+                    if p == open, let (matched, rest) = matchClass(pattern.dropFirst(), n) {
                         if matched {
                             pattern = rest
                             name = name.dropFirst()
@@ -128,21 +135,21 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `[...]` after its `[`: whether `character` is in the set, and the pattern after `]`.
-    private static func matchClass(_ pattern: ArraySlice<Unicode.Scalar>, _ character: Unicode.Scalar) -> (Bool, ArraySlice<Unicode.Scalar>)? {
+    private static func matchClass(_ pattern: ArraySlice<UInt8>, _ character: UInt8) -> (Bool, ArraySlice<UInt8>)? {
         var rest = pattern
         var negated = false
-        if rest.first == "!" || rest.first == "^" {
+        if rest.first == UInt8(ascii: "!") || rest.first == UInt8(ascii: "^") {
             negated = true
             rest = rest.dropFirst()
         }
         var matched = false
         var first = true
         while let c = rest.first {
-            if c == "]" && !first { return (matched != negated, rest.dropFirst()) }
+            if c == UInt8(ascii: "]") && !first { return (matched != negated, rest.dropFirst()) }
             first = false
             rest = rest.dropFirst()
-            if rest.first == "-", let upper = rest.dropFirst().first, upper != "]" {
-                if c.value <= character.value && character.value <= upper.value { matched = true }
+            if rest.first == UInt8(ascii: "-"), let upper = rest.dropFirst().first, upper != UInt8(ascii: "]") {
+                if c <= character && character <= upper { matched = true }
                 rest = rest.dropFirst(2)
             } else if c == character {
                 matched = true

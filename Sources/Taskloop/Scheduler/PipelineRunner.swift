@@ -220,6 +220,11 @@ public final class RunInterrupter: Sendable {
 
     public func interrupt() { signal.fire(.cancelled) }
 
+    /// Returns once the run is interrupted (for `run --watch` between runs).
+    package func waitForInterruption() async {
+        _ = await signal.wait()
+    }
+
     /// Interrupts the run, printing `notice` through its console when that
     /// console draws live progress on a terminal. Returns whether it did; if
     /// not, the caller shows the notice itself (on stderr).
