@@ -24,12 +24,14 @@ extension RunCommand {
             FileHandleOutput.standardError("error: --watch needs steps with `sources:`; this pipeline has none to watch\n")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        // One signal watcher for the whole session: Ctrl-C stops the current
+        // run (or the wait) and ends the session; a second exits at once.
+        let session = RunInterrupter()
+        let signals = SignalWatcher(interrupter: session)
+        defer { signals.stop() }
         while true {
-            let interrupter = RunInterrupter()
-            let signals = SignalWatcher(interrupter: interrupter)
-            let restarted = try await runOnce(pipeline, options: options, interrupter: interrupter, watcher: watcher)
+            let restarted = try await runOnce(pipeline, options: options, session: session, watcher: watcher, signals: signals)
             if let restarted {
-                signals.stop()
                 FileHandleOutput.standardOutput("\nchanged: \(describe(restarted, roots: watcher.roots)); restarting\n")
                 continue
             }
@@ -38,14 +40,13 @@ extension RunCommand {
             let change = await withTaskGroup(of: [String]?.self) { group in
                 group.addTask { try? await watcher.nextChange() }
                 group.addTask {
-                    await interrupter.waitForInterruption()
+                    await session.waitForInterruption()
                     return nil
                 }
                 let first = await group.next() ?? nil
                 group.cancelAll()
                 return first
             }
-            signals.stop()
             guard let change else {
                 throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
             }
@@ -56,8 +57,9 @@ extension RunCommand {
     /// One run; returns the change that restarted it (`--on-change restart`),
     /// or nil when it ended by itself. Throws the exit code when interrupted.
     private func runOnce(
-        _ pipeline: Pipeline, options: RunOptions, interrupter: RunInterrupter, watcher: SourceWatcher
+        _ pipeline: Pipeline, options: RunOptions, session: RunInterrupter, watcher: SourceWatcher, signals: SignalWatcher
     ) async throws -> [String]? {
+        let interrupter = RunInterrupter()
         enum Ending: Sendable {
             case finished(PipelineRunner.Report?)
             case changed([String])
@@ -66,6 +68,12 @@ extension RunCommand {
         let endings = await withTaskGroup(of: Ending?.self) { group -> (report: PipelineRunner.Report?, change: [String]?) in
             group.addTask {
                 .finished(try? await PipelineRunner(pipeline: pipeline, options: options).run(console: console, interrupter: interrupter))
+            }
+            group.addTask {
+                // Ends by cancellation once the run is over, or passes Ctrl-C on to the run.
+                await session.waitForInterruption()
+                interrupter.interrupt()
+                return nil
             }
             if onChange == .restart {
                 group.addTask { (try? await watcher.nextChange()).map(Ending.changed) }
@@ -87,7 +95,9 @@ extension RunCommand {
             return (report, change)
         }
         if let change = endings.change { return change }
-        if endings.report?.status == .interrupted { throw ExitCode(ExitStatus.interrupted) }
+        if endings.report?.status == .interrupted || endings.report == nil {
+            throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
+        }
         return nil
     }
 

@@ -286,6 +286,33 @@ import Glibc
         #expect(try run(folder, ["--force=pack"]).ran.sorted() == ["pack-1", "pack-9"])
     }
 
+    /// Waits (up to 20 s) until the running process has printed `text` `count` times.
+    func waitForOutput(_ process: TaskloopBinary.Running, _ text: String, count: Int = 1) -> Bool {
+        for _ in 0..<400 {
+            if process.standardOutputSoFar.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    @Test func watchModeRerunsWhatAnEditAffects() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let watching = try TaskloopBinary.start(["run", "p.yaml", "--watch", "--progress", "plain"], in: folder)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)"))
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)", count: 2))
+        // The run's own outputs (build/) do not trigger another run.
+        usleep(500_000)
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardOutput.contains("changed: src/a.c; running again"))
+        #expect(result.standardOutput.contains("[gen] outdated: source src/a.c changed"))
+        #expect(result.standardOutput.components(separatedBy: "running again").count == 2)
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
+    }
+
     @Test func badPatternsAreReportedWhereTheyAre() throws {
         let folder = try setUp("""
             steps:

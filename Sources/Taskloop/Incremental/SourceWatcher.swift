@@ -28,6 +28,8 @@ package final class SourceWatcher: Sendable {
     private let mode: Mode
     /// Each step's folder and `generates` patterns, to ignore outputs.
     private let outputs: [(folder: String, patterns: [GlobPattern])]
+    /// Each step's folder and `sources` patterns: only what they match counts as a change.
+    private let sources: [(folder: String, patterns: [GlobPattern])]
     private let state: Mutex<State>
 
     private struct State: Sendable {
@@ -42,9 +44,11 @@ package final class SourceWatcher: Sendable {
         let base = PipelineRunner.absolute(pipeline.directory)
         var roots: Set<String> = []
         var outputs: [(String, [GlobPattern])] = []
+        var sources: [(String, [GlobPattern])] = []
         for step in pipeline.steps {
             let folder = StepContext.resolve(step.workingDirectory ?? "", against: base)
             if !step.incremental.generates.isEmpty { outputs.append((folder, step.incremental.generates)) }
+            if let patterns = step.incremental.sources { sources.append((folder, patterns)) }
             for pattern in step.incremental.sources ?? [] where !pattern.excludes {
                 var root = FileWalker.join(folder, pattern.literalPrefix.joined(separator: "/"))
                 while FileStat.of(root)?.isDirectory != true, root.contains("/"), root != "/" {
@@ -57,6 +61,7 @@ package final class SourceWatcher: Sendable {
         let sorted = roots.sorted()
         self.roots = sorted.filter { root in !sorted.contains { $0 != root && root.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
         self.outputs = outputs
+        self.sources = sources
         var state = State()
         var notice: String?
         var mode = Mode.polling
@@ -106,19 +111,26 @@ package final class SourceWatcher: Sendable {
         }
     }
 
-    /// Whether a changed path can be a source: not an output, not Taskloop's or git's.
+    /// Whether a changed path is a source of some step: matched by its
+    /// `sources`, and not an output, nor Taskloop's or git's.
     private func isSource(_ path: String) -> Bool {
         let parts = path.split(separator: "/")
         if parts.contains(where: { FileWalker.ignoredFolders.contains(String($0)) }) { return false }
-        for (folder, patterns) in outputs {
-            let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-            guard path.hasPrefix(prefix) else { continue }
-            let relative = String(path.dropFirst(prefix.count))
-            if patterns.contains(where: { !$0.excludes && ($0.matchesPath(relative) || ($0.isLiteral && relative.hasPrefix($0.text + "/"))) }) {
-                return false
-            }
+        if outputs.contains(where: { Self.matches(path, $0.folder, $0.patterns) }) { return false }
+        return sources.contains { Self.matches(path, $0.folder, $0.patterns) }
+    }
+
+    /// Whether `path` (absolute) is matched by an including pattern of
+    /// `patterns` (relative to `folder`) and by no excluding one; a literal
+    /// pattern also matches what is under it (a folder).
+    private static func matches(_ path: String, _ folder: String, _ patterns: [GlobPattern]) -> Bool {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        guard path.hasPrefix(prefix) else { return false }
+        let relative = String(path.dropFirst(prefix.count))
+        func hit(_ pattern: GlobPattern) -> Bool {
+            pattern.matchesPath(relative) || (pattern.isLiteral && relative.hasPrefix(pattern.literalPrefix.joined(separator: "/") + "/"))
         }
-        return true
+        return patterns.contains { !$0.excludes && hit($0) } && !patterns.contains { $0.excludes && hit($0) }
     }
 
     /// The paths that changed within `milliseconds` (blocking).
