@@ -51,6 +51,10 @@ struct RunCommand: AsyncParsableCommand {
             it. --no-cache neither restores from nor stores in the cache; --force runs every \
             step even when up to date, --force=STEP[,STEP] only those. `taskloop why` explains.
 
+            --watch runs, then runs again whenever a file that a step's `sources:` match changes \
+            (what the change affects reruns; the rest is up to date), until Ctrl-C; \
+            --on-change restart cancels a run that a change overtakes instead of queueing.
+
             Examples:
               taskloop run pipelines/hello.yaml
               taskloop run pipelines/build.yaml --keep-going --param target=release
@@ -60,6 +64,8 @@ struct RunCommand: AsyncParsableCommand {
               taskloop run pipelines/build.yaml test --skip lint
               taskloop run pipelines/build.yaml --resume
               taskloop run pipelines/build.yaml --resume 20261125-140512-3f9a --dry-run
+              taskloop run pipelines/build.yaml --watch --on-change restart
+              taskloop run pipelines/build.yaml --force=link --no-cache
             """
     )
 
