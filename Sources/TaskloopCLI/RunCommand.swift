@@ -44,6 +44,17 @@ struct RunCommand: AsyncParsableCommand {
 
             --dry-run prints each step in order with whether it would run and why not.
 
+            Incremental runs: a step with `sources:` is skipped as up to date when nothing it \
+            reads changed since its last successful run and its `generates:` files are as it \
+            left them; when its outputs are missing or different but the local cache \
+            (.taskloop/cache) holds them for the same inputs, they are restored without running \
+            it. --no-cache neither restores from nor stores in the cache; --force runs every \
+            step even when up to date, --force=STEP[,STEP] only those. `taskloop why` explains.
+
+            --watch runs, then runs again whenever a file that a step's `sources:` match changes \
+            (what the change affects reruns; the rest is up to date), until Ctrl-C; \
+            --on-change restart cancels a run that a change overtakes instead of queueing.
+
             Examples:
               taskloop run pipelines/hello.yaml
               taskloop run pipelines/build.yaml --keep-going --param target=release
@@ -53,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
               taskloop run pipelines/build.yaml unit-tests --skip lint
               taskloop run pipelines/build.yaml --resume
               taskloop run pipelines/build.yaml --resume --dry-run
+              taskloop run pipelines/build.yaml --force=link --no-cache
             """
     )
 
@@ -108,6 +120,22 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long a cancelled step's processes get between SIGTERM and SIGKILL (default 10s).", valueName: "duration"))
     var grace: String = "10s"
 
+    @Flag(help: "Neither restore outputs from the local cache nor store them there.")
+    var noCache = false
+
+    @Option(name: .customLong("force"), help: ArgumentHelp(
+        "Run steps with `sources:` even when up to date: bare --force runs every step, --force=STEP[,STEP] those.",
+        valueName: "steps"))
+    var forcedSteps: [String] = []
+
+    @Flag(help: "After the run, watch the folders of the steps' sources and run again on each change (what changed reruns; the rest is up to date).")
+    var watch = false
+
+    @Option(help: ArgumentHelp(
+        "With --watch, a change during a run: `queue` runs again after it ends (default), `restart` cancels it and starts over.",
+        valueName: "queue|restart"))
+    var onChange: OnChange = .queue
+
     @OptionGroup(title: "Output")
     var console: ConsoleArguments
 
@@ -147,14 +175,18 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
 
-        let interrupter = RunInterrupter()
-        let signals = SignalWatcher(interrupter: interrupter)
         var options = RunOptions(
             policy: keepGoing ? .keepGoing : .failFast, eventLogPath: events,
             terminationGracePeriod: Duration(parsing: grace) ?? .seconds(10),
             loopStallThreshold: Duration(parsing: loopStallThreshold) ?? .milliseconds(100),
             timeout: timeout.flatMap(Duration.init(parsing:)))
         options.selection = selection
+        options.incremental = IncrementalOptions(usesCache: !noCache, force: force)
+        if watch {
+            try await runWatching(pipeline, options: options)
+        }
+        let interrupter = RunInterrupter()
+        let signals = SignalWatcher(interrupter: interrupter)
         let report: PipelineRunner.Report
         do {
             report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: console.options(), interrupter: interrupter)
@@ -179,6 +211,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         await CIReports(junit: junit, json: json).write(report, exitCode: exitCode)
         throw ExitCode(exitCode)
+    }
+
+    private var force: IncrementalOptions.Force {
+        let names = forcedSteps.flatMap { $0.split(separator: ",").map(String.init) }
+        if names.isEmpty { return .none }
+        if names.contains(ForceArgument.everyStep) { return .all }
+        return .steps(Set(names.map { StepID($0) }))
     }
 
     private var parsedParameters: [String: String] {

@@ -38,7 +38,7 @@ public enum TaskloopMain {
         // a failed write is an error to handle, not a signal that kills the run.
         signal(SIGPIPE, SIG_IGN)
         do {
-            var command = try TaskloopCommand.parseAsRoot(ResumeArgument.normalize(arguments ?? Array(CommandLine.arguments.dropFirst())))
+            var command = try TaskloopCommand.parseAsRoot(ForceArgument.normalize(ResumeArgument.normalize(arguments ?? Array(CommandLine.arguments.dropFirst()))))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -98,6 +98,6 @@ struct TaskloopCommand: AsyncParsableCommand {
               taskloop help run
             """,
         version: "taskloop \(taskloopVersion)",
-        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, TimelineCommand.self, StepsCommand.self, WorkerCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, TimelineCommand.self, StepsCommand.self, WhyCommand.self, CacheCommand.self, WorkerCommand.self]
     )
 }

@@ -142,17 +142,18 @@ import Testing
     @Test func helpTeachesTheCommands() throws {
         let help = try TaskloopBinary.run(["--help"])
         #expect(help.exitCode == 0)
-        for word in ["run", "validate", "graph", "timeline", "steps", "Exit codes", "--junit", "secrets:"] {
+        for word in ["run", "validate", "graph", "timeline", "steps", "why", "cache", "Exit codes", "--junit", "secrets:"] {
             #expect(help.standardOutput.contains(word), "\(word)")
         }
         let runHelp = try TaskloopBinary.run(["run", "--help"])
         let flags = [
             "--param", "--keep-going", "--dry-run", "--events", "--trace", "--report", "--junit", "--json", "--skip", "--resume",
             "--timeout", "--grace", "--progress", "--output", "--quiet", "--verbose", "--color",
+            "--no-cache", "--force", "--watch", "--on-change",
         ]
         for flag in flags { #expect(runHelp.standardOutput.contains(flag), "\(flag)") }
-        for command in ["validate", "graph", "timeline", "steps"] {
-            let commandHelp = try TaskloopBinary.run([command, "--help"])
+        for command in [["validate"], ["graph"], ["timeline"], ["steps"], ["why"], ["cache", "stats"], ["cache", "prune"]] {
+            let commandHelp = try TaskloopBinary.run(command + ["--help"])
             #expect(commandHelp.exitCode == 0)
             #expect(commandHelp.standardOutput.contains("Example"), "\(command) --help has an example")
         }

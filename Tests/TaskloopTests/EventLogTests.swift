@@ -13,7 +13,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let text = try String(contentsOfFile: report.eventLogPath, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        #expect(lines.first == #"{"format":"taskloop-events","version":1}"#)
+        #expect(lines.first == #"{"format":"taskloop-events","version":2}"#)
         #expect(report.eventLogPath.hasPrefix(folder + "/.taskloop/runs/\(report.runID)/"))
 
         let log = try EventLog.read(path: report.eventLogPath)
@@ -28,6 +28,7 @@ import Testing
             case .stepFinished(let e): return "finished \(e.step) \(e.status.rawValue)"
             case .stepSkipped(let e): return "skipped \(e.step)"
             case .stepReused(let e): return "reused \(e.step)"
+            case .stepChecked(let e): return "checked \(e.step) \(e.outcome.rawValue)"
             case .runFinished(let e): return "run-finished \(e.status.rawValue)"
             }
         }
@@ -107,7 +108,7 @@ import Testing
         #expect(throws: EventLogError.unsupportedVersion(path: "old.jsonl", version: 9)) {
             try EventLog.parse(Data(text.utf8), path: "old.jsonl")
         }
-        #expect(EventLogError.unsupportedVersion(path: "old.jsonl", version: 9).description.contains("this Taskloop reads version 1"))
+        #expect(EventLogError.unsupportedVersion(path: "old.jsonl", version: 9).description.contains("this Taskloop reads versions 1 to 2"))
     }
 
     @Test func aFileThatIsNotAnEventLogIsRefused() {

@@ -35,6 +35,7 @@ import Testing
         let keys: Set<String> = [
             "id", "kind", "file", "line", "column", "status", "continue_on_error", "attempts", "start_s", "duration_s",
             "lane", "exit_code", "error", "details", "outputs", "skip_reason", "reused_from", "output",
+            "incremental", "incremental_reason",
         ]
         for step in steps { #expect(Set(step.keys) == keys, "\(step["id"] ?? "?")") }
 

@@ -68,7 +68,7 @@ import Testing
         #expect(found.map { "\($0.line):\($0.column)" } == ["2:15", "6:5", "8:12", "9:13", "12:11"])
         #expect(found.map(\.message) == [
             "`io` of `limits` must be a whole number, found the text `many`",
-            "unknown key `retries` in step `one`; expected one of `continue-on-error`, `cpu`, `cwd`, `env`, `executor`, `file`, `http`, `if`, `matrix`, `needs`, `pool`, `retry`, `shell`, `sleep`, `timeout`, `uses`, `with`",
+            "unknown key `retries` in step `one`; expected one of `cache`, `continue-on-error`, `cpu`, `cwd`, `env`, `executor`, `file`, `generates`, `http`, `if`, `matrix`, `needs`, `pool`, `retry`, `shell`, `sleep`, `sources`, `timeout`, `uses`, `with`",
             "`sleep` of step `two`: `later` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)",
             "dependency cycle: two -> three -> two; remove one of these `needs` to break it",
             "`file` of step `three` is missing `content`",

@@ -119,6 +119,10 @@ package final class ConsoleReporter: RunObserver {
             if options.verbosity != .quiet {
                 writeEventLine(reused.step, ANSI.paint("reused", ANSI.dim, if: color) + " from run \(reused.fromRun)", at: event.time)
             }
+        case .stepChecked(let checked):
+            if options.verbosity != .quiet {
+                writeEventLine(checked.step, Self.describe(checked, color: color), at: event.time)
+            }
         case .loopStall(let stall) where options.verbosity == .verbose:
             let steps = stall.steps.map { "`\($0)`" }.joined(separator: ", ")
             writer.write(.text("warning: the event loop was blocked for \(Duration.microseconds(stall.duration).compactDescription)"

@@ -20,6 +20,7 @@ struct LiveStatus: Sendable {
     var cancelled = 0
     var skipped = 0
     var reused = 0
+    var upToDate = 0
     var runStarted: ContinuousClock.Instant?
 
     mutating func apply(_ event: TimelineEvent, at now: ContinuousClock.Instant) {
@@ -42,12 +43,14 @@ struct LiveStatus: Sendable {
             skipped += 1
         case .stepReused:
             reused += 1
+        case .stepChecked(let checked) where checked.outcome != .run:
+            upToDate += 1
         default:
             break
         }
     }
 
-    var done: Int { succeeded + failed + cancelled + skipped + reused }
+    var done: Int { succeeded + failed + cancelled + skipped + reused + upToDate }
 
     /// The area's lines, each at most `width - 1` columns (a line as wide as
     /// the terminal would wrap on some terminals and break the redraw).
@@ -75,6 +78,7 @@ struct LiveStatus: Sendable {
         if cancelled > 0 { parts.append("\(cancelled) cancelled") }
         if skipped > 0 { parts.append("\(skipped) skipped") }
         if reused > 0 { parts.append("\(reused) reused") }
+        if upToDate > 0 { parts.append("\(upToDate) up to date") }
         parts.append("\(running.count) running")
         if let runStarted { parts.append(Self.clockText(now - runStarted)) }
         let figures = parts.joined(separator: " · ")

@@ -18,10 +18,10 @@ struct ExpandedStep {
 }
 
 extension PipelineLoader {
-    /// The fields whose `${{ }}` are evaluated: the kind's, `with:`, `env:`.
+    /// The fields whose `${{ }}` are evaluated: the kind's, `with:`, `env:`, and `sources:` and `generates:`.
     /// (`if:` is read as an expression; its matrix values are filled in there.)
     private var templatedFields: Set<String> {
-        Set(registry.builtInNames + ["cpu", "with", "env"])
+        Set(registry.builtInNames + ["cpu", "with", "env", "sources", "generates"])
     }
 
     /// A declared step as the steps it makes: itself, or one per combination

@@ -7,7 +7,8 @@ public struct PipelineLoader: Sendable {
 
     static let topLevelKeys = ["name", "env", "params", "secrets", "limits", "timeout", "include", "steps", "executors"]
     static let limitKeys = ["io", "workers", "pools"]
-    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix", "executor"]
+    static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix", "executor",
+        "sources", "generates", "cache"]
 
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
@@ -259,6 +260,8 @@ public struct PipelineLoader: Sendable {
             environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
 
+        let incremental = collect { () throws(PipelineDiagnostics) in try IncrementalSettings.decode(mapping) }
+
         var step = Step(
             id: StepID(id), action: action ?? UndecodableStep(), kindName: kindName,
             needs: needs.map { Step.Dependency(StepID($0.scalarText ?? ""), at: $0.location) },
@@ -270,6 +273,7 @@ public struct PipelineLoader: Sendable {
         if let node = mapping["executor"], let name = collect({ () throws(PipelineDiagnostics) in try node.string(field: mapping.name(of: "executor")) }) {
             step.executor = ExecutorReference(name: name, location: node.location)
         }
+        step.incremental = incremental ?? IncrementalSettings()
         return (step, problems)
     }
 

@@ -67,6 +67,9 @@ public struct Step: Sendable {
     /// The step's YAML as written (its mapping under `steps:`), from which
     /// its fingerprint is computed; nil for a step built in code.
     public var definition: ConfigNode?
+    /// `sources:`, `generates:` and `cache:`: when the step may be skipped
+    /// as up to date, or restored from the local cache.
+    public var incremental = IncrementalSettings()
 
     /// Whether the step runs in a worker process (a CPU kind).
     public var runsInWorker: Bool {

@@ -14,10 +14,10 @@ import Foundation
 ///
 /// Left out, because they do not change what the step does: where the step is
 /// written (line, column, order in the file), comments and layout, `pool`,
-/// and `continue-on-error`.
+/// `continue-on-error` and `cache`.
 public enum StepFingerprint {
     /// The keys of a step's mapping that do not go into its fingerprint.
-    static let ignoredKeys: Set<String> = ["pool", "continue-on-error"]
+    static let ignoredKeys: Set<String> = ["pool", "continue-on-error", "cache"]
 
     /// The lowercase hex SHA-256 of `step`'s canonical form in `pipeline`.
     public static func digest(of step: Step, in pipeline: Pipeline) -> String {
@@ -46,6 +46,30 @@ public enum StepFingerprint {
         bytes.reserveCapacity(256)
         write(form, into: &bytes)
         return Data(bytes)
+    }
+
+    /// The canonical JSON text of each part of what a step does, by name:
+    /// every key of its mapping (`shell`, `env`, `cwd`, `sources`, ...),
+    /// `pipeline-env`, and `param:NAME` for each parameter it reads. The
+    /// incremental key hashes these one by one, so that `taskloop why` can
+    /// name the part that changed. `resolved` is the step with its `${{ }}`
+    /// values filled in (or the step itself); the parameters read are those
+    /// of the step as written.
+    static func canonicalParts(of resolved: Step, asWritten step: Step, in pipeline: Pipeline) -> [String: String] {
+        var parts: [String: String] = [:]
+        func text(_ value: JSONValue) -> String {
+            var bytes: [UInt8] = []
+            write(value, into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        if case .object(let fields) = definition(of: resolved) {
+            for (name, value) in fields { parts[name] = text(value) }
+        }
+        parts["pipeline-env"] = text(.object(pipeline.environment.mapValues(JSONValue.string)))
+        for name in parametersRead(by: step, among: pipeline.parameters.keys) {
+            parts["param:" + name] = text(pipeline.parameters[name].map(JSONValue.string) ?? .null)
+        }
+        return parts
     }
 
     /// Writes `value` as compact JSON with sorted keys (a microsecond or so

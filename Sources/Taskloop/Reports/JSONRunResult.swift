@@ -77,6 +77,8 @@ public struct JSONRunResult: Sendable {
             "outputs": step.outputs.map(JSONValue.object) ?? .null,
             "skip_reason": optional(step.skipReason),
             "reused_from": optional(step.reusedFrom),
+            "incremental": optional(step.checked?.rawValue),
+            "incremental_reason": optional(step.checkReason),
             "output": .object([
                 "text": .string(output.text),
                 "dropped_bytes": JSONValue(output.droppedBytes),

@@ -74,7 +74,10 @@ public struct JUnitReport: Sendable {
         case .skipped:
             body.append("<skipped message=\"\(attribute(step.skipReason ?? "not run"))\"/>")
         }
-        if let reusedFrom = step.reusedFrom {
+        if let checked = step.checked {
+            let what = checked == .upToDate ? "up to date: not run" : "restored from the cache, not run (\(step.checkReason ?? ""))"
+            body.append("<system-out>\(text(what + "\n"))</system-out>")
+        } else if let reusedFrom = step.reusedFrom {
             body.append("<system-out>\(text("reused: this step succeeded in run \(reusedFrom), which --resume reused\n"))</system-out>")
         } else if let output, !output.text.isEmpty {
             let dropped = output.droppedBytes > 0 ? "[\(output.droppedBytes) earlier bytes of output were dropped]\n" : ""

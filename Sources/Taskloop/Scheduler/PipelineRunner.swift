@@ -98,10 +98,11 @@ public struct PipelineRunner: Sendable {
                 size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: pipeline.workerLaunch(options.workerLaunch),
                 eventLoop: eventLoop, startTimeout: options.workerStartTimeout)
             : nil
+        let incremental = try await openIncrementalEngine()
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
             httpClient: httpClient, runDirectory: Self.absolute((eventLogPath as NSString).deletingLastPathComponent),
-            workerPool: workerPool, loopLagMonitor: monitor)
+            workerPool: workerPool, loopLagMonitor: monitor, incremental: incremental.map { IncrementalHook(engine: $0) })
 
         if let console, consoleOptions?.progress == .live {
             interrupter.setAnnouncer { notice in console.print(notice) }
@@ -122,6 +123,7 @@ public struct PipelineRunner: Sendable {
             for observer in observers { observer.observe(event) }
             let finished = await scheduler.run(interruption: interrupter.signal)
             await workerPool?.shutdown()
+            if let incremental { _ = try? await NIOThreadPool.singleton.runIfActive { incremental.close() } }
             let record = recorder.current
             if let console, let consoleOptions {
                 console.closeStatus()
@@ -136,6 +138,17 @@ public struct PipelineRunner: Sendable {
         }
         await httpClient.shutdown()
         return report
+    }
+
+    /// The cache of the pipeline's folder, when some step has `sources:` or
+    /// `generates:` (opened on the thread pool: it reads the stat cache).
+    private func openIncrementalEngine() async throws -> IncrementalEngine? {
+        guard IncrementalEngine.isNeeded(for: pipeline) else { return nil }
+        let pipeline = pipeline
+        let options = options.incremental
+        return try await NIOThreadPool.singleton.runIfActive {
+            try IncrementalEngine(pipeline: pipeline, options: options, environment: ProcessInfo.processInfo.environment)
+        }
     }
 
     /// The summary table, the terminal Gantt (not in quiet mode), and last the
@@ -203,6 +216,11 @@ public final class RunInterrupter: Sendable {
     public init() {}
 
     public func interrupt() { signal.fire(.cancelled) }
+
+    /// Returns once the run is interrupted (for `run --watch` between runs).
+    package func waitForInterruption() async {
+        _ = await signal.wait()
+    }
 
     /// Interrupts the run, printing `notice` through its console when that
     /// console draws live progress on a terminal. Returns whether it did; if

@@ -22,6 +22,8 @@ public struct RunOptions: Sendable {
     /// Which steps run, are reused from an earlier run, or are left out
     /// (`taskloop run FILE STEP...`, `--skip`, `--resume`); nil runs every step.
     public var selection: StepSelection?
+    /// `--no-cache` and `--force`: how steps with `sources:` are checked.
+    public var incremental = IncrementalOptions()
 
     public init(
         policy: FailurePolicy = .failFast, eventLogPath: String? = nil,

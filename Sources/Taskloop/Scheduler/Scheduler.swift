@@ -21,6 +21,8 @@ package struct Scheduler: Sendable {
     package let workerPool: WorkerPool?
     /// Watches the loop for stalls while the steps run.
     package let loopLagMonitor: LoopLagMonitor?
+    /// Decides for steps with `sources:` whether they run (nil when no step has them).
+    package let incremental: IncrementalHook?
     /// The environment Taskloop was started with, read once per run.
     private let inheritedEnvironment = ProcessInfo.processInfo.environment
     /// The pipeline's folder as an absolute path, resolved once (not per step, on the loop).
@@ -29,8 +31,9 @@ package struct Scheduler: Sendable {
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
         clock: RunClock, httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
-        loopLagMonitor: LoopLagMonitor? = nil
+        loopLagMonitor: LoopLagMonitor? = nil, incremental: IncrementalHook? = nil
     ) {
+        self.incremental = incremental
         self.loopLagMonitor = loopLagMonitor
         self.workerPool = workerPool
         self.pipelineDirectory = PipelineRunner.absolute(pipeline.directory)
@@ -70,7 +73,7 @@ package struct Scheduler: Sendable {
         var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
         var interrupted = false
         var stopReason: String?
-        var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0, reused: 0)
+        var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0, reused: 0, upToDate: 0, restored: 0)
 
         await withTaskGroup(of: Completion.self) { group in
             group.addTask {
@@ -149,9 +152,19 @@ package struct Scheduler: Sendable {
                     }
                     let signal = StopSignal()
                     stopSignals[index] = signal
-                    emit(.stepStarted(StepStarted(step: step.id, attempt: 1, lane: step.runsInWorker ? "worker" : "loop")))
+                    let started = StepStarted(step: step.id, attempt: 1, lane: step.runsInWorker ? "worker" : "loop")
+                    guard let incremental, incremental.covers(step) else {
+                        emit(.stepStarted(started))
+                        group.addTask(executorPreference: stepExecutor(for: step.id)) {
+                            .step(index, await runAttempts(of: prepared, stopSignal: signal))
+                        }
+                        continue
+                    }
                     group.addTask(executorPreference: stepExecutor(for: step.id)) {
-                        .step(index, await runAttempts(of: prepared, stopSignal: signal))
+                        .step(index, await incremental.run(step, resolved: prepared, emit: { emit($0) }) {
+                            emit(.stepStarted(started))
+                            return await runAttempts(of: prepared, stopSignal: signal)
+                        })
                     }
                 }
             }
@@ -171,6 +184,13 @@ package struct Scheduler: Sendable {
                 case .step(let index, let result):
                     stopSignals[index] = nil
                     finishedSteps[pipeline.steps[index].id] = .init(status: result.status, outputs: result.outputs)
+                    if let checked = result.checked {
+                        // Up to date or restored: its `step-checked` event ended it.
+                        if checked == .restored { counts.restored += 1 } else { counts.upToDate += 1 }
+                        apply(plan.finish(index, result.status))
+                        startReadySteps()
+                        continue
+                    }
                     switch result.status {
                     case .success: counts.succeeded += 1
                     case .failure: counts.failed += 1
@@ -199,7 +219,8 @@ package struct Scheduler: Sendable {
         loopLagMonitor?.stop()
         let finished = RunFinished(
             status: status, reason: interrupted ? "interrupted" : stopReason, succeeded: counts.succeeded, failed: counts.failed,
-            cancelled: counts.cancelled, skipped: counts.skipped, reused: counts.reused > 0 ? counts.reused : nil)
+            cancelled: counts.cancelled, skipped: counts.skipped, reused: counts.reused > 0 ? counts.reused : nil,
+            upToDate: counts.upToDate > 0 ? counts.upToDate : nil, restored: counts.restored > 0 ? counts.restored : nil)
         emit(.runFinished(finished))
         return finished
     }

@@ -9,6 +9,13 @@ enum StepPreparation {
         for (name, value) in step.environment where Template.containsExpression(value) {
             prepared.environment[name] = try render(value, field: "`env.\(name)`", with: evaluator)
         }
+        if step.incremental.isIncremental {
+            // The definition with its values filled in: what the step's incremental key hashes.
+            prepared.definition = step.definition?.replacingScalars { node -> String? in
+                guard let text = node.scalarText, Template.containsExpression(text) else { return nil }
+                return try? render(text, field: "", with: evaluator)
+            }
+        }
         guard let deferred = step.deferredConfiguration else { return prepared }
         var renderError: StepFailure?
         let node = deferred.node.replacingScalars { node -> String? in

@@ -12,6 +12,8 @@ package struct StepResult: Sendable, Hashable {
     /// Why it failed, for `retry: { on: [...] }`.
     package var timedOut = false
     package var workerCrashed = false
+    /// Set when the step did not run: it was up to date, or restored from the cache.
+    package var checked: StepChecked.Outcome?
 
     /// The exit code, or an HTTP step's status: what `on: [...]` numbers match.
     package var code: Int? {

@@ -123,6 +123,10 @@ public struct SecretMasker: Sendable {
         case .stepReused(var reused):
             reused.outputs = reused.outputs?.mapValues(mask)
             event.payload = .stepReused(reused)
+        case .stepChecked(var checked):
+            checked.outputs = checked.outputs?.mapValues(mask)
+            checked.reason = mask(checked.reason)
+            event.payload = .stepChecked(checked)
         case .stepSkipped(var skipped):
             skipped.reason = mask(skipped.reason)
             event.payload = .stepSkipped(skipped)

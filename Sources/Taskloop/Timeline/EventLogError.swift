@@ -31,7 +31,7 @@ public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notAnEventLog(let path):
             return "\(path):1: not a Taskloop event log (the first line must be {\"format\":\"\(EventLogFormat.name)\",...})"
         case .unsupportedVersion(let path, let version):
-            return "\(path):1: event log version \(version) is not supported; this Taskloop reads version \(EventLogFormat.version): re-run the pipeline to record a new log, or use a matching Taskloop"
+            return "\(path):1: event log version \(version) is not supported; this Taskloop reads versions \(EventLogFormat.readableVersions.lowerBound) to \(EventLogFormat.readableVersions.upperBound): re-run the pipeline to record a new log, or use a matching Taskloop"
         case .malformedLine(let path, let line, let reason):
             return "\(path):\(line): malformed event: \(reason)"
         }

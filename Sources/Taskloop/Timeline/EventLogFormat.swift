@@ -3,9 +3,15 @@ import Foundation
 /// The event log's file format: JSON Lines, whose first line names the format
 /// and its version (`{"format":"taskloop-events","version":1}`), then one
 /// ``TimelineEvent`` a line, in the order they happened.
+///
+/// Versions: 1, the first; 2 adds `step-checked` events and the `up_to_date`
+/// and `restored` counts of `run-finished`. Version 2 only adds, so readers
+/// read both (a version-1 log simply has none of these).
 public enum EventLogFormat {
     public static let name = "taskloop-events"
-    public static let version = 1
+    public static let version = 2
+    /// The versions this build reads.
+    public static let readableVersions = 1...2
 
     struct Header: Codable, Hashable {
         var format: String

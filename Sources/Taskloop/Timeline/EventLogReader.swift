@@ -40,7 +40,7 @@ public struct EventLog: Sendable {
         let headerIndices = lines.indices.filter { lines[$0].first == UInt8(ascii: "{") && header(in: lines[$0]) != nil }
         let start = headerIndices.last ?? 0
         let version = header(in: lines[start])?.version ?? EventLogFormat.version
-        guard version == EventLogFormat.version else {
+        guard EventLogFormat.readableVersions.contains(version) else {
             throw .unsupportedVersion(path: path, version: version)
         }
         let decoder = JSONDecoder()

@@ -38,6 +38,12 @@ public struct RunRecord: Sendable {
         /// reused (`--resume`): the id of the run where it ran. Its status is
         /// then `success`, and it has no times.
         public var reusedFrom: String?
+        /// Set when a step with `sources:` did not run because it was up to
+        /// date or restored from the cache; its status is then `success`, and
+        /// it has no times.
+        public var checked: StepChecked.Outcome?
+        /// Why the step ran, was up to date or was restored (steps with `sources:`).
+        public var checkReason: String?
         /// Attempts before the last, when the step was retried.
         public var earlierAttempts: [EarlierAttempt] = []
         /// How many times the step ran.
@@ -68,6 +74,12 @@ public struct RunRecord: Sendable {
     public private(set) var stalls: [(time: Int64, stall: LoopStall)] = []
 
     public init() {}
+
+    /// Whether the step did not run in this run: reused from an earlier run,
+    /// up to date, or restored from the cache.
+    public static func didNotRun(_ step: StepRecord) -> Bool {
+        step.reusedFrom != nil || step.checked != nil
+    }
 
     public init(events: [TimelineEvent]) {
         for event in events { apply(event) }
@@ -122,6 +134,14 @@ public struct RunRecord: Sendable {
                 $0.status = .success
                 $0.reusedFrom = reused.fromRun
                 $0.outputs = reused.outputs
+            }
+        case .stepChecked(let checked):
+            update(checked.step) {
+                $0.checkReason = checked.reason
+                guard checked.outcome != .run else { return }
+                $0.checked = checked.outcome
+                $0.status = .success
+                $0.outputs = checked.outputs
             }
         case .runFinished(let finished):
             self.finished = finished

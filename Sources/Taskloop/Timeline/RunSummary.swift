@@ -37,6 +37,8 @@ public struct RunSummary: Sendable {
                 status = Self.interrupted
             }
             if let run = step.reusedFrom { status = "reused (from run \(run))" }
+            if step.checked == .upToDate { status = "up to date" }
+            if step.checked == .restored { status = "restored (\(step.checkReason ?? "from cache"))" }
             if step.status == .skipped, let reason = step.skipReason { status += " (\(reason))" }
             if step.status == .failure, let exitCode = step.exitCode { status += " (exit \(exitCode))" }
             if step.attempts > 1 { status += " after \(step.attempts) attempts" }
@@ -72,9 +74,11 @@ public struct RunSummary: Sendable {
     /// reused steps are counted apart (`· 2 reused`): they did not run.
     public var figures: String {
         let counts = record.steps.reduce(into: [StepStatus: Int]()) { counts, step in
-            if let status = step.status, step.reusedFrom == nil { counts[status, default: 0] += 1 }
+            if let status = step.status, !RunRecord.didNotRun(step) { counts[status, default: 0] += 1 }
         }
         let reused = record.steps.count { $0.reusedFrom != nil }
+        let upToDate = record.steps.count { $0.checked == .upToDate }
+        let restored = record.steps.count { $0.checked == .restored }
         var parts = [
             "makespan \(Duration.microseconds(record.makespan).compactDescription)",
             "step time \(Duration.microseconds(record.totalStepTime).compactDescription)",
@@ -89,6 +93,8 @@ public struct RunSummary: Sendable {
             parts.append("\(count) \(word)")
         }
         if reused > 0 { parts.append("\(reused) reused") }
+        if upToDate > 0 { parts.append("\(upToDate) up to date") }
+        if restored > 0 { parts.append("\(restored) restored") }
         return parts.joined(separator: " · ")
     }
 

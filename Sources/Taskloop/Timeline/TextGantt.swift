@@ -49,7 +49,7 @@ public struct TextGantt: Sendable {
                 for index in column(started)...max(column(started), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
             }
             let name = pad(step.id.rawValue.count > nameWidth ? step.id.rawValue.prefix(nameWidth - 1) + "…" : step.id.rawValue, nameWidth)
-            let status = step.reusedFrom != nil ? "reused" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "interrupted")
+            let status = step.reusedFrom != nil ? "reused" : step.checked == .upToDate ? "up to date" : step.checked == .restored ? "restored" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "interrupted")
             let marker = onPath.contains(step.id) ? "*" : " "
             lines.append("\(name)\(marker)|\(colored(String(bar), step.status))| \(status)")
         }

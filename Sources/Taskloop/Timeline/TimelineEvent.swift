@@ -11,6 +11,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case stepFinished(StepFinished)
         case stepSkipped(StepSkipped)
         case stepReused(StepReused)
+        case stepChecked(StepChecked)
         case runFinished(RunFinished)
         case loopLag(LoopLag)
         case loopStall(LoopStall)
@@ -38,6 +39,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case stepFinished = "step-finished"
         case stepSkipped = "step-skipped"
         case stepReused = "step-reused"
+        case stepChecked = "step-checked"
         case runFinished = "run-finished"
         case loopLag = "loop-lag"
         case loopStall = "loop-stall"
@@ -65,6 +67,9 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .stepReused(let value):
             try container.encode(Name.stepReused, forKey: .event)
             try value.encode(to: encoder)
+        case .stepChecked(let value):
+            try container.encode(Name.stepChecked, forKey: .event)
+            try value.encode(to: encoder)
         case .runFinished(let value):
             try container.encode(Name.runFinished, forKey: .event)
             try value.encode(to: encoder)
@@ -87,6 +92,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .stepFinished: payload = .stepFinished(try StepFinished(from: decoder))
         case .stepSkipped: payload = .stepSkipped(try StepSkipped(from: decoder))
         case .stepReused: payload = .stepReused(try StepReused(from: decoder))
+        case .stepChecked: payload = .stepChecked(try StepChecked(from: decoder))
         case .runFinished: payload = .runFinished(try RunFinished(from: decoder))
         case .loopLag: payload = .loopLag(try LoopLag(from: decoder))
         case .loopStall: payload = .loopStall(try LoopStall(from: decoder))
@@ -231,6 +237,16 @@ public struct RunFinished: Sendable, Hashable, Codable {
     /// Steps reused from an earlier run (not counted in the others); absent
     /// when none were.
     public var reused: Int?
+    /// Steps with `sources:` that were up to date, and that were restored
+    /// from the cache (not counted in the others); absent when none were.
+    public var upToDate: Int?
+    public var restored: Int?
+
+    private enum CodingKeys: String, CodingKey {
+        case status, reason, succeeded, failed, cancelled, skipped, reused
+        case upToDate = "up_to_date"
+        case restored
+    }
 }
 
 /// How late the event loop ran its ticks over the last window (written about

@@ -48,6 +48,7 @@ public struct HTMLReport: Sendable {
             let names = reused.map { "\($0.id) (run \($0.reusedFrom ?? ""))" }.joined(separator: ", ")
             html += "<div class=\"sub\">Reused from earlier runs, not run: \(HTMLText.escape(names))</div>\n"
         }
+        html += incrementalNotes
         for step in record.steps where step.status == .failure {
             let tolerated = step.continueOnError
             html += "<div class=\"failure\(tolerated ? " tolerated" : "")\"><b>\(HTMLText.escape(step.id.rawValue))</b> (line \(step.line)) · \(HTMLText.escape(step.error ?? "failed"))"
@@ -114,8 +115,23 @@ public struct HTMLReport: Sendable {
         return html
     }
 
+    /// The steps with `sources:` that did not run, and why.
+    private var incrementalNotes: String {
+        var html = ""
+        let upToDate = record.steps.filter { $0.checked == .upToDate }
+        if !upToDate.isEmpty {
+            html += "<div class=\"sub\">Up to date, not run: \(HTMLText.escape(upToDate.map(\.id.rawValue).joined(separator: ", ")))</div>\n"
+        }
+        let restored = record.steps.filter { $0.checked == .restored }
+        if !restored.isEmpty {
+            let names = restored.map { "\($0.id) (\($0.checkReason ?? ""))" }.joined(separator: ", ")
+            html += "<div class=\"sub\">Restored from the cache, not run: \(HTMLText.escape(names))</div>\n"
+        }
+        return html
+    }
+
     private func figures(_ critical: CriticalPath) -> String {
-        let counts = Dictionary(grouping: record.steps.filter { $0.reusedFrom == nil }.compactMap(\.status), by: { $0 }).mapValues(\.count)
+        let counts = Dictionary(grouping: record.steps.filter { !RunRecord.didNotRun($0) }.compactMap(\.status), by: { $0 }).mapValues(\.count)
         var items: [(String, String)] = [
             (Duration.microseconds(record.makespan).compactDescription, "makespan"),
             (Duration.microseconds(critical.length).compactDescription, "critical path (\(critical.steps.count) step\(critical.steps.count == 1 ? "" : "s"))"),
@@ -137,6 +153,10 @@ public struct HTMLReport: Sendable {
         }
         let reused = record.steps.count { $0.reusedFrom != nil }
         if reused > 0 { items.append((String(reused), "reused")) }
+        let upToDate = record.steps.count { $0.checked == .upToDate }
+        if upToDate > 0 { items.append((String(upToDate), "up to date")) }
+        let restored = record.steps.count { $0.checked == .restored }
+        if restored > 0 { items.append((String(restored), "restored from cache")) }
         return "<div class=\"figures\">" + items.map { "<div class=\"figure\"><b>\(HTMLText.escape($0.0))</b><span>\(HTMLText.escape($0.1))</span></div>" }.joined() + "</div>\n"
     }
 

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What went wrong in the local cache or a step's record, with the path.
+package struct CacheStoreError: Error, Sendable, CustomStringConvertible {
+    var path: String
+    var operation: String
+    var code: Int32
+
+    init(_ operation: String, _ path: String, code: Int32 = errno) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    package var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+/// Synchronous file writes for the cache, which runs on NIO's thread pool
+/// inside one blocking job: the bytes go to a temporary file beside the
+/// target (unique per process and call), then one `rename(2)` puts it in
+/// place, so a reader sees the old file or the whole new one, and two
+/// processes writing the same entry never mix their bytes.
+enum AtomicWrite {
+    static func write(_ bytes: [UInt8], to target: String, mode: mode_t = 0o644) throws(CacheStoreError) {
+        try makeFolders(parentOf: target)
+        let temporary = temporaryPath(beside: target)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw CacheStoreError("create", temporary) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                let code = errno
+                close(descriptor)
+                unlink(temporary)
+                throw CacheStoreError("write", temporary, code: code)
+            }
+            written += count
+        }
+        close(descriptor)
+        guard rename(temporary, target) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw CacheStoreError("rename into", target, code: code)
+        }
+    }
+
+    /// Copies the file `source` to `target` the same way (temporary, rename),
+    /// keeping the executable bit as asked.
+    static func copy(_ source: String, to target: String, executable: Bool) throws(CacheStoreError) {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw CacheStoreError("open", source) }
+        defer { close(input) }
+        try makeFolders(parentOf: target)
+        let temporary = temporaryPath(beside: target)
+        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, executable ? 0o755 : 0o644)
+        guard output >= 0 else { throw CacheStoreError("create", temporary) }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        func fail(_ operation: String, _ path: String) -> CacheStoreError {
+            let error = CacheStoreError(operation, path)
+            close(output)
+            unlink(temporary)
+            return error
+        }
+        while true {
+            let count = Glibc.read(input, buffer.baseAddress, chunk)
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { throw fail("read", source) }
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                let done = Glibc.write(output, buffer.baseAddress! + offset, count - offset)
+                if done < 0, errno == EINTR { continue }
+                if done <= 0 { throw fail("write", temporary) }
+                offset += done
+            }
+        }
+        if executable { fchmod(output, 0o755) }
+        close(output)
+        guard rename(temporary, target) == 0 else { throw fail("rename into", target) }
+    }
+
+    /// Creates the folders above `path` that are missing.
+    static func makeFolders(parentOf path: String) throws(CacheStoreError) {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        try makeFolders(String(path[..<slash]))
+    }
+
+    static func makeFolders(_ folder: String) throws(CacheStoreError) {
+        var info = stat()
+        if stat(folder, &info) == 0 { return }
+        try makeFolders(parentOf: folder)
+        if mkdir(folder, 0o755) != 0, errno != EEXIST { throw CacheStoreError("create the folder", folder) }
+    }
+
+    private static func temporaryPath(beside target: String) -> String {
+        "\(target).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// The whole file at `path`, or nil. Blocking.
+    static func read(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+    }
+}

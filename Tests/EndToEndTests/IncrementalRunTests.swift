@@ -1,0 +1,329 @@
+import Foundation
+import Taskloop
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Steps with `sources:` and `generates:`: skipped when up to date by
+/// content, restored from the local cache, rerun with the reason.
+@Suite(.serialized) struct IncrementalRunTests {
+    /// `gen` joins the sources without their comment lines; `app` builds from
+    /// `gen`'s output. Every step that runs appends its name to `ran.txt`
+    /// (which is neither a source nor an output).
+    let pipeline = """
+        params: { flavour: plain }
+        env: { GREETING: hello }
+        steps:
+          gen:
+            sources: [src/*.c]
+            generates: [build/list.txt]
+            shell: |
+              echo gen >> ran.txt
+              mkdir -p build && cat src/*.c | grep -v '^//' > build/list.txt
+          app:
+            needs: gen
+            sources: [build/list.txt]
+            generates: [build/app]
+            env: { MODE: fast }
+            shell: |
+              echo app >> ran.txt
+              (echo "${{ params.flavour }} $GREETING $MODE"; cat build/list.txt) > build/app
+        """
+
+    func setUp(_ text: String? = nil) throws -> String {
+        let folder = try makeScratchFolder()
+        try (text ?? pipeline).write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder + "/src", withIntermediateDirectories: true)
+        try "int a;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        try "int b;\n".write(toFile: folder + "/src/b.c", atomically: false, encoding: .utf8)
+        return folder
+    }
+
+    /// Runs the pipeline and returns which steps ran (in order), then clears the list.
+    func run(_ folder: String, _ extra: [String] = [], file: String = "p.yaml") throws -> (ran: [String], output: String) {
+        let result = try TaskloopBinary.run(["run", file, "--progress", "plain"] + extra, in: folder)
+        #expect(result.exitCode == 0, "\(result.standardOutput)\n\(result.standardError)")
+        let ran = ((try? String(contentsOfFile: folder + "/ran.txt", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        try? FileManager.default.removeItem(atPath: folder + "/ran.txt")
+        return (ran, result.standardOutput)
+    }
+
+    func why(_ folder: String, _ extra: [String] = []) throws -> String {
+        let result = try TaskloopBinary.run(["why", "p.yaml"] + extra, in: folder)
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        return result.standardOutput
+    }
+
+    @Test func anUnchangedRerunRunsNothing() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try run(folder).ran == ["gen", "app"])
+        let second = try run(folder)
+        #expect(second.ran == [])
+        #expect(second.output.contains("[gen] up to date"))
+        #expect(second.output.contains("2 up to date"))
+    }
+
+    @Test func aTouchedButIdenticalSourceDoesNotRerun() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        // New mtime and ctime, same bytes: rehashed, found equal.
+        try "int a;\n".write(toFile: folder + "/src/a.c", atomically: true, encoding: .utf8)
+        #expect(try run(folder).ran == [])
+    }
+
+    @Test func changedContentRerunsWithTheReason() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        #expect(try why(folder).contains("gen  would run: source src/a.c changed"))
+        let second = try run(folder)
+        #expect(second.ran == ["gen", "app"])
+        #expect(second.output.contains("[gen] outdated: source src/a.c changed"))
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
+    }
+
+    /// Same size, and the mtime set back to what it was: only the ctime and
+    /// the content tell, and the stat cache must not trust the old digest.
+    @Test func aChangeWithinTheSameMtimeTickIsSeen() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/src/a.c"
+        var before = stat()
+        stat(path, &before)
+        _ = try run(folder)
+        try "int z;\n".write(toFile: path, atomically: false, encoding: .utf8)
+        var times = [before.st_atim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        #expect(try run(folder).ran == ["gen", "app"])
+    }
+
+    @Test func aDeletedOutputIsRestoredFromTheCacheWithoutRunning() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        let built = try String(contentsOfFile: folder + "/build/app", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        #expect(try why(folder).contains("app  would be restored from the cache: output build/app missing"))
+        let second = try run(folder)
+        #expect(second.ran == [])
+        #expect(second.output.contains("[app] restored from cache (output build/app missing)"))
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8) == built)
+        // Restored outputs count as the step's last run: the next run is up to date.
+        #expect(try run(folder).output.contains("2 up to date"))
+    }
+
+    @Test func noCacheRunsInsteadOfRestoring() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        #expect(try run(folder, ["--no-cache"]).ran == ["app"])
+    }
+
+    @Test func forceRunsUpToDateSteps() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        #expect(try run(folder, ["--force=app"]).ran == ["app"])
+        #expect(try run(folder, ["--force"]).ran == ["gen", "app"])
+    }
+
+    @Test func changedEnvParamOrCommandReruns() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        try pipeline.replacingOccurrences(of: "MODE: fast", with: "MODE: slow").write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let env = try run(folder)
+        #expect(env.ran == ["app"])
+        #expect(env.output.contains("[app] outdated: env changed"))
+        try pipeline.replacingOccurrences(of: "GREETING: hello", with: "GREETING: hi").write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        #expect(try run(folder).output.contains("outdated: pipeline env changed"))
+        let param = try run(folder, ["--param", "flavour=spicy"])
+        #expect(param.ran == ["app"])
+        #expect(param.output.contains("[app] outdated: param flavour changed"))
+        try pipeline.replacingOccurrences(of: "grep -v", with: "grep -v -e").write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let command = try run(folder)
+        #expect(command.ran.first == "gen")
+        #expect(command.output.contains("[gen] outdated: command changed"))
+    }
+
+    /// `gen` reruns for a changed comment but writes the same bytes: `app`,
+    /// which depends on gen's output, stays up to date.
+    @Test func earlyCutoffKeepsDependentsUpToDate() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        try "// a comment\nint a;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        let second = try run(folder)
+        #expect(second.ran == ["gen"])
+        #expect(second.output.contains("[app] up to date"))
+    }
+
+    @Test func twoConcurrentRunsLeaveAWorkingCache() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try TaskloopBinary.start(["run", "p.yaml", "--progress", "plain"], in: folder)
+        let second = try TaskloopBinary.start(["run", "p.yaml", "--progress", "plain"], in: folder)
+        #expect(first.finish().exitCode == 0)
+        #expect(second.finish().exitCode == 0)
+        try? FileManager.default.removeItem(atPath: folder + "/ran.txt")
+        // Whichever wrote last, the records and cache are whole: a rerun is up to date,
+        // and a deleted output comes back from the cache.
+        #expect(try run(folder).ran == [])
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        #expect(try run(folder).ran == [])
+        #expect(FileManager.default.fileExists(atPath: folder + "/build/app"))
+        let leftovers = FileManager.default.enumerator(atPath: folder + "/.taskloop/cache")?.allObjects.compactMap { $0 as? String }
+            .filter { $0.contains(".tmp-") } ?? []
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func whyExplainsEveryStep() throws {
+        let folder = try setUp(pipeline + """
+
+              notes:
+                needs: app
+                shell: echo notes >> ran.txt
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try why(folder) == """
+            gen    would run: never ran
+            app    would run: never ran
+            notes  would run: no sources: always runs
+
+            """)
+        _ = try run(folder)
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        #expect(try why(folder, ["app"]) == "app  up to date (unless `gen`, which would run first, changes its output)\n")
+        let unknown = try TaskloopBinary.run(["why", "p.yaml", "nope"], in: folder)
+        #expect(unknown.exitCode == 2)
+        #expect(unknown.standardError.contains("`nope` is not a step"))
+    }
+
+    @Test func reportsShowUpToDateAndRestoredSteps() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        _ = try run(folder, ["--json", "result.json", "--junit", "junit.xml", "--events", "events.jsonl"])
+        let json = try String(contentsOfFile: folder + "/result.json", encoding: .utf8)
+        #expect(json.contains(#""incremental" : "up-to-date""#))
+        #expect(json.contains(#""incremental" : "restored""#))
+        #expect(json.contains(#""incremental_reason" : "output build/app missing""#))
+        let junit = try String(contentsOfFile: folder + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("restored from the cache, not run (output build/app missing)"))
+        let log = try EventLog.read(path: folder + "/events.jsonl")
+        let checked = log.events.compactMap { event -> StepChecked? in
+            if case .stepChecked(let checked) = event.payload { return checked }
+            return nil
+        }
+        #expect(checked.map(\.outcome) == [.upToDate, .restored])
+    }
+
+    @Test func cacheFalseNeverStoresAndCachePruneEmptiesTheStore() throws {
+        let folder = try setUp(pipeline.replacingOccurrences(of: "    generates: [build/app]", with: "    generates: [build/app]\n    cache: false"))
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        #expect(try run(folder).ran == ["app"])
+        let stats = try TaskloopBinary.run(["cache", "stats", "p.yaml"], in: folder)
+        #expect(stats.standardOutput.contains("content store: 1 blob"))
+        let prune = try TaskloopBinary.run(["cache", "prune", "--max-size", "0"], in: folder)
+        #expect(prune.exitCode == 0)
+        #expect(prune.standardOutput.contains("removed 1 blob"))
+        try FileManager.default.removeItem(atPath: folder + "/build/list.txt")
+        #expect(try run(folder).ran == ["gen"])
+    }
+
+    /// A value read from a need's outputs is part of the key once filled in.
+    @Test func aChangedOutputReadThroughAnExpressionReruns() throws {
+        let folder = try setUp("""
+            steps:
+              version:
+                shell: echo "v=$(cat VERSION)" >> "$TASKLOOP_OUTPUT"
+              stamp:
+                needs: version
+                sources: [src/*.c]
+                generates: [out/stamp]
+                env: { VERSION: "${{ steps.version.outputs.v }}" }
+                shell: |
+                  echo stamp >> ran.txt
+                  mkdir -p out && echo "$VERSION" > out/stamp
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "1.0\n".write(toFile: folder + "/VERSION", atomically: false, encoding: .utf8)
+        #expect(try run(folder).ran == ["stamp"])
+        #expect(try run(folder).ran == [])
+        try "1.1\n".write(toFile: folder + "/VERSION", atomically: false, encoding: .utf8)
+        let changed = try run(folder)
+        #expect(changed.ran == ["stamp"])
+        #expect(changed.output.contains("[stamp] outdated: env changed"))
+    }
+
+    @Test func eachMatrixExpansionHasItsOwnKey() throws {
+        let folder = try setUp("""
+            steps:
+              pack:
+                matrix: { level: ["1", "9"] }
+                sources: [src/*.c]
+                generates: ["out/${{ matrix.level }}.gz"]
+                shell: |
+                  echo "pack-${{ matrix.level }}" >> ran.txt
+                  mkdir -p out && cat src/*.c | gzip -${{ matrix.level }} -n > out/${{ matrix.level }}.gz
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try run(folder).ran.sorted() == ["pack-1", "pack-9"])
+        #expect(try run(folder).ran == [])
+        try FileManager.default.removeItem(atPath: folder + "/out/9.gz")
+        let restored = try run(folder)
+        #expect(restored.ran == [])
+        #expect(restored.output.contains("[pack[level=9]] restored from cache (output out/9.gz missing)"))
+        #expect(try run(folder, ["--force=pack"]).ran.sorted() == ["pack-1", "pack-9"])
+    }
+
+    /// Waits (up to 20 s) until the running process has printed `text` `count` times.
+    func waitForOutput(_ process: TaskloopBinary.Running, _ text: String, count: Int = 1) -> Bool {
+        for _ in 0..<400 {
+            if process.standardOutputSoFar.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    @Test func watchModeRerunsWhatAnEditAffects() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let watching = try TaskloopBinary.start(["run", "p.yaml", "--watch", "--progress", "plain"], in: folder)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)"))
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)", count: 2))
+        // The run's own outputs (build/) do not trigger another run.
+        usleep(500_000)
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardOutput.contains("changed: src/a.c; running again"))
+        #expect(result.standardOutput.contains("[gen] outdated: source src/a.c changed"))
+        #expect(result.standardOutput.components(separatedBy: "running again").count == 2)
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
+    }
+
+    @Test func badPatternsAreReportedWhereTheyAre() throws {
+        let folder = try setUp("""
+            steps:
+              a:
+                sources: [/etc/passwd]
+                shell: true
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try TaskloopBinary.run(["validate", "p.yaml"], in: folder)
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("p.yaml:3:15: error:"))
+        #expect(result.standardError.contains("without the leading `/`"))
+    }
+}
