@@ -80,7 +80,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let step = try #require(report.step("slow"))
         #expect(step.status == .failure)
-        #expect(step.error == "timed out after 2s (the step's `timeout`)")
+        #expect(step.error == "timed out after 2.00s (the step's `timeout`)")
         // The sleeps would take 60 s: the timeout ended them far sooner, however loaded the
         // machine (2 s leave a loaded machine time to start the shell and write its pid).
         #expect(try #require(step.duration) < 30_000_000)
