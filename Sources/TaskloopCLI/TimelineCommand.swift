@@ -15,8 +15,8 @@ struct TimelineCommand: ParsableCommand {
             takes it): a run id is looked up in .taskloop/runs in the current folder.
 
             Examples:
-              taskloop timeline pipelines/.taskloop/runs/<run-id>/events.jsonl --report run.html
-              taskloop timeline pipelines/.taskloop/runs/<run-id>
+              taskloop timeline pipelines/.taskloop/runs/<run-id> --report run.html
+              taskloop timeline pipelines/.taskloop/runs/<run-id>/events.jsonl
             """
     )
 

@@ -18,7 +18,7 @@ import Testing
         #expect(run.standardOutput.contains("trace: trace.json (open it in ui.perfetto.dev)\nreport: report.html\n"))
         let trace = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/trace.json"))) as? [String: Any]
         #expect((trace?["traceEvents"] as? [Any])?.isEmpty == false)
-        #expect(try String(contentsOfFile: folder + "/report.html", encoding: .utf8).contains("<title>b [shell] success"))
+        #expect(try String(contentsOfFile: folder + "/report.html", encoding: .utf8).contains("<title>b [shell] ok\n"))
 
         let again = try TaskloopBinary.run(["timeline", "events.jsonl", "--report", "again.html"], in: folder)
         #expect(again.exitCode == 0)

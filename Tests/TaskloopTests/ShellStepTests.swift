@@ -74,14 +74,16 @@ import Testing
         let (report, folder) = try await runPipeline("""
             steps:
               slow:
-                shell: echo $$ > group.pid; sleep 30 & sleep 30
-                timeout: 500ms
+                shell: echo $$ > group.pid; sleep 60 & sleep 60
+                timeout: 2s
             """)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let step = try #require(report.step("slow"))
         #expect(step.status == .failure)
-        #expect(step.error == "timed out after 500ms (the step's `timeout`)")
-        #expect(try #require(step.duration) < 5_000_000)
+        #expect(step.error == "timed out after 2.00s (the step's `timeout`)")
+        // The sleeps would take 60 s: the timeout ended them far sooner, however loaded the
+        // machine (2 s leave a loaded machine time to start the shell and write its pid).
+        #expect(try #require(step.duration) < 30_000_000)
 
         let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
         let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -93,16 +95,19 @@ import Testing
         let (report, folder) = try await runPipeline("""
             steps:
               stubborn:
-                shell: echo $$ > group.pid; trap '' TERM; sleep 30 & wait
-                timeout: 300ms
+                shell: trap '' TERM; echo $$ > group.pid; sleep 60 & wait
+                timeout: 2s
             """)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(report.status("stubborn") == .failure)
+        // The pid file is written only once TERM is ignored, so a missing file means the
+        // timeout came before the trap (a slow start) and the test proved nothing.
         let text = try String(contentsOfFile: folder + "/group.pid", encoding: .utf8)
         let group = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(await ProcessTable.groupEnds(group))
-        // The grace period (2 s in these tests) bounds the wait.
-        #expect(try #require(report.step("stubborn")?.duration) < 8_000_000)
+        // Both processes ignore TERM and would live 60 s: the kill after the grace period
+        // (2 s in these tests) ended them, far sooner, however loaded the machine.
+        #expect(try #require(report.step("stubborn")?.duration) < 30_000_000)
     }
 
     @Test func backgroundProcessesLeftByASuccessfulCommandAreEnded() async throws {

@@ -90,6 +90,21 @@ import Testing
         #expect(!html.contains("did not finish"))
     }
 
+    @Test func aLogCutBeforeAnyStepFinishedNamesNoCriticalPath() throws {
+        let url = try #require(Bundle.module.url(forResource: "known-run", withExtension: "jsonl", subdirectory: "Fixtures"))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        // The run as a kill -9 during its first steps leaves it: started, nothing finished.
+        let lines = text.split(separator: "\n")
+            .filter { !$0.contains("\"step-finished\"") && !$0.contains("\"run-finished\"") }
+            .joined(separator: "\n") + "\n"
+        let record = RunRecord(events: try EventLog.parse(Data(lines.utf8), path: "cut.jsonl").events)
+        #expect(!record.steps.contains { $0.status == .success || $0.status == .failure })
+        let gantt = TextGantt(record: record, width: 60, style: .plain).render()
+        #expect(gantt.contains("compile "))
+        #expect(gantt.contains("| interrupted"))
+        #expect(!gantt.contains("critical path"))
+    }
+
     @Test func aLogCutShortIsReportedAsUnfinished() throws {
         let url = try #require(Bundle.module.url(forResource: "known-run", withExtension: "jsonl", subdirectory: "Fixtures"))
         let text = try String(contentsOf: url, encoding: .utf8)

@@ -53,7 +53,10 @@ public struct TextGantt: Sendable {
             let marker = onPath.contains(step.id) ? "*" : " "
             lines.append("\(name)\(marker)|\(colored(String(bar), step.status))| \(status)")
         }
-        lines.append("* critical path: \(critical.steps.map(\.rawValue).joined(separator: " -> ")) (\(critical.breakdown))")
+        // A log cut before any step finished has no critical path to name.
+        if !critical.steps.isEmpty {
+            lines.append("* critical path: \(critical.steps.map(\.rawValue).joined(separator: " -> ")) (\(critical.breakdown))")
+        }
         return lines.joined(separator: "\n")
     }
 
