@@ -49,11 +49,17 @@ struct EventLogEncodingTests {
         TimelineEvent(time: 3000, .stepSkipped(StepSkipped(step: "c", reason: "needs `b`, which did not succeed"))),
         TimelineEvent(time: 41, .stepReused(StepReused(step: "version", fromRun: "20261125-140512-3f9a", outputs: ["version": .string("1.4.2")]))),
         TimelineEvent(time: 42, .stepReused(StepReused(step: "other", fromRun: "x", outputs: nil))),
+        TimelineEvent(time: 43, .stepChecked(StepChecked(step: "gen", outcome: .run, reason: "source src/a.c changed"))),
+        TimelineEvent(time: 44, .stepChecked(StepChecked(
+            step: "app", outcome: .upToDate, reason: "sources, definition and outputs unchanged", outputs: ["digest": .string("ab\u{1}")]))),
+        TimelineEvent(time: 45, .stepChecked(StepChecked(step: "upload", outcome: .restored, reason: "output build/app missing", outputs: [:]))),
         TimelineEvent(time: 258_112, .runFinished(RunFinished(
             status: .success, reason: nil, succeeded: 4, failed: 0, cancelled: 0, skipped: 0, reused: nil))),
         TimelineEvent(time: 258_113, .runFinished(RunFinished(
             status: .interrupted, reason: "the pipeline's timeout of 10m was reached", succeeded: 1, failed: 2,
             cancelled: 3, skipped: 40, reused: 2))),
+        TimelineEvent(time: 258_114, .runFinished(RunFinished(
+            status: .success, reason: nil, succeeded: 1, failed: 0, cancelled: 0, skipped: 0, reused: 1, upToDate: 7, restored: 2))),
         TimelineEvent(time: 1_000_000, .loopLag(LoopLag(ticks: 1000, maximum: 215, p99: 80))),
         TimelineEvent(time: 1_000_001, .loopStall(LoopStall(duration: 120_000, steps: ["a", "b"]))),
         TimelineEvent(time: 1_000_002, .loopStall(LoopStall(duration: 0, steps: []))),

@@ -9,6 +9,7 @@ extension TimelineEvent {
         switch payload {
         case .stepFinished(let finished): return finished.outputs?.values.allSatisfy(\.isEncodable) ?? true
         case .stepReused(let reused): return reused.outputs?.values.allSatisfy(\.isEncodable) ?? true
+        case .stepChecked(let checked): return checked.outputs?.values.allSatisfy(\.isEncodable) ?? true
         default: return true
         }
     }
@@ -40,6 +41,15 @@ extension TimelineEvent {
                 json.key("outputs"); json.object(outputs) { json, value in json.json(value) }
             }
             json.key("step"); json.string(reused.step.rawValue)
+            json.key("t"); json.integer(time)
+        case .stepChecked(let checked):
+            json.key("event"); json.string("step-checked")
+            json.key("outcome"); json.string(checked.outcome.rawValue)
+            if let outputs = checked.outputs {
+                json.key("outputs"); json.object(outputs) { json, value in json.json(value) }
+            }
+            json.key("reason"); json.string(checked.reason)
+            json.key("step"); json.string(checked.step.rawValue)
             json.key("t"); json.integer(time)
         case .runFinished(let finished): finished.write(to: &json, time: time)
         case .loopLag(let lag):
@@ -126,10 +136,12 @@ extension RunFinished {
         json.key("event"); json.string("run-finished")
         json.key("failed"); json.integer(failed)
         if let reason { json.key("reason"); json.string(reason) }
+        if let restored { json.key("restored"); json.integer(restored) }
         if let reused { json.key("reused"); json.integer(reused) }
         json.key("skipped"); json.integer(skipped)
         json.key("status"); json.string(status.rawValue)
         json.key("succeeded"); json.integer(succeeded)
         json.key("t"); json.integer(time)
+        if let upToDate { json.key("up_to_date"); json.integer(upToDate) }
     }
 }
