@@ -6,20 +6,22 @@ import Testing
 /// memory does not grow with the body. Measured on the binary alone, so what
 /// the test process and its server hold does not count.
 @Suite(.serialized) struct DownloadMemoryTests {
-    @Test func aFiftyMebibyteDownloadKeepsTheRunnersMemoryFlat() async throws {
+    @Test func aLargeDownloadKeepsTheRunnersMemoryFlat() async throws {
         let server = try await TestHTTPServer.start()
         let small: Int, large: Int
         do {
             small = try await peakResidentBytes(downloading: 1024 * 1024, from: server.baseURL)
-            large = try await peakResidentBytes(downloading: 50 * 1024 * 1024, from: server.baseURL)
+            large = try await peakResidentBytes(downloading: 256 * 1024 * 1024, from: server.baseURL)
         } catch {
             try await server.stop()
             throw error
         }
         try await server.stop()
-        // Holding the body whole would add 50 MiB; streaming adds next to nothing.
-        #expect(large - small < 20 * 1024 * 1024,
-            "peak memory: \(small / 1024 / 1024) MiB for 1 MiB, \(large / 1024 / 1024) MiB for 50 MiB")
+        // Holding the body whole would add 256 MiB; streaming adds only the
+        // chunks in flight between the socket and the disk (a few tens of MiB
+        // at most on a busy machine, where the disk writes fall behind).
+        #expect(large - small < 96 * 1024 * 1024,
+            "peak memory: \(small / 1024 / 1024) MiB for 1 MiB, \(large / 1024 / 1024) MiB for 256 MiB")
     }
 
     /// Runs a one-step download of `size` bytes and returns the runner's peak

@@ -15,7 +15,7 @@ import Testing
         #expect(first.exitCode == 0)
         #expect(second.exitCode == 0, "\(second.standardError)")
         let text = try String(contentsOfFile: folder + "/logs/all.jsonl", encoding: .utf8)
-        #expect(text.components(separatedBy: #"{"format":"taskloop-events","version":1}"#).count - 1 == 2)
+        #expect(text.components(separatedBy: #"{"format":"taskloop-events","version":\#(EventLogFormat.version)}"#).count - 1 == 2)
         #expect(text.components(separatedBy: #""event":"run-finished""#).count - 1 == 2)
         let timeline = try TaskloopBinary.run(["timeline", "logs/all.jsonl"], in: folder)
         #expect(timeline.exitCode == 0)

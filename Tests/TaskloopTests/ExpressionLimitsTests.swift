@@ -54,6 +54,15 @@ import Testing
         #expect(try evaluate("toJSON(fromJSON('\(allowed)'))") == .string(allowed))
     }
 
+    @Test func jsonTextIsMeasuredBeforeItIsDecoded() {
+        #expect(JSONValue.nestingDepth(ofJSONText: "1".utf8) == 0)
+        #expect(JSONValue.nestingDepth(ofJSONText: #"[{"a":[1]},[]]"#.utf8) == 3)
+        // Brackets inside strings, escaped quotes included, do not count.
+        #expect(JSONValue.nestingDepth(ofJSONText: #"["[[[{", "\"]]]"]"#.utf8) == 1)
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(JSONValue.nestingDepth(ofJSONText: deep.utf8) == 100_000)
+    }
+
     @Test func depthIsMeasuredWithoutRecursion() {
         var value = JSONValue.null
         for _ in 0..<100_000 { value = .array([value]) }

@@ -102,17 +102,17 @@ public struct ExpressionEvaluator: Sendable {
             try Self.checkLength(data.count, of: name, at: offset)
             return .string(String(decoding: data, as: UTF8.self))
         case "fromJSON":
-            let value: JSONValue
-            do {
-                value = try JSONDecoder().decode(JSONValue.self, from: Data(arguments[0].description.utf8))
-            } catch {
-                throw ExpressionError(.evaluation("fromJSON: the text is not JSON: \(arguments[0].description.prefix(60))"), at: offset)
-            }
-            guard value.isWithinDepthLimit else {
+            let text = arguments[0].description
+            // Measured on the text, so a value too deep is never decoded.
+            guard JSONValue.nestingDepth(ofJSONText: text.utf8) <= JSONValue.maximumDepth else {
                 throw ExpressionError(
                     .evaluation("fromJSON: the value nests more than \(JSONValue.maximumDepth) levels deep"), at: offset)
             }
-            return value
+            do {
+                return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            } catch {
+                throw ExpressionError(.evaluation("fromJSON: the text is not JSON: \(text.prefix(60))"), at: offset)
+            }
         case "success":
             return .bool(!context.isStopping && context.needStatuses.allSatisfy { $0 == .success })
         case "failure":

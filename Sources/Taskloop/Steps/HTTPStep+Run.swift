@@ -91,7 +91,8 @@ extension HTTPStep {
     private static func decodeJSON(_ text: String, in context: StepContext) async -> JSONValue? {
         // A value nested past JSONValue.maximumDepth is not given as `json` (the body still is).
         let decode: @Sendable () -> JSONValue? = {
-            (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))).flatMap { $0.isWithinDepthLimit ? $0 : nil }
+            guard JSONValue.nestingDepth(ofJSONText: text.utf8) <= JSONValue.maximumDepth else { return nil }
+            return try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         }
         guard text.utf8.count > inlineJSONLimit else { return decode() }
         return (try? await context.threadPool.runIfActive(decode)) ?? nil

@@ -31,3 +31,36 @@ extension JSONValue {
     /// Whether the value nests no deeper than ``maximumDepth``.
     var isWithinDepthLimit: Bool { depth <= Self.maximumDepth }
 }
+
+extension JSONValue {
+    /// How deeply JSON `text` nests, found by one pass over its bytes (brackets
+    /// outside strings), so text that nests too deep is refused before any
+    /// decoder walks it level by level.
+    static func nestingDepth(ofJSONText text: some Sequence<UInt8>) -> Int {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in text {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
+    }
+}
