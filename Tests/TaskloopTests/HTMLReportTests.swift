@@ -92,6 +92,13 @@ import Testing
         #expect(html.contains("id=\"step-search\""))
     }
 
+    @Test func aWorkerOnAnExecutorKeepsItsRowAndNamesItsHostAndJob() {
+        #expect(TimelineLanes.worker("worker-2")! == (2, "worker 2"))
+        #expect(TimelineLanes.worker("worker-2 · vm · job 14")! == (2, "worker 2 · vm · job 14"))
+        #expect(TimelineLanes.worker("loop") == nil)
+        #expect(TimelineLanes.worker("worker-x") == nil)
+    }
+
     @Test func stepNamesCannotEndTheScriptEarly() {
         #expect(HTMLText.jsonString("a</script><b>\"\\\n") == "\"a\\u003c/script\\u003e\\u003cb\\u003e\\\"\\\\\\n\"")
     }

@@ -38,9 +38,25 @@ public struct TimelineLanes: Sendable {
     public private(set) var lanes: [Lane] = []
     public private(set) var bars: [Bar] = []
 
+    /// A worker's lane as steps record it: `worker-N`, or on an executor
+    /// `worker-N · host · job J`; its row is N, its name says the rest.
+    static func worker(_ lane: String) -> (number: Int, name: String)? {
+        guard lane.hasPrefix("worker-") else { return nil }
+        let rest = lane.dropFirst("worker-".count)
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        guard let number = Int(digits) else { return nil }
+        return (number, "worker \(number)" + rest.dropFirst(digits.count))
+    }
+
     public init(record: RunRecord) {
         var loopLanes = LaneAllocator(), loopQueueLanes = LaneAllocator(), workerQueueLanes = LaneAllocator()
-        var workerLanes: Set<Int> = []
+        // Each worker row, named as its latest run names it (a replaced
+        // worker on an executor runs in a new job).
+        var workerLanes: [Int: (name: String, since: Int64)] = [:]
+        func note(_ worker: (number: Int, name: String), at start: Int64) {
+            if let known = workerLanes[worker.number], known.since > start { return }
+            workerLanes[worker.number] = (worker.name, start)
+        }
         // Intervals to place on lanes, each kind placed in order of its start.
         var loopRuns: [(step: StepID, start: Int64, end: Int64, attempts: [RunRecord.EarlierAttempt], lastStart: Int64)] = []
         var loopWaits: [(step: StepID, start: Int64, end: Int64)] = []
@@ -51,13 +67,13 @@ public struct TimelineLanes: Sendable {
             let firstStart = step.earlierAttempts.first?.start ?? started
             // A wait under a millisecond is the scheduler's own turn, not a queue.
             let queued = firstStart - (step.queuedAt ?? firstStart) < 1000 ? firstStart : min(step.queuedAt ?? firstStart, firstStart)
-            if let lane = step.lane, lane.hasPrefix("worker-"), let number = Int(lane.dropFirst("worker-".count)) {
-                workerLanes.insert(number)
-                bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: number, name: "worker \(number)"), start: started, end: finished, isQueueWait: false))
+            if let lane = step.lane, let worker = Self.worker(lane) {
+                note(worker, at: started)
+                bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: worker.number, name: worker.name), start: started, end: finished, isQueueWait: false))
                 for (index, earlier) in step.earlierAttempts.enumerated() {
-                    guard earlier.lane.hasPrefix("worker-"), let worker = Int(earlier.lane.dropFirst("worker-".count)) else { continue }
-                    workerLanes.insert(worker)
-                    bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: worker, name: "worker \(worker)"), start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
+                    guard let worker = Self.worker(earlier.lane) else { continue }
+                    note(worker, at: earlier.start)
+                    bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: worker.number, name: worker.name), start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
                 }
                 if queued < firstStart { workerWaits.append((step.id, queued, firstStart)) }
             } else {
@@ -84,7 +100,10 @@ public struct TimelineLanes: Sendable {
         }
         lanes = (0..<loopLanes.count).map { Lane(group: .loop, number: $0 + 1, name: "loop lane \($0 + 1)") }
         lanes += (0..<loopQueueLanes.count).map { Lane(group: .loop, number: offset + 1 + $0, name: "waiting \($0 + 1)") }
-        lanes += workerLanes.sorted().map { Lane(group: .workers, number: $0, name: "worker \($0)") }
+        for index in bars.indices where bars[index].lane.group == .workers && !bars[index].lane.isQueue {
+            bars[index].lane.name = workerLanes[bars[index].lane.number]?.name ?? bars[index].lane.name
+        }
+        lanes += workerLanes.keys.sorted().map { Lane(group: .workers, number: $0, name: workerLanes[$0]!.name) }
         lanes += (0..<workerQueueLanes.count).map { Lane(group: .workers, number: offset + 1 + $0, name: "queue \($0 + 1)") }
     }
 }
