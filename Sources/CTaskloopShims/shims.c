@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -129,7 +130,8 @@ static int spawn_child(void *argument) {
         return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DIRECTORY);
     }
     if (options->set_file_limit) {
-        setrlimit(RLIMIT_NOFILE, &options->file_limit);
+        struct rlimit limit = {.rlim_cur = options->file_limit_soft, .rlim_max = options->file_limit_hard};
+        setrlimit(RLIMIT_NOFILE, &limit);
     }
     sigset_t none;
     sigemptyset(&none);
@@ -300,3 +302,16 @@ int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd) {
     return 0;
 }
 #endif
+
+int taskloop_get_file_limit(uint64_t *soft, uint64_t *hard) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    *soft = limit.rlim_cur;
+    *hard = limit.rlim_max;
+    return 0;
+}
+
+int taskloop_set_file_limit(uint64_t soft, uint64_t hard) {
+    struct rlimit limit = {.rlim_cur = soft, .rlim_max = hard};
+    return setrlimit(RLIMIT_NOFILE, &limit);
+}

@@ -9,10 +9,11 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <unistd.h>
+// No <sys/resource.h> or <sys/types.h> here: with _GNU_SOURCE they define
+// `fd_set` and `__rusage_who` unlike Glibc's Swift module, and a clean build
+// then fails on the two definitions. Limits cross as plain integers.
 
 /// Asks the kernel to send `signal` to this process when its parent dies
 /// (`prctl(PR_SET_PDEATHSIG)`, which Swift cannot call: it is variadic).
@@ -37,9 +38,10 @@ static inline int taskloop_pipe_bytes_waiting(int fd) {
 /// shared mutable state). Read it only while nothing sets variables.
 char *const *taskloop_environment(void);
 
-/// The open-file limit (RLIMIT_NOFILE): get and set; 0 or -1 as getrlimit.
-static inline int taskloop_get_file_limit(struct rlimit *limit) { return getrlimit(RLIMIT_NOFILE, limit); }
-static inline int taskloop_set_file_limit(const struct rlimit *limit) { return setrlimit(RLIMIT_NOFILE, limit); }
+/// The open-file limit (RLIMIT_NOFILE): get and set, soft and hard; 0, or
+/// -1 with errno, as getrlimit and setrlimit.
+int taskloop_get_file_limit(uint64_t *soft, uint64_t *hard);
+int taskloop_set_file_limit(uint64_t soft, uint64_t hard);
 
 /// An epoll instance that reports pidfds becoming readable, each once,
 /// under a token (`taskloop_exit_watch_*`); -1 on error.
@@ -71,7 +73,8 @@ typedef struct {
     /// Non-zero: the child's RLIMIT_NOFILE is set to these before exec (the
     /// limit Taskloop itself was started with, not the one it raised).
     int set_file_limit;
-    struct rlimit file_limit;
+    uint64_t file_limit_soft;
+    uint64_t file_limit_hard;
 } taskloop_spawn_options;
 
 /// Which step of starting a child failed (`failed_stage` of `taskloop_spawn`).

@@ -74,7 +74,8 @@ final class ChildProcess: Sendable {
                         options.new_process_group = 1
                         if configuration.restoresFileLimit, let limit = OpenFileLimit.original {
                             options.set_file_limit = 1
-                            options.file_limit = limit
+                            options.file_limit_soft = limit.soft
+                            options.file_limit_hard = limit.hard
                         }
                         return taskloop_spawn(&options, &pid, &pidfd, &stage)
                     }

@@ -40,11 +40,23 @@ enum OpenFileLimit {
     }
 
     /// The limit Taskloop was started with, before ``raise()``; nil until then.
-    static var original: rlimit? { state.withLock { $0.original } }
+    static var original: Limit? { state.withLock { $0.original } }
+
+    /// A soft and a hard limit, as `getrlimit` gives them.
+    struct Limit: Sendable {
+        var soft: UInt64
+        var hard: UInt64
+
+        /// The limit in force now, or nil when it cannot be read.
+        static func read() -> Limit? {
+            var limit = Limit(soft: 0, hard: 0)
+            return taskloop_get_file_limit(&limit.soft, &limit.hard) == 0 ? limit : nil
+        }
+    }
 
     private struct State {
-        var original: rlimit?
-        var current: rlimit?
+        var original: Limit?
+        var current: Limit?
     }
 
     private static let state = Mutex(State())
@@ -54,25 +66,21 @@ enum OpenFileLimit {
     @discardableResult
     static func raise() -> Int {
         state.withLock { state in
-            if let current = state.current { return Self.count(current.rlim_cur) }
-            var limit = rlimit()
-            guard taskloop_get_file_limit(&limit) == 0 else { return Int.max }
+            if let current = state.current { return Self.count(current.soft) }
+            guard var limit = Limit.read() else { return Int.max }
             state.original = limit
-            if limit.rlim_cur < limit.rlim_max {
-                var raised = limit
-                raised.rlim_cur = limit.rlim_max
-                if taskloop_set_file_limit(&raised) == 0 { limit = raised }
+            if limit.soft < limit.hard, taskloop_set_file_limit(limit.hard, limit.hard) == 0 {
+                limit.soft = limit.hard
             }
             state.current = limit
-            return Self.count(limit.rlim_cur)
+            return Self.count(limit.soft)
         }
     }
 
     /// The soft limit in force now.
     static var current: Int {
-        var limit = rlimit()
-        guard taskloop_get_file_limit(&limit) == 0 else { return Int.max }
-        return count(limit.rlim_cur)
+        guard let limit = Limit.read() else { return Int.max }
+        return count(limit.soft)
     }
 
     /// How many I/O steps can run at once within `limit` descriptors, next
@@ -108,7 +116,7 @@ enum OpenFileLimit {
         }
     }
 
-    private static func count(_ value: rlim_t) -> Int {
-        value >= rlim_t(Int.max) ? Int.max : Int(value)
+    private static func count(_ value: UInt64) -> Int {
+        value >= UInt64(Int.max) ? Int.max : Int(value)
     }
 }
