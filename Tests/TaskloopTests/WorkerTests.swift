@@ -95,6 +95,8 @@ enum WordCountFunction: CPUFunction {
         #expect(lag < .milliseconds(500), "worst loop lag \(lag)")
     }
 
+    /// The killer matches workers only (`taskloop worker`): the end-to-end
+    /// tests' `taskloop run` processes are children of this test process too.
     @Test func aKilledWorkerFailsOnlyItsStepAndIsReplaced() async throws {
         let (report, folder) = try await runPipeline("""
             limits: { workers: 1 }
@@ -103,7 +105,7 @@ enum WordCountFunction: CPUFunction {
               killer:
                 shell: |
                   sleep 0.5
-                  pkill -KILL -P "$TEST_PID" -x taskloop
+                  pkill -KILL -P "$TEST_PID" -f 'taskloop worker$'
               later: { needs: killer, cpu: { function: primes, with: { n: 1000 } } }
             """, policy: .keepGoing, environment: ["TEST_PID": String(getpid())])
         defer { try? FileManager.default.removeItem(atPath: folder) }

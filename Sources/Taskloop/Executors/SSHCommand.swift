@@ -36,7 +36,11 @@ struct SSHCommand: Sendable {
             "parent=$PPID",
             "setsid /bin/sh -c \(ShellQuoting.quote(command)) </dev/null &",
             "pid=$!",
-            "{ while [ -e /proc/$parent ]; do sleep 1; done; kill -TERM -- -$pid; sleep \(graceSeconds); kill -KILL -- -$pid; } </dev/null >/dev/null 2>&1 &",
+            // SIGKILL only while the group is still there: once it has ended,
+            // its id may already lead an unrelated group on that host.
+            "{ while [ -e /proc/$parent ]; do sleep 1; done; kill -TERM -- -$pid; i=0; "
+                + "while [ $i -lt \(graceSeconds) ] && kill -0 -- -$pid 2>/dev/null; do sleep 1; i=$((i+1)); done; "
+                + "kill -0 -- -$pid 2>/dev/null && kill -KILL -- -$pid; } </dev/null >/dev/null 2>&1 &",
             "watcher=$!",
             "wait $pid",
             "status=$?",
