@@ -150,6 +150,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        PipelineRunner.startProcessGuardian()
         var pipeline = try loadPipeline(file)
         do {
             pipeline = try pipeline.overridingParameters(parsedParameters)

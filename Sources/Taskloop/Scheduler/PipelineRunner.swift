@@ -44,6 +44,20 @@ public struct PipelineRunner: Sendable {
         }
     }
 
+    /// Starts the guardian that kills Taskloop's process groups should
+    /// Taskloop die (see ``ProcessGuardian``), if it is not running yet.
+    ///
+    /// The guardian is a fork without exec, so every page the two processes
+    /// share becomes copy-on-write, and each first write to one afterwards
+    /// costs a fault and a TLB shoot-down on every core the loop's threads
+    /// ran on. Started before the pipeline is loaded, while the process is
+    /// small and has one thread, it shares a few pages; started at the first
+    /// shell step, it shares the whole loaded pipeline. A program that never
+    /// calls this starts the guardian at its first child process.
+    public static func startProcessGuardian() {
+        _ = ProcessGuardian.socket
+    }
+
     /// Runs the pipeline on a new single-threaded event loop.
     /// - Parameters:
     ///   - console: how step output and progress are printed; nil prints nothing.
