@@ -79,6 +79,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "taskloop-yaml-floor",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Benchmarks/YAMLFloor",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "taskloop-fuzz",
             dependencies: ["Taskloop"],
             path: "Benchmarks/Fuzz",

@@ -9,8 +9,11 @@ ninja for the shell DAG, installed with apt-get if missing): the whole process
 timed, the median of N runs, the ratio, the target and whether it is met. Then
 Taskloop's own figures.
 
-Builds nothing itself: pass a release binary (`swift build -c release`), the
-default being .build/release/taskloop. Each workload is a pipeline file written
+Builds nothing itself: pass a release binary, the default being
+.build/release/taskloop, built as README says
+(`swift build -c release --static-swift-stdlib`; a dynamically linked binary
+spends about 5 ms more starting, loading the Swift runtime's libraries). The
+floor under loading comes from `taskloop-yaml-floor`, built the same way. Each workload is a pipeline file written
 to a temporary folder and run with `taskloop run`; the figures come from the
 run's event log (makespan: first step start to last step end) and from the wall
 clock around the whole command (process start, load, validate, run, exit).
@@ -244,6 +247,19 @@ def against_peers(binary, repeat, folder):
         handle.write(huge_chain(100000))
     wall, rss = median_child([binary, "validate", huge], repeat)
     row("validate 100,000 steps", wall, 0, f"<= 1 s, {rss / 1024:.0f} MiB <= 150", wall <= 1 and rss <= 150 * 1024)
+    floor = os.path.join(os.path.dirname(binary), "taskloop-yaml-floor")
+    if os.access(floor, os.X_OK):
+        # Yams composing the same file's node tree, nothing else: the floor
+        # under any load through Yams's public API.
+        figures = []
+        for _ in range(repeat):
+            output = subprocess.run([floor, huge], stdout=subprocess.PIPE, check=True).stdout.decode()
+            fields = dict(part.split("=") for part in output.split())
+            figures.append((float(fields["compose_seconds"]), int(fields["peak_kib"])))
+        compose = statistics.median(f[0] for f in figures)
+        peak = statistics.median(f[1] for f in figures)
+        print(f"{'  of which Yams composing its tree':38} {compose * 1000:7.0f}ms {'':>9} {'':>7}  "
+              f"floor: {peak / 1024:.0f} MiB peak alone")
 
     wall, rss, _ = taskloop("run100k", independent_limited(100000, 1000))
     row("run 100,000 no-op steps", wall, 0, f"<= 3 s, {rss / 1024:.0f} MiB <= 300", wall <= 3 and rss <= 300 * 1024)

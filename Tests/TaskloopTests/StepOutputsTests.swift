@@ -34,6 +34,22 @@ import TaskloopTestServer
         #expect(report.step("open")?.error == "$TASKLOOP_OUTPUT line 1: `x<<EOF` is never closed: end the value with a line `EOF`")
     }
 
+    @Test func anOutputFileOverOneMebibyteFailsTheStepAndIsRemoved() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              big: { shell: head -c 1048577 /dev/zero | tr '\\0' a >> "$TASKLOOP_OUTPUT" }
+              fine: { shell: echo "size=1" >> "$TASKLOOP_OUTPUT" }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let error = try #require(report.step("big")?.error)
+        #expect(error.hasPrefix("cannot read $TASKLOOP_OUTPUT ("))
+        #expect(error.hasSuffix("it holds more than 1 MiB; write large results to a file of your own and its path to $TASKLOOP_OUTPUT"))
+        #expect(try report.outputs("fine")["size"] == .string("1"))
+        // Neither step's output file outlives it.
+        let outputs = (report.eventLogPath as NSString).deletingLastPathComponent + "/outputs"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outputs).isEmpty)
+    }
+
     @Test func kindConfigurationsAreFilledInBeforeTheStepRuns() async throws {
         let (report, folder) = try await runPipeline("""
             params: { nap: 20ms, name: notes }

@@ -1,6 +1,5 @@
+import NIOPosix
 import NIOCore
-import NIOFileSystem
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -73,7 +72,7 @@ extension ShellStep {
         try Task.checkCancellation()
 
         var outputs: StepOutputs = ["stdout": .string(capture.standardOutput)]
-        for (name, value) in try await Self.readOutputFile(outputPath) { outputs[name] = .string(value) }
+        for (name, value) in try await Self.readOutputFile(outputPath, threadPool: context.threadPool) { outputs[name] = .string(value) }
         switch status {
         case .exited(0):
             outputs["exit-code"] = JSONValue(0)
@@ -93,32 +92,14 @@ extension ShellStep {
     private static func createOutputFile(in context: StepContext) async throws -> String {
         let folder = context.runDirectory + "/outputs"
         let path = folder + "/\(StepFileName.make(for: context.stepID)).\(context.attempt).txt"
-        do {
-            try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { _ in }
-        } catch {
-            if OpenFileLimit.isOutOfDescriptors(error) {
-                throw StepFailure("cannot create the output file \(path): \(OpenFileLimit.exhaustedMessage)")
-            }
-            throw StepFailure("cannot create the output file \(path): \(SystemErrorText.reason(error, fallback: "\(error)"))")
-        }
+        try await createEmptyFile(at: path, in: folder, threadPool: context.threadPool)
         return path
     }
 
-    /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB).
-    /// The file is removed once read: the values live on in the step's
-    /// result (and, masked, in the event log), never in a stray file.
-    private static func readOutputFile(_ path: String) async throws -> [String: String] {
-        let text: String
-        do {
-            let buffer = try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                try await handle.readToEnd(maximumSizeAllowed: .mebibytes(1))
-            }
-            text = String(buffer: buffer)
-        } catch {
-            throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): \(error)")
-        }
-        _ = try? await FileSystem.shared.removeItem(at: FilePath(path), strategy: .platformDefault, recursively: false)
+    /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB);
+    /// the file is removed once read.
+    private static func readOutputFile(_ path: String, threadPool: NIOThreadPool) async throws -> [String: String] {
+        let text = try await takeFile(at: path, limit: 1024 * 1024, threadPool: threadPool)
         do {
             return try OutputFile.parse(text)
         } catch {
