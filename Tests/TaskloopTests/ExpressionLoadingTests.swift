@@ -26,6 +26,17 @@ import Testing
         }
     }
 
+    @Test func placesInAFileWithWindowsLineEndsCountLinesAndColumnsAlike() throws {
+        let text = "params: { level: 1 }\r\nsteps:\r\n  a:\r\n    shell: echo \"${{ params.levle }}\"\r\n"
+        do {
+            _ = try PipelineLoader().load(contents: text, file: "crlf.yaml")
+            Issue.record("the pipeline loaded")
+        } catch {
+            let found = error.diagnostics.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.problem.message)" }
+            #expect(found == ["4:22 `shell` of step `a`: unknown parameter `levle`; did you mean `level`?"])
+        }
+    }
+
     @Test func aValueWithAnExpressionIsCheckedWhenTheStepRuns() throws {
         // `sleep: ${{ params.nap }}` cannot be checked as a duration until the value is known.
         let pipeline = try PipelineLoader().load(contents: """

@@ -1,11 +1,39 @@
 /// The text of a pipeline file, to find places inside its values: where in the
 /// file an expression inside a `${{ }}` of a scalar stands.
+///
+/// Only where each line starts is found up front (one pass over the UTF-8
+/// bytes); a line's characters are made when a place inside it is asked for,
+/// so a large file with few expressions costs little time and no copy.
 struct SourceText {
-    private let lines: [[Character]]
+    private let text: String
+    /// Where each line starts in `text`; a line ends before the next start's `\n`.
+    private let lineStarts: [String.Index]
 
     init(_ text: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            Array(line.last == "\r" ? line.dropLast() : line)
+        self.text = text
+        var starts = [text.startIndex]
+        let bytes = text.utf8
+        var index = bytes.startIndex
+        while let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
+            index = bytes.index(after: newline)
+            starts.append(index)
+        }
+        lineStarts = starts
+    }
+
+    /// The lines' characters, by 0-based line number, without the line end.
+    private var lines: Lines { Lines(text: text, starts: lineStarts) }
+
+    private struct Lines {
+        let text: String
+        let starts: [String.Index]
+
+        var count: Int { starts.count }
+
+        subscript(line: Int) -> [Character] {
+            let end = line + 1 < starts.count ? text.utf8.index(before: starts[line + 1]) : text.endIndex
+            let content = text[starts[line]..<end]
+            return Array(content.last == "\r" ? content.dropLast() : content)
         }
     }
 
@@ -33,6 +61,7 @@ struct SourceText {
         var line = start.line - 1
         var column = columnIndex(start.column, inLine: line)
         var seen = -1
+        let lines = lines
         while line < lines.count {
             let text = lines[line]
             while column + 2 < text.count {
@@ -53,15 +82,17 @@ struct SourceText {
     /// Moves `distance` characters forward in the file from a line and a
     /// character index, returning a 1-based line and scalar column.
     private func walk(_ distance: Int, fromLine line: Int, character: Int, file: String) -> SourceLocation {
+        let lines = lines
         var line = line
         var character = character
         var remaining = distance
         while remaining > 0, line < lines.count {
-            if character + remaining <= lines[line].count {
+            let length = lines[line].count
+            if character + remaining <= length {
                 character += remaining
                 remaining = 0
             } else {
-                remaining -= lines[line].count - character + 1
+                remaining -= length - character + 1
                 line += 1
                 character = 0
             }
@@ -76,18 +107,20 @@ struct SourceText {
         let line = location.line - 1
         guard line >= 0, line < lines.count else { return nil }
         let index = columnIndex(location.column, inLine: line)
-        return index < lines[line].count ? lines[line][index] : nil
+        let characters = lines[line]
+        return index < characters.count ? characters[index] : nil
     }
 
     /// The character index of a 1-based scalar column.
     private func columnIndex(_ column: Int, inLine line: Int) -> Int {
         guard line < lines.count else { return 0 }
+        let characters = lines[line]
         var scalars = 0
-        for (index, character) in lines[line].enumerated() {
+        for (index, character) in characters.enumerated() {
             if scalars >= column - 1 { return index }
             scalars += character.unicodeScalars.count
         }
-        return lines[line].count
+        return characters.count
     }
 }
 
