@@ -23,6 +23,9 @@ package final class IncrementalEngine: Sendable {
         var cached: ActionResult?
         /// The step's folder, absolute.
         var folder: String
+        /// For an http step with `save:` that would be up to date: the
+        /// validators to ask its server with (a 304 keeps it up to date).
+        var conditionalRequest: HTTPConditionalRequest?
     }
 
     private struct State: Sendable {
@@ -102,11 +105,17 @@ package final class IncrementalEngine: Sendable {
         let cacheAllowed = options.usesCache && settings.cache
         let cached = cacheAllowed ? cache.action(key.key).flatMap { cache.isComplete($0) ? $0 : nil } : nil
         let needsSources = previous.map { $0.key != key.key && $0.sourcesDigest != key.sourcesDigest } ?? false
-        let verdict = UpToDateDecision.decide(UpToDateDecision.Inputs(
+        var verdict = UpToDateDecision.decide(UpToDateDecision.Inputs(
             hasSources: true, forced: options.forces(step.id), current: key, previous: previous,
             previousSources: needsSources ? cache.sources(pipelineFile: pipelineFile, step: step.id) : nil,
             outputsNow: outputsNow, cacheAllowed: cacheAllowed, cached: cached, kindField: Self.kindField(of: step)))
-        return Evaluation(step: step.id, key: key, verdict: verdict, previous: previous, cached: cached, folder: folder)
+        var conditionalRequest: HTTPConditionalRequest?
+        if verdict == .upToDate, let previous, let download = Self.download(resolved) {
+            (verdict, conditionalRequest) = revalidation(of: download, previous: previous, folder: folder)
+        }
+        return Evaluation(
+            step: step.id, key: key, verdict: verdict, previous: previous, cached: cached, folder: folder,
+            conditionalRequest: conditionalRequest)
     }
 
     /// The mapping key that holds the step's kind (`shell`, `http`, `uses`, ...).
@@ -212,7 +221,8 @@ package final class IncrementalEngine: Sendable {
         }
         let record = StepRunRecord(
             step: step.id.rawValue, key: key.key, components: key.components, upstream: key.upstream,
-            sourcesDigest: key.sourcesDigest, result: actionResult, outputsStored: !outputsHoldSecret)
+            sourcesDigest: key.sourcesDigest, result: actionResult, outputsStored: !outputsHoldSecret,
+            savedResponse: savedResponse(of: resolved, outputs: result.outputs, folder: folder))
         try cache.store(record, sources: key.sources, pipelineFile: pipelineFile)
     }
 }
