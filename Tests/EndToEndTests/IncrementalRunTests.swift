@@ -398,6 +398,75 @@ import Glibc
         try await server.stop()
     }
 
+    /// Waits (up to 20 s) until the file at `path` holds `count` lines containing `text`.
+    func waitForLines(_ path: String, containing text: String, count: Int = 1) -> [String] {
+        for _ in 0..<400 {
+            let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            if lines.count(where: { $0.contains(text) }) >= count { return lines }
+            usleep(50_000)
+        }
+        return []
+    }
+
+    /// With the kernel's watches "used up" (the test hook's limit of one),
+    /// watch mode says so and still sees an edit, by polling.
+    @Test func watchModeFallsBackToPollingWhenWatchesRunOut() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/src/sub", withIntermediateDirectories: true)
+        let watching = try TaskloopBinary.start(
+            ["run", "p.yaml", "--watch", "--progress", "plain"], in: folder, environment: ["TASKLOOP_TEST_INOTIFY_WATCH_LIMIT": "1"])
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)"))
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)", count: 2))
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardError.contains("inotify watches ran out (TASKLOOP_TEST_INOTIFY_WATCH_LIMIT is 1); polling for changes every 500ms instead"))
+        #expect(result.standardOutput.contains("changed: src/a.c; running again"))
+        #expect(result.standardOutput.contains("[gen] outdated: source src/a.c changed"))
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
+    }
+
+    /// `--on-change restart`: an edit during a long step cancels the run
+    /// (its process is ended) and starts a new one that sees the edit.
+    @Test func watchModeRestartCancelsARunningStepAndRunsAgain() throws {
+        let folder = try setUp("""
+            steps:
+              slow:
+                sources: [src/*.c]
+                shell: |
+                  echo "start $$ $(cat src/a.c)" >> ran.txt
+                  sleep 60 &
+                  wait
+                  echo finished >> ran.txt
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let watching = try TaskloopBinary.start(
+            ["run", "p.yaml", "--watch", "--on-change", "restart", "--progress", "plain"], in: folder)
+        let first = waitForLines(folder + "/ran.txt", containing: "start")
+        #expect(first.count == 1)
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        let both = waitForLines(folder + "/ran.txt", containing: "start", count: 2)
+        #expect(both.count == 2)
+        #expect(both.last?.hasSuffix("int a2;") == true)
+        // The first run's shell was ended, not left to finish.
+        let firstShell = Int32(first.first?.split(separator: " ")[1] ?? "") ?? 0
+        #expect(firstShell > 0)
+        var ended = false
+        for _ in 0..<400 where !ended {
+            ended = kill(firstShell, 0) != 0 && errno == ESRCH
+            if !ended { usleep(50_000) }
+        }
+        #expect(ended)
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardOutput.contains("changed: src/a.c; restarting"))
+        #expect(result.standardOutput.contains("[slow] cancelled"))
+        #expect(!((try? String(contentsOfFile: folder + "/ran.txt", encoding: .utf8)) ?? "").contains("finished"))
+    }
+
     @Test func badPatternsAreReportedWhereTheyAre() throws {
         let folder = try setUp("""
             steps:
