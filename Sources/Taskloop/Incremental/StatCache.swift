@@ -63,48 +63,78 @@ struct StatCache: Sendable {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return StatCache() }
         let fileStat = FileStat(info)
-        var bytes = [UInt8](repeating: 0, count: Int(fileStat.size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
+        let size = Int(fileStat.size)
+        var complete = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var filled = 0
+            while filled < size {
+                let count = read(descriptor, buffer.baseAddress! + filled, size - filled)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                filled += count
+            }
+            complete = filled == size
+            initialized = filled
         }
-        guard filled == bytes.count else { return StatCache() }
+        guard complete else { return StatCache() }
         return parse(bytes, trustedBefore: fileStat.modified)
     }
 
+    /// Parses the text form in one pass over the bytes (no line or field
+    /// arrays): a run's first work is this, for every file it ever hashed.
     static func parse(_ bytes: [UInt8], trustedBefore: Int64) -> StatCache {
-        var entries: [String: Entry] = [:]
-        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)[...]
-        guard let first = lines.popFirst(), String(decoding: first, as: UTF8.self) == header else { return StatCache() }
-        entries.reserveCapacity(lines.count)
-        for line in lines {
-            var fields: [Int64] = []
-            var index = line.startIndex
-            var digest = ""
-            // Five numbers, the digest, then the path (which may hold spaces).
-            while fields.count < 5, index < line.endIndex {
-                var value: Int64 = 0
-                var negative = false
-                if line[index] == UInt8(ascii: "-") { negative = true; index += 1 }
-                while index < line.endIndex, line[index] != UInt8(ascii: " ") {
-                    value = value &* 10 &+ Int64(line[index] &- UInt8(ascii: "0"))
+        bytes.withUnsafeBufferPointer { buffer -> StatCache in
+            let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+            func lineEnd(from start: Int) -> Int {
+                guard start < buffer.count, let base = buffer.baseAddress,
+                    let found = memchr(base + start, Int32(newline), buffer.count - start)
+                else { return buffer.count }
+                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            }
+            let headerEnd = lineEnd(from: 0)
+            guard String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<headerEnd]), as: UTF8.self) == header else { return StatCache() }
+            var entries: [String: Entry] = [:]
+            entries.reserveCapacity(buffer.count / 110)
+            var start = headerEnd + 1
+            while start < buffer.count {
+                let end = lineEnd(from: start)
+                defer { start = end + 1 }
+                // Five numbers, the digest, then the path (which may hold spaces).
+                var fields: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+                var index = start
+                var count = 0
+                while count < 5, index < end {
+                    var value: Int64 = 0
+                    var negative = false
+                    if buffer[index] == UInt8(ascii: "-") {
+                        negative = true
+                        index += 1
+                    }
+                    while index < end, buffer[index] != space {
+                        value = value &* 10 &+ Int64(buffer[index] &- UInt8(ascii: "0"))
+                        index += 1
+                    }
+                    if negative { value = -value }
+                    switch count {
+                    case 0: fields.0 = value
+                    case 1: fields.1 = value
+                    case 2: fields.2 = value
+                    case 3: fields.3 = value
+                    default: fields.4 = value
+                    }
+                    count += 1
                     index += 1
                 }
-                fields.append(negative ? -value : value)
-                index += 1
+                guard count == 5, index + 65 <= end else { continue }
+                let digest = String(decoding: UnsafeBufferPointer(rebasing: buffer[index..<(index + 64)]), as: UTF8.self)
+                let path = String(decoding: UnsafeBufferPointer(rebasing: buffer[(index + 65)..<end]), as: UTF8.self)
+                let stat = FileStat(
+                    device: UInt64(bitPattern: fields.0), inode: UInt64(bitPattern: fields.1), size: fields.2,
+                    modified: fields.3, changed: fields.4)
+                entries[path] = Entry(stat: stat, digest: digest)
             }
-            guard fields.count == 5, index + 65 <= line.endIndex else { continue }
-            digest = String(decoding: line[index..<(index + 64)], as: UTF8.self)
-            let path = String(decoding: line[(index + 65)...], as: UTF8.self)
-            let stat = FileStat(
-                device: UInt64(bitPattern: fields[0]), inode: UInt64(bitPattern: fields[1]), size: fields[2],
-                modified: fields[3], changed: fields[4])
-            entries[path] = Entry(stat: stat, digest: digest)
+            return StatCache(entries: entries, trustedBefore: trustedBefore)
         }
-        return StatCache(entries: entries, trustedBefore: trustedBefore)
     }
 
     func serialized() -> [UInt8] {
