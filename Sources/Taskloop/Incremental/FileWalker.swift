@@ -76,20 +76,25 @@ enum FileWalker {
         return a.count < b.count
     }
 
-    /// `matches` in ``precedes(_:_:)`` order. The paths are copied into one
-    /// buffer and positions are sorted, so that the thousands of comparisons
-    /// touch no reference counts and move no strings.
+    /// `matches` in ``precedes(_:_:)`` order.
     static func sortedByPath(_ matches: [Match]) -> [Match] {
+        sortedByBytes(matches, of: \.path)
+    }
+
+    /// `items` in ``precedes(_:_:)`` order of the text at `key`. The texts
+    /// are copied into one buffer and positions are sorted, so that the
+    /// thousands of comparisons touch no reference counts and move no strings.
+    static func sortedByBytes<Item>(_ items: [Item], of key: (Item) -> String) -> [Item] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(matches.count * 32)
+        bytes.reserveCapacity(items.count * 32)
         var spans: [(start: Int, count: Int)] = []
-        spans.reserveCapacity(matches.count)
-        for match in matches {
+        spans.reserveCapacity(items.count)
+        for item in items {
             let start = bytes.count
-            bytes.append(contentsOf: match.path.utf8)
+            bytes.append(contentsOf: key(item).utf8)
             spans.append((start, bytes.count - start))
         }
-        var order = Array(matches.indices)
+        var order = Array(items.indices)
         bytes.withUnsafeBufferPointer { bytes in
             spans.withUnsafeBufferPointer { spans in
                 order.sort { first, second in
@@ -99,7 +104,7 @@ enum FileWalker {
                 }
             }
         }
-        return order.map { matches[$0] }
+        return order.map { items[$0] }
     }
 
     static func join(_ base: String, _ path: String) -> String {

@@ -220,7 +220,7 @@ struct StatCache: Sendable {
         var text = Self.header + "\n"
         let all = entries
         text.reserveCapacity(all.count * 120)
-        for (path, entry) in all.sorted(by: { FileWalker.precedes($0.key, $1.key) }) where !path.contains("\n") && !path.isEmpty {
+        for (path, entry) in FileWalker.sortedByBytes(Array(all), of: \.key) where !path.contains("\n") && !path.isEmpty {
             let stat = entry.stat
             text += "\(Int64(bitPattern: stat.device)) \(Int64(bitPattern: stat.inode)) \(stat.size) \(stat.modified) \(stat.changed) \(entry.digest) \(path)\n"
         }
