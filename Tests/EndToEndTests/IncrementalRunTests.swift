@@ -1,5 +1,6 @@
 import Foundation
 import Taskloop
+import TaskloopTestServer
 import Testing
 
 #if canImport(Glibc)
@@ -311,6 +312,159 @@ import Glibc
         #expect(result.standardOutput.contains("[gen] outdated: source src/a.c changed"))
         #expect(result.standardOutput.components(separatedBy: "running again").count == 2)
         #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
+    }
+
+    /// An http step that saves its body, and a step that reads the file.
+    func downloadPipeline(_ url: String) -> String {
+        """
+        steps:
+          fetch:
+            sources: []
+            http: { url: "\(url)", save: doc.txt }
+          use:
+            needs: fetch
+            sources: [doc.txt]
+            shell: echo use >> ran.txt
+        """
+    }
+
+    /// The saved file's inode and mtime: a rewrite (temporary file, rename) changes both.
+    func identity(_ path: String) -> [Int] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return [] }
+        return [Int(info.st_ino), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+    }
+
+    @Test func aSavedDownloadIsKeptWhenTheServerSaysNotModified() async throws {
+        let server = try await TestHTTPServer.start()
+        let folder = try setUp(downloadPipeline(server.baseURL + "/versioned?only=etag"))
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let doc = folder + "/doc.txt"
+        #expect(try run(folder).ran == ["use"])
+        #expect(try String(contentsOfFile: doc, encoding: .utf8) == "document v1\n")
+        let saved = identity(doc)
+        #expect(try why(folder).contains(#"fetch  would run: asking the server whether doc.txt changed (If-None-Match "v1")"#))
+
+        let second = try run(folder)
+        #expect(server.document.notModifiedCount == 1)
+        #expect(second.ran == [])
+        #expect(second.output.contains("[fetch] up to date (server says not modified (304))"))
+        #expect(second.output.contains("2 up to date"))
+        #expect(identity(doc) == saved)
+
+        // A new version on the server: downloaded again, and what reads it runs.
+        server.document.publish("v2", modified: 1_800_000_000)
+        let third = try run(folder)
+        #expect(server.document.notModifiedCount == 1)
+        #expect(third.output.contains("[fetch] outdated: the server sent a new version (200)"))
+        #expect(third.ran == ["use"])
+        #expect(try String(contentsOfFile: doc, encoding: .utf8) == "document v2\n")
+
+        // The file changed here: no validators are sent (a 304 would keep the edit).
+        try "edited\n".write(toFile: doc, atomically: false, encoding: .utf8)
+        let edited = try run(folder)
+        #expect(edited.output.contains("[fetch] outdated: output doc.txt changed"))
+        #expect(server.document.notModifiedCount == 1)
+        #expect(try String(contentsOfFile: doc, encoding: .utf8) == "document v2\n")
+
+        // Nor when it is gone.
+        try FileManager.default.removeItem(atPath: doc)
+        let removed = try run(folder)
+        #expect(removed.output.contains("[fetch] outdated: output doc.txt missing"))
+        #expect(server.document.notModifiedCount == 1)
+        #expect(try String(contentsOfFile: doc, encoding: .utf8) == "document v2\n")
+        #expect(try run(folder).output.contains("[fetch] up to date (server says not modified (304))"))
+        #expect(server.document.notModifiedCount == 2)
+        try await server.stop()
+    }
+
+    @Test func aDownloadWithOnlyLastModifiedAsksWithIfModifiedSince() async throws {
+        let server = try await TestHTTPServer.start()
+        let folder = try setUp(downloadPipeline(server.baseURL + "/versioned?only=last-modified"))
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let doc = folder + "/doc.txt"
+        _ = try run(folder)
+        let saved = identity(doc)
+        #expect(try why(folder).contains("(If-Modified-Since Tue, 14 Nov 2023 22:13:20 GMT)"))
+        let second = try run(folder)
+        #expect(server.document.notModifiedCount == 1)
+        #expect(second.output.contains("[fetch] up to date (server says not modified (304))"))
+        #expect(identity(doc) == saved)
+        server.document.publish("v2", modified: 1_800_000_000)
+        let third = try run(folder)
+        #expect(third.ran == ["use"])
+        #expect(server.document.notModifiedCount == 1)
+        #expect(try String(contentsOfFile: doc, encoding: .utf8) == "document v2\n")
+        try await server.stop()
+    }
+
+    /// Waits (up to 20 s) until the file at `path` holds `count` lines containing `text`.
+    func waitForLines(_ path: String, containing text: String, count: Int = 1) -> [String] {
+        for _ in 0..<400 {
+            let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            if lines.count(where: { $0.contains(text) }) >= count { return lines }
+            usleep(50_000)
+        }
+        return []
+    }
+
+    /// With the kernel's watches "used up" (the test hook's limit of one),
+    /// watch mode says so and still sees an edit, by polling.
+    @Test func watchModeFallsBackToPollingWhenWatchesRunOut() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/src/sub", withIntermediateDirectories: true)
+        let watching = try TaskloopBinary.start(
+            ["run", "p.yaml", "--watch", "--progress", "plain"], in: folder, environment: ["TASKLOOP_TEST_INOTIFY_WATCH_LIMIT": "1"])
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)"))
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)", count: 2))
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardError.contains("inotify watches ran out (TASKLOOP_TEST_INOTIFY_WATCH_LIMIT is 1); polling for changes every 500ms instead"))
+        #expect(result.standardOutput.contains("changed: src/a.c; running again"))
+        #expect(result.standardOutput.contains("[gen] outdated: source src/a.c changed"))
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
+    }
+
+    /// `--on-change restart`: an edit during a long step cancels the run
+    /// (its process is ended) and starts a new one that sees the edit.
+    @Test func watchModeRestartCancelsARunningStepAndRunsAgain() throws {
+        let folder = try setUp("""
+            steps:
+              slow:
+                sources: [src/*.c]
+                shell: |
+                  echo "start $$ $(cat src/a.c)" >> ran.txt
+                  sleep 60 &
+                  wait
+                  echo finished >> ran.txt
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let watching = try TaskloopBinary.start(
+            ["run", "p.yaml", "--watch", "--on-change", "restart", "--progress", "plain"], in: folder)
+        let first = waitForLines(folder + "/ran.txt", containing: "start")
+        #expect(first.count == 1)
+        try "int a2;\n".write(toFile: folder + "/src/a.c", atomically: false, encoding: .utf8)
+        let both = waitForLines(folder + "/ran.txt", containing: "start", count: 2)
+        #expect(both.count == 2)
+        #expect(both.last?.hasSuffix("int a2;") == true)
+        // The first run's shell was ended, not left to finish.
+        let firstShell = Int32(first.first?.split(separator: " ")[1] ?? "") ?? 0
+        #expect(firstShell > 0)
+        var ended = false
+        for _ in 0..<400 where !ended {
+            ended = kill(firstShell, 0) != 0 && errno == ESRCH
+            if !ended { usleep(50_000) }
+        }
+        #expect(ended)
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardOutput.contains("changed: src/a.c; restarting"))
+        #expect(result.standardOutput.contains("[slow] cancelled"))
+        #expect(!((try? String(contentsOfFile: folder + "/ran.txt", encoding: .utf8)) ?? "").contains("finished"))
     }
 
     @Test func badPatternsAreReportedWhereTheyAre() throws {

@@ -15,38 +15,45 @@ import Synchronization
 /// - `/bytes/N`: N bytes of `x`, streamed in 64 KiB chunks as the client reads
 /// - `/stall`: never answers
 /// - `/hello`: `hello` (the benchmark's target)
+/// - `/versioned`: the ``VersionedDocument``'s current text, with its `ETag`
+///   and `Last-Modified`, honouring `If-None-Match` and `If-Modified-Since`
+///   with a 304; `?only=etag` or `?only=last-modified` sends one validator
 public final class TestHTTPServer: Sendable {
     public let port: Int
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let counter: RequestCounter
+    /// What `/versioned` serves; a test changes it between requests.
+    public let document: VersionedDocument
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     /// How many requests the server has received.
     public var requestCount: Int { counter.value }
 
-    private init(port: Int, group: MultiThreadedEventLoopGroup, channel: any Channel, counter: RequestCounter) {
+    private init(port: Int, group: MultiThreadedEventLoopGroup, channel: any Channel, counter: RequestCounter, document: VersionedDocument) {
         self.port = port
         self.group = group
         self.channel = channel
         self.counter = counter
+        self.document = document
     }
 
     /// Starts a server on 127.0.0.1, on `port` (0: any free port).
     public static func start(port: Int = 0) async throws -> TestHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let counter = RequestCounter()
+        let document = VersionedDocument()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(TestHTTPHandler(counter: counter))
+                    try channel.pipeline.syncOperations.addHandler(TestHTTPHandler(counter: counter, document: document))
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
-        return TestHTTPServer(port: channel.localAddress?.port ?? 0, group: group, channel: channel, counter: counter)
+        return TestHTTPServer(port: channel.localAddress?.port ?? 0, group: group, channel: channel, counter: counter, document: document)
     }
 
     public func stop() async throws {
@@ -67,6 +74,7 @@ final class TestHTTPHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let counter: RequestCounter
+    private let document: VersionedDocument
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     /// Bytes still to send for `/bytes/N`.
@@ -76,8 +84,9 @@ final class TestHTTPHandler: ChannelInboundHandler {
     private var isSending = false
     private var keepAlive = true
 
-    init(counter: RequestCounter) {
+    init(counter: RequestCounter, document: VersionedDocument) {
         self.counter = counter
+        self.document = document
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -129,6 +138,9 @@ final class TestHTTPHandler: ChannelInboundHandler {
             if !keepAlive { headers.add(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             sendMoreBytes(context: context)
+        case "versioned":
+            let (status, body, headers) = document.respond(to: head.headers, only: query["only"])
+            send(status, body: body, extra: headers, context: context)
         case "stall":
             break  // Never answer: the client must give up by itself.
         default:
@@ -164,11 +176,13 @@ final class TestHTTPHandler: ChannelInboundHandler {
         _ status: HTTPResponseStatus, body: String, contentType: String = "text/plain",
         extra: [(String, String)] = [], context: ChannelHandlerContext
     ) {
-        var headers = HTTPHeaders([("Content-Length", String(body.utf8.count)), ("Content-Type", contentType)])
+        // A 304 has no body, so neither a length nor a type of one.
+        let hasBody = status != .notModified
+        var headers = hasBody ? HTTPHeaders([("Content-Length", String(body.utf8.count)), ("Content-Type", contentType)]) : HTTPHeaders()
         for (name, value) in extra { headers.add(name: name, value: value) }
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        if hasBody { context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil) }
         let keepAlive = self.keepAlive
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }

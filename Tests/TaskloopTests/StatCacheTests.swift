@@ -43,6 +43,27 @@ import Testing
         #expect(!read.isDirty)
     }
 
+    /// A loaded cache is searched in place: every entry is found by its
+    /// path, a missing one is not, and entries recorded later win.
+    @Test func aLoadedCacheFindsEachEntryAndLaterRecordsWin() {
+        var cache = StatCache(entries: [:], trustedBefore: 5_000)
+        let names = ["/p/b.c", "/p/a.c", "/p/a/x.c", "/p/B c.c", "/p/a.c.orig"]
+        for name in names { cache.record(name, stat: stat, digest: digest) }
+        let read = StatCache.parse(cache.serialized(), trustedBefore: 5_000)
+        for name in names { #expect(read.digest(of: name, stat: stat) == digest, "\(name)") }
+        #expect(read.digest(of: "/p/none.c", stat: stat) == nil)
+        #expect(read.digest(of: "/p/a", stat: stat) == nil)
+        var unchanged = read
+        unchanged.record("/p/b.c", stat: stat, digest: digest)
+        #expect(!unchanged.isDirty)
+        var changed = read
+        let other = String(repeating: "cd", count: 32)
+        changed.record("/p/a.c", stat: stat, digest: other)
+        #expect(changed.isDirty)
+        #expect(changed.digest(of: "/p/a.c", stat: stat) == other)
+        #expect(StatCache.parse(changed.serialized(), trustedBefore: 5_000).digest(of: "/p/a.c", stat: stat) == other)
+    }
+
     @Test func aCacheOfAnotherFormatIsEmpty() {
         let read = StatCache.parse(Array("# something else\n1 2 3 4 5 x /a\n".utf8), trustedBefore: 5_000)
         #expect(read.entries.isEmpty)

@@ -5,7 +5,9 @@ extension ConsoleReporter {
     static func describe(_ checked: StepChecked, color: Bool) -> String {
         switch checked.outcome {
         case .upToDate:
-            return ANSI.paint("up to date", ANSI.dim, if: color)
+            // The usual reason goes without saying; another (a server's 304) is shown.
+            let reason = checked.reason == UpToDateDecision.Verdict.upToDate.reason ? "" : " (\(checked.reason))"
+            return ANSI.paint("up to date", ANSI.dim, if: color) + reason
         case .restored:
             return ANSI.paint("restored from cache", ANSI.green, if: color) + " (\(checked.reason))"
         case .run:

@@ -21,6 +21,9 @@ struct LiveStatus: Sendable {
     var skipped = 0
     var reused = 0
     var upToDate = 0
+    /// Steps found up to date after they started (an http step's 304),
+    /// whose `step-finished` only ends their span: counted once.
+    var checkedWhileRunning: Set<StepID> = []
     var runStarted: ContinuousClock.Instant?
 
     mutating func apply(_ event: TimelineEvent, at now: ContinuousClock.Instant) {
@@ -33,6 +36,7 @@ struct LiveStatus: Sendable {
             running.append(RunningStep(id: started.step, started: now, lane: started.lane, attempt: started.attempt))
         case .stepFinished(let finished) where finished.retryDelay == nil:
             running.removeAll { $0.id == finished.step }
+            if checkedWhileRunning.remove(finished.step) != nil { break }
             switch finished.status {
             case .success: succeeded += 1
             case .failure: failed += 1
@@ -45,6 +49,10 @@ struct LiveStatus: Sendable {
             reused += 1
         case .stepChecked(let checked) where checked.outcome != .run:
             upToDate += 1
+            if running.contains(where: { $0.id == checked.step }) {
+                running.removeAll { $0.id == checked.step }
+                checkedWhileRunning.insert(checked.step)
+            }
         default:
             break
         }

@@ -50,6 +50,18 @@ struct StepRunRecord: Codable, Sendable, Hashable {
     var result: ActionResult
     /// When false, the step's outputs held a secret and were not written down.
     var outputsStored: Bool
+    /// For an http step with `save:`, what the next run asks its server with.
+    var savedResponse: SavedResponse?
+}
+
+/// The response an http step saved to a file: its validators (`ETag`,
+/// `Last-Modified`), and the file's digest when saved, so that the
+/// validators are sent only while the file is still that response.
+struct SavedResponse: Codable, Sendable, Hashable {
+    var validators: HTTPConditionalRequest
+    /// The step's `save:` path as resolved, and the file's SHA-256.
+    var path: String
+    var digest: String
 }
 
 /// One source file and its content digest (or `missing`).

@@ -57,100 +57,122 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `components` (a path below the literal prefix, as UTF-8) matches.
     func matches(_ components: ArraySlice<[UInt8]>) -> Bool {
-        Self.match(segmentBytes[...], components)
+        Self.match(segmentBytes, 0, Array(components), 0)
+    }
+
+    /// Whether `components[..<count]` matches: the walk passes one reused
+    /// array (the folder's components, then the file's name), so that
+    /// matching twenty thousand files allocates nothing per file.
+    func matches(_ components: [[UInt8]]) -> Bool {
+        Self.match(segmentBytes, 0, components, 0)
     }
 
     /// Whether something below the folder `components` (below the literal
     /// prefix) could match: the walk descends only there.
     func mayMatchBelow(_ components: ArraySlice<[UInt8]>) -> Bool {
-        Self.matchPrefix(segmentBytes[...], components)
+        let folder = Array(components)
+        var index = 0
+        while index < segmentBytes.count {
+            if Self.isDoubleStar(segmentBytes[index]) { return true }
+            guard index < folder.count else { return true }
+            guard Self.matchSegment(segmentBytes[index], folder[index]) else { return false }
+            index += 1
+        }
+        return false
     }
 
-    private static let doubleStar = Array("**".utf8)
+    static func isDoubleStar(_ segment: [UInt8]) -> Bool {
+        segment.count == 2 && segment[0] == UInt8(ascii: "*") && segment[1] == UInt8(ascii: "*")
+    }
 
-    private static func match(_ pattern: ArraySlice<[UInt8]>, _ path: ArraySlice<[UInt8]>) -> Bool {
-        guard let head = pattern.first else { return path.isEmpty }
-        if head == doubleStar {
-            let rest = pattern.dropFirst()
-            var remaining = path
+    /// Segments from `p` on against components from `c` on (indices, not
+    /// slices: this runs once per file and must not allocate).
+    private static func match(_ pattern: [[UInt8]], _ p: Int, _ path: [[UInt8]], _ c: Int) -> Bool {
+        guard p < pattern.count else { return c == path.count }
+        if isDoubleStar(pattern[p]) {
+            var start = c
             while true {
-                if match(rest, remaining) { return true }
-                guard !remaining.isEmpty else { return false }
-                remaining = remaining.dropFirst()
+                if match(pattern, p + 1, path, start) { return true }
+                guard start < path.count else { return false }
+                start += 1
             }
         }
-        guard let first = path.first, matchSegment(head[...], first[...]) else { return false }
-        return match(pattern.dropFirst(), path.dropFirst())
+        guard c < path.count, matchSegment(pattern[p], path[c]) else { return false }
+        return match(pattern, p + 1, path, c + 1)
     }
 
-    private static func matchPrefix(_ pattern: ArraySlice<[UInt8]>, _ folder: ArraySlice<[UInt8]>) -> Bool {
-        guard let head = pattern.first else { return false }
-        if head == doubleStar { return true }
-        guard let first = folder.first else { return true }
-        guard matchSegment(head[...], first[...]) else { return false }
-        return matchPrefix(pattern.dropFirst(), folder.dropFirst())
+    static func matchSegment(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {
+        pattern.withUnsafeBufferPointer { pattern in
+            name.withUnsafeBufferPointer { name in matchSegment(pattern, name) }
+        }
     }
 
     /// `*`, `?` and `[...]` within one segment, on UTF-8 bytes (a `?` or a
     /// class matches one byte: names outside ASCII match `*` and literals).
-    static func matchSegment(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>) -> Bool {
+    static func matchSegment(_ pattern: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         let star = UInt8(ascii: "*"), question = UInt8(ascii: "?"), open = UInt8(ascii: "[")
-        var pattern = pattern
-        var name = name
-        // The last `*` seen, and the name position it was tried at: on a mismatch, let it take one more character.
-        var backtrack: (pattern: ArraySlice<UInt8>, name: ArraySlice<UInt8>)?
+        var p = 0
+        var n = 0
+        // The pattern position after the last `*` seen, and the name position
+        // it was tried at: on a mismatch, let the `*` take one more byte.
+        var backtrackPattern = -1
+        var backtrackName = 0
         while true {
-            if let p = pattern.first {
-                if p == star {
-                    backtrack = (pattern.dropFirst(), name)
-                    pattern = pattern.dropFirst()
+            if p < pattern.count {
+                let character = pattern[p]
+                if character == star {
+                    p += 1
+                    backtrackPattern = p
+                    backtrackName = n
                     continue
                 }
-                if let n = name.first {
-                    if p == question {
-                        pattern = pattern.dropFirst()
-                        name = name.dropFirst()
+                if n < name.count {
+                    if character == question {
+                        p += 1
+                        n += 1
                         continue
                     }
-                    if p == open, let (matched, rest) = matchClass(pattern.dropFirst(), n) {
+                    if character == open, let (matched, rest) = matchClass(pattern, from: p + 1, name[n]) {
                         if matched {
-                            pattern = rest
-                            name = name.dropFirst()
+                            p = rest
+                            n += 1
                             continue
                         }
-                    } else if p == n {
-                        pattern = pattern.dropFirst()
-                        name = name.dropFirst()
+                    } else if character == name[n] {
+                        p += 1
+                        n += 1
                         continue
                     }
                 }
-            } else if name.isEmpty {
+            } else if n == name.count {
                 return true
             }
-            guard let point = backtrack, !point.name.isEmpty else { return false }
-            backtrack = (point.pattern, point.name.dropFirst())
-            pattern = point.pattern
-            name = point.name.dropFirst()
+            guard backtrackPattern >= 0, backtrackName < name.count else { return false }
+            backtrackName += 1
+            p = backtrackPattern
+            n = backtrackName
         }
     }
 
-    /// `[...]` after its `[`: whether `character` is in the set, and the pattern after `]`.
-    private static func matchClass(_ pattern: ArraySlice<UInt8>, _ character: UInt8) -> (Bool, ArraySlice<UInt8>)? {
-        var rest = pattern
+    /// `[...]` from `start` (just after its `[`): whether `character` is in
+    /// the set, and the position after `]`; nil when the set is not closed.
+    private static func matchClass(_ pattern: UnsafeBufferPointer<UInt8>, from start: Int, _ character: UInt8) -> (Bool, Int)? {
+        var index = start
         var negated = false
-        if rest.first == UInt8(ascii: "!") || rest.first == UInt8(ascii: "^") {
+        if index < pattern.count, pattern[index] == UInt8(ascii: "!") || pattern[index] == UInt8(ascii: "^") {
             negated = true
-            rest = rest.dropFirst()
+            index += 1
         }
         var matched = false
         var first = true
-        while let c = rest.first {
-            if c == UInt8(ascii: "]") && !first { return (matched != negated, rest.dropFirst()) }
+        while index < pattern.count {
+            let c = pattern[index]
+            if c == UInt8(ascii: "]") && !first { return (matched != negated, index + 1) }
             first = false
-            rest = rest.dropFirst()
-            if rest.first == UInt8(ascii: "-"), let upper = rest.dropFirst().first, upper != UInt8(ascii: "]") {
-                if c <= character && character <= upper { matched = true }
-                rest = rest.dropFirst(2)
+            index += 1
+            if index + 1 < pattern.count, pattern[index] == UInt8(ascii: "-"), pattern[index + 1] != UInt8(ascii: "]") {
+                if c <= character && character <= pattern[index + 1] { matched = true }
+                index += 2
             } else if c == character {
                 matched = true
             }

@@ -23,10 +23,15 @@ package final class IncrementalEngine: Sendable {
         var cached: ActionResult?
         /// The step's folder, absolute.
         var folder: String
+        /// For an http step with `save:` that would be up to date: the
+        /// validators to ask its server with (a 304 keeps it up to date).
+        var conditionalRequest: HTTPConditionalRequest?
     }
 
     private struct State: Sendable {
-        var statCache: StatCache
+        /// Read on first use: the steps' first work, walking their folders,
+        /// needs no digests, so the read overlaps with it.
+        var statCache: StatCache?
         /// The output digest of each step that finished (or was up to date) in this run.
         var outputDigests: [StepID: String] = [:]
     }
@@ -45,8 +50,8 @@ package final class IncrementalEngine: Sendable {
     /// The shared `flock` on the cache, held while the run lasts.
     private let lockDescriptor: Int32?
 
-    /// Opens the cache of `pipeline`'s folder: takes its shared lock, reads
-    /// the stat cache and the HMAC key. Blocking.
+    /// Opens the cache of `pipeline`'s folder: takes its shared lock and
+    /// reads the HMAC key (the stat cache is read when first needed). Blocking.
     package init(pipeline: Pipeline, options: IncrementalOptions, environment: [String: String]) throws(CacheStoreError) {
         self.pipeline = pipeline
         self.options = options
@@ -59,13 +64,12 @@ package final class IncrementalEngine: Sendable {
         }, uniquingKeysWith: { first, _ in first })
         secrets = SecretHasher(values: values, key: values.isEmpty ? [] : try cache.hmacKey())
         masker = SecretMasker(pipeline: pipeline, environment: environment)
-        state = Mutex(State(statCache: StatCache.load(from: cache.statCachePath)))
+        state = Mutex(State())
     }
 
     /// Saves the stat cache when it changed, and releases the lock. Blocking.
     package func close() {
-        let statCache = state.withLock { $0.statCache }
-        if statCache.isDirty { try? statCache.save(to: cache.statCachePath) }
+        if let statCache = state.withLock({ $0.statCache }), statCache.isDirty { try? statCache.save(to: cache.statCachePath) }
         if let lockDescriptor { Glibc.close(lockDescriptor) }
     }
 
@@ -100,13 +104,27 @@ package final class IncrementalEngine: Sendable {
             }
         }
         let cacheAllowed = options.usesCache && settings.cache
-        let cached = cacheAllowed ? cache.action(key.key).flatMap { cache.isComplete($0) ? $0 : nil } : nil
         let needsSources = previous.map { $0.key != key.key && $0.sourcesDigest != key.sourcesDigest } ?? false
-        let verdict = UpToDateDecision.decide(UpToDateDecision.Inputs(
+        var inputs = UpToDateDecision.Inputs(
             hasSources: true, forced: options.forces(step.id), current: key, previous: previous,
             previousSources: needsSources ? cache.sources(pipelineFile: pipelineFile, step: step.id) : nil,
-            outputsNow: outputsNow, cacheAllowed: cacheAllowed, cached: cached, kindField: Self.kindField(of: step)))
-        return Evaluation(step: step.id, key: key, verdict: verdict, previous: previous, cached: cached, folder: folder)
+            outputsNow: outputsNow, cacheAllowed: cacheAllowed, cached: nil, kindField: Self.kindField(of: step))
+        var verdict = UpToDateDecision.decide(inputs)
+        // The action cache is read only when the step is not up to date
+        // (an up-to-date step needs nothing from it).
+        var cached: ActionResult?
+        if verdict != .upToDate, cacheAllowed, let result = cache.action(key.key), cache.isComplete(result) {
+            cached = result
+            inputs.cached = result
+            verdict = UpToDateDecision.decide(inputs)
+        }
+        var conditionalRequest: HTTPConditionalRequest?
+        if verdict == .upToDate, let previous, let download = Self.download(resolved) {
+            (verdict, conditionalRequest) = revalidation(of: download, previous: previous, folder: folder)
+        }
+        return Evaluation(
+            step: step.id, key: key, verdict: verdict, previous: previous, cached: cached, folder: folder,
+            conditionalRequest: conditionalRequest)
     }
 
     /// The mapping key that holds the step's kind (`shell`, `http`, `uses`, ...).
@@ -118,37 +136,52 @@ package final class IncrementalEngine: Sendable {
     /// a literal path that names nothing is listed as `missing`.
     func digests(of patterns: [GlobPattern], in folder: String) -> [SourceDigest] {
         let matches = FileWalker.files(matching: patterns, in: folder)
+        let paths = matches.map { FileWalker.join(folder, $0.path) }
         var digests = [String?](repeating: nil, count: matches.count)
         var misses: [Int] = []
-        state.withLock { state in
-            for (index, match) in matches.enumerated() {
-                digests[index] = state.statCache.digest(of: FileWalker.join(folder, match.path), stat: match.stat)
+        withStatCache { statCache in
+            for index in matches.indices {
+                digests[index] = statCache.digest(of: paths[index], stat: matches[index].stat)
                 if digests[index] == nil { misses.append(index) }
             }
         }
         if !misses.isEmpty {
             var hashed: [(Int, String)] = []
             for index in misses {
-                if let digest = ContentDigest.ofFile(FileWalker.join(folder, matches[index].path)) { hashed.append((index, digest)) }
+                if let digest = ContentDigest.ofFile(paths[index]) { hashed.append((index, digest)) }
             }
-            state.withLock { state in
+            withStatCache { statCache in
                 for (index, digest) in hashed {
                     digests[index] = digest
-                    state.statCache.record(FileWalker.join(folder, matches[index].path), stat: matches[index].stat, digest: digest)
+                    statCache.record(paths[index], stat: matches[index].stat, digest: digest)
                 }
             }
         }
         var result = matches.indices.map { SourceDigest(path: matches[$0].path, digest: digests[$0] ?? SourceDigest.missing) }
-        result += FileWalker.missingLiterals(patterns, in: folder).map { SourceDigest(path: $0, digest: SourceDigest.missing) }
-        return result.sorted { $0.path < $1.path }
+        let missing = FileWalker.missingLiterals(patterns, in: folder)
+        guard !missing.isEmpty else { return result }  // already sorted by path
+        result += missing.map { SourceDigest(path: $0, digest: SourceDigest.missing) }
+        return result.sorted { FileWalker.precedes($0.path, $1.path) }
     }
 
     /// The digest of one file through the stat cache.
     func digest(ofFile path: String, stat: FileStat) -> String? {
-        if let known = state.withLock({ $0.statCache.digest(of: path, stat: stat) }) { return known }
+        if let known = withStatCache({ $0.digest(of: path, stat: stat) }) { return known }
         guard let digest = ContentDigest.ofFile(path) else { return nil }
-        state.withLock { $0.statCache.record(path, stat: stat, digest: digest) }
+        withStatCache { $0.record(path, stat: stat, digest: digest) }
         return digest
+    }
+
+    /// Runs `body` on the stat cache under the lock, reading the cache
+    /// first if no one has yet (blocking; the others wait for it).
+    private func withStatCache<Result: Sendable>(_ body: (inout StatCache) -> Result) -> Result {
+        state.withLock { state in
+            // Taken out while `body` runs, so that changing it copies nothing.
+            var statCache = state.statCache ?? StatCache.load(from: cache.statCachePath)
+            state.statCache = nil
+            defer { state.statCache = statCache }
+            return body(&statCache)
+        }
     }
 
     // MARK: acting
@@ -212,7 +245,8 @@ package final class IncrementalEngine: Sendable {
         }
         let record = StepRunRecord(
             step: step.id.rawValue, key: key.key, components: key.components, upstream: key.upstream,
-            sourcesDigest: key.sourcesDigest, result: actionResult, outputsStored: !outputsHoldSecret)
+            sourcesDigest: key.sourcesDigest, result: actionResult, outputsStored: !outputsHoldSecret,
+            savedResponse: savedResponse(of: resolved, outputs: result.outputs, folder: folder))
         try cache.store(record, sources: key.sources, pipelineFile: pipelineFile)
     }
 }

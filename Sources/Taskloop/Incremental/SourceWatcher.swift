@@ -39,8 +39,15 @@ package final class SourceWatcher: Sendable {
 
     static let events = UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF)
 
-    /// Sets the watches (blocking: call it off the event loop).
-    package init(pipeline: Pipeline, forcePolling: Bool = false) {
+    /// A test hook, not a setting: `TASKLOOP_TEST_INOTIFY_WATCH_LIMIT=N`
+    /// makes the watcher act as if the kernel refused the watch after the
+    /// first N, so that tests reach the polling fallback without lowering
+    /// `fs.inotify.max_user_watches` for the whole machine.
+    package static let watchLimitVariable = "TASKLOOP_TEST_INOTIFY_WATCH_LIMIT"
+
+    /// Sets the watches (blocking: call it off the event loop). `watchLimit`
+    /// stands in for the kernel's limit (see ``watchLimitVariable``).
+    package init(pipeline: Pipeline, forcePolling: Bool = false, watchLimit: Int? = nil) {
         let base = PipelineRunner.absolute(pipeline.directory)
         var roots: Set<String> = []
         var outputs: [(String, [GlobPattern])] = []
@@ -69,7 +76,7 @@ package final class SourceWatcher: Sendable {
         if descriptor >= 0 {
             mode = .inotify(descriptor)
             for root in self.roots {
-                if let problem = Self.addWatches(under: root, descriptor: descriptor, into: &state.folderOfWatch) {
+                if let problem = Self.addWatches(under: root, descriptor: descriptor, limit: watchLimit, into: &state.folderOfWatch) {
                     notice = problem
                     Glibc.close(descriptor)
                     mode = .polling
@@ -166,7 +173,7 @@ package final class SourceWatcher: Sendable {
                     let path = name.isEmpty ? folder : FileWalker.join(folder, name)
                     paths.append(path)
                     if event.mask & UInt32(IN_ISDIR) != 0, event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
-                        state.withLock { state in _ = Self.addWatches(under: path, descriptor: descriptor, into: &state.folderOfWatch) }
+                        state.withLock { state in _ = Self.addWatches(under: path, descriptor: descriptor, limit: nil, into: &state.folderOfWatch) }
                     }
                 }
             }
@@ -176,9 +183,12 @@ package final class SourceWatcher: Sendable {
 
     /// Watches `root` and every folder below it (but `.taskloop` and `.git`);
     /// returns why it could not, when the kernel ran out of watches.
-    private static func addWatches(under root: String, descriptor: Int32, into folders: inout [Int32: String]) -> String? {
+    private static func addWatches(under root: String, descriptor: Int32, limit: Int?, into folders: inout [Int32: String]) -> String? {
         var pending = [root]
         while let folder = pending.popLast() {
+            if let limit, folders.count >= limit {
+                return "inotify watches ran out (\(watchLimitVariable) is \(limit)); polling for changes every 500ms instead"
+            }
             let watch = inotify_add_watch(descriptor, folder, events | UInt32(IN_ONLYDIR))
             if watch < 0 {
                 if errno == ENOSPC {

@@ -27,9 +27,16 @@ struct StepKey: Sendable, Hashable {
         self.components = components
         self.sources = sources
         self.upstream = upstream
-        var listing = ""
-        for source in sources { listing += "\(source.digest) \(source.path)\n" }
-        sourcesDigest = ContentDigest.of(listing)
+        // `digest path` lines, built as bytes: a step may have thousands.
+        var listing: [UInt8] = []
+        listing.reserveCapacity(sources.count * 100)
+        for source in sources {
+            listing.append(contentsOf: source.digest.utf8)
+            listing.append(UInt8(ascii: " "))
+            listing.append(contentsOf: source.path.utf8)
+            listing.append(UInt8(ascii: "\n"))
+        }
+        sourcesDigest = ContentDigest.of(bytes: listing)
         var text = "taskloop step key v1\n"
         for (name, digest) in components.sorted(by: { $0.key < $1.key }) { text += "part \(name) \(digest)\n" }
         text += "sources \(sourcesDigest)\n"

@@ -161,9 +161,9 @@ package struct Scheduler: Sendable {
                         continue
                     }
                     group.addTask(executorPreference: stepExecutor(for: step.id)) {
-                        .step(index, await incremental.run(step, resolved: prepared, emit: { emit($0) }) {
+                        .step(index, await incremental.run(step, resolved: prepared, emit: { emit($0) }) { conditionalRequest in
                             emit(.stepStarted(started))
-                            return await runAttempts(of: prepared, stopSignal: signal)
+                            return await runAttempts(of: prepared, stopSignal: signal, conditionalRequest: conditionalRequest)
                         })
                     }
                 }
@@ -187,6 +187,12 @@ package struct Scheduler: Sendable {
                     if let checked = result.checked {
                         // Up to date or restored: its `step-checked` event ended it.
                         if checked == .restored { counts.restored += 1 } else { counts.upToDate += 1 }
+                        if result.checkedAfterStarting {
+                            // It started (an http step asked its server, which said 304): its span ends here.
+                            emit(.stepFinished(StepFinished(
+                                step: pipeline.steps[index].id, attempt: result.attempt, lane: result.lane, status: result.status,
+                                outputs: result.outputs.isEmpty ? nil : result.outputs)))
+                        }
                         apply(plan.finish(index, result.status))
                         startReadySteps()
                         continue
@@ -229,10 +235,11 @@ package struct Scheduler: Sendable {
     /// the policy's delay between, until one succeeds, the attempts run out, or
     /// the run stops. Every attempt but the last is recorded here; the last is
     /// the step's result.
-    private func runAttempts(of step: Step, stopSignal: StopSignal) async -> StepResult {
+    private func runAttempts(of step: Step, stopSignal: StopSignal, conditionalRequest: HTTPConditionalRequest? = nil) async -> StepResult {
         var attempt = 1
         while true {
-            var result = await StepAttempt(step: step, context: makeContext(for: step, attempt: attempt), stopSignal: stopSignal).run()
+            let context = makeContext(for: step, attempt: attempt, conditionalRequest: conditionalRequest)
+            var result = await StepAttempt(step: step, context: context, stopSignal: stopSignal).run()
             result.attempt = attempt
             guard result.status == .failure, let policy = step.retry, attempt < policy.attempts, !stopSignal.isFired,
                 policy.retries(code: result.code, timedOut: result.timedOut, workerCrashed: result.workerCrashed)
@@ -295,7 +302,7 @@ package struct Scheduler: Sendable {
         }
     }
 
-    private func makeContext(for step: Step, attempt: Int = 1) -> StepContext {
+    private func makeContext(for step: Step, attempt: Int = 1, conditionalRequest: HTTPConditionalRequest? = nil) -> StepContext {
         let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
         let base = StepContext.resolve(step.workingDirectory ?? "", against: pipelineDirectory)
         return StepContext(
@@ -305,6 +312,7 @@ package struct Scheduler: Sendable {
             executor: step.executor.flatMap { pipeline.executors[$0.name] },
             secretMasker: pipeline.secrets.isEmpty
                 ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment),
+            conditionalRequest: conditionalRequest,
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })

@@ -14,6 +14,10 @@ package struct StepResult: Sendable, Hashable {
     package var workerCrashed = false
     /// Set when the step did not run: it was up to date, or restored from the cache.
     package var checked: StepChecked.Outcome?
+    /// Set with `checked` when the step started before it was found up to
+    /// date (an http step whose server answered 304): its `step-started`
+    /// needs a `step-finished`.
+    package var checkedAfterStarting = false
 
     /// The exit code, or an HTTP step's status: what `on: [...]` numbers match.
     package var code: Int? {

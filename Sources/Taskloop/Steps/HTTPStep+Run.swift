@@ -50,6 +50,12 @@ extension HTTPStep {
             "headers": .object(Self.headerObject(response.headers)),
             "url": .string(currentURL),
         ]
+        if status == 304, let savePath, conditionalRequest(in: context) != nil {
+            // Not modified: the saved file is the server's current version; it stays as it is.
+            _ = try? await response.body.collect(upTo: Self.bodyLimit)
+            outputs["path"] = .string(context.resolve(savePath))
+            return outputs
+        }
         guard accepts(status) else {
             let preview = (try? await response.body.collect(upTo: Self.bodyLimit)).map { String(buffer: $0) } ?? ""
             let expected = expectedStatuses.map { $0.map(String.init).joined(separator: ", ") } ?? "2xx"
@@ -83,6 +89,12 @@ extension HTTPStep {
         return outputs
     }
 
+    /// The validators to send: only a GET that saves its body asks whether it changed.
+    private func conditionalRequest(in context: StepContext) -> HTTPConditionalRequest? {
+        guard method == "GET", savePath != nil else { return nil }
+        return context.conditionalRequest
+    }
+
     /// Bodies larger than this are decoded on the thread pool: decoding up
     /// to 1 MiB of JSON would hold the event loop for milliseconds.
     static let inlineJSONLimit = 16 * 1024
@@ -102,6 +114,10 @@ extension HTTPStep {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         for header in headers { request.headers.add(name: header.name, value: header.value) }
+        // The step's own conditional headers win over the remembered ones.
+        for header in conditionalRequest(in: context)?.headers ?? [] where !request.headers.contains(name: header.name) {
+            request.headers.add(name: header.name, value: header.value)
+        }
         switch body {
         case .none:
             break

@@ -38,6 +38,9 @@ public final class StepContext: Sendable {
     package let secretMasker: SecretMasker
     /// Where a shell step's command runs (nil: on this machine).
     package let executor: Executor?
+    /// For an http step with `save:` in an incremental run: the validators
+    /// of the response it saved, to ask the server whether that changed.
+    package let conditionalRequest: HTTPConditionalRequest?
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
     private let laneName = Mutex("loop")
 
@@ -45,9 +48,10 @@ public final class StepContext: Sendable {
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
         httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil, executor: Executor? = nil,
-        secretMasker: SecretMasker = SecretMasker(values: []),
+        secretMasker: SecretMasker = SecretMasker(values: []), conditionalRequest: HTTPConditionalRequest? = nil,
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
+        self.conditionalRequest = conditionalRequest
         self.workerPool = workerPool
         self.executor = executor
         self.secretMasker = secretMasker
