@@ -109,6 +109,11 @@ package final class ConsoleReporter: RunObserver {
                 }
                 writeEventLine(started.step, line, at: event.time)
             }
+        case .stepRunning(let running):
+            if options.verbosity == .verbose || (options.progress == .plain && options.verbosity == .normal) {
+                let waited = state.withLock { $0.startTimes[running.step] }.map { event.time - $0 } ?? 0
+                writeEventLine(running.step, "running on \(running.lane) after \(Duration.microseconds(waited).compactDescription) queued in \(running.queueName)", at: event.time)
+            }
         case .stepFinished(let finished):
             finish(finished, at: event.time)
         case .stepSkipped(let skipped):

@@ -305,6 +305,7 @@ package struct Scheduler: Sendable {
             executor: step.executor.flatMap { pipeline.executors[$0.name] },
             secretMasker: pipeline.secrets.isEmpty
                 ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment),
+            eventHandler: { [self] payload in emit(payload) },
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })

@@ -39,6 +39,8 @@ public final class StepContext: Sendable {
     /// Where a shell step's command runs (nil: on this machine).
     package let executor: Executor?
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
+    /// Records a timeline event of this step (called on ``eventLoop``).
+    private let eventHandler: @Sendable (TimelineEvent.Payload) -> Void
     private let laneName = Mutex("loop")
 
     package init(
@@ -46,8 +48,10 @@ public final class StepContext: Sendable {
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
         httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil, executor: Executor? = nil,
         secretMasker: SecretMasker = SecretMasker(values: []),
+        eventHandler: @escaping @Sendable (TimelineEvent.Payload) -> Void = { _ in },
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
+        self.eventHandler = eventHandler
         self.workerPool = workerPool
         self.executor = executor
         self.secretMasker = secretMasker
@@ -67,6 +71,14 @@ public final class StepContext: Sendable {
     package var lane: String { laneName.withLock { $0 } }
 
     package func reportLane(_ lane: String) { laneName.withLock { $0 = lane } }
+
+    /// The step's process began to run on `lane` after waiting in its
+    /// executor's `queue` (`slurm`): the lane changes, and the timeline
+    /// records a `step-running` event. Call it on ``eventLoop``.
+    package func reportRunning(on lane: String, queue: String) {
+        reportLane(lane)
+        eventHandler(.stepRunning(StepRunning(step: stepID, attempt: attempt, lane: lane, queue: queue)))
+    }
 
     /// Streams text to the user as this step's output (prefixed with the step
     /// id when it is printed). Text may end mid-line; lines are assembled.
