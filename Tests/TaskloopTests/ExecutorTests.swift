@@ -124,4 +124,17 @@ import Testing
         #expect(SlurmJobInfo.parse("13||PENDING|Resources|2026-12-01T03:16:30|N/A")?.queueWaitSeconds == nil)
         #expect(SlurmJobInfo.parse("") == nil)
     }
+
+    @Test func slurmsEndingsAreNamedWithTheirReason() throws {
+        let timeout = try #require(SlurmJobInfo.parse("14|vm|TIMEOUT|TimeLimit|2026-12-01T03:16:30|2026-12-01T03:16:30"))
+        #expect(timeout.endedBySlurm)
+        #expect(timeout.ending == "Slurm job 14 on vm ended TIMEOUT (TimeLimit)")
+        let nodeFail = try #require(SlurmJobInfo.parse("15|vm|NODE_FAIL|NodeDown|2026-12-01T03:16:30|2026-12-01T03:16:31"))
+        #expect(nodeFail.endedBySlurm)
+        #expect(nodeFail.ending == "Slurm job 15 on vm ended NODE_FAIL (NodeDown)")
+        // A plain exit is the command's doing, not Slurm's.
+        for state in ["COMPLETED", "FAILED", "RUNNING", "COMPLETING"] {
+            #expect(SlurmJobInfo.parse("16|vm|\(state)|NonZeroExitCode|2026-12-01T03:16:30|2026-12-01T03:16:31")?.endedBySlurm == false)
+        }
+    }
 }
