@@ -30,8 +30,8 @@ extension ExecutorTests {
         run("/usr/bin/env", ["squeue", "-h", "-t", "all", "-n", name, "-o", "%T"]).split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    static func finishedSteps(in folder: String) throws -> [StepFinished] {
-        try EventLog.read(path: folder + "/events.jsonl").events.compactMap { event in
+    static func finishedSteps(in folder: String, log: String = "events.jsonl") throws -> [StepFinished] {
+        try EventLog.read(path: folder + "/" + log).events.compactMap { event in
             if case .stepFinished(let finished) = event.payload { return finished }
             return nil
         }
