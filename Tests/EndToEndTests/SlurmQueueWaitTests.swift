@@ -77,4 +77,42 @@ extension ExecutorTests {
         #expect(report.contains("queued in Slurm"))
         #expect(result.standardOutput.contains("queued in Slurm"), "\(result.standardOutput)")
     }
+
+    @Test(.enabled(if: hasSlurm, "needs the local Slurm cluster (see above)"))
+    func aCPUStepWaitingForItsWorkersSlurmJobShowsThatWaitApart() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The step is ready at once; its worker's job is still being started by Slurm.
+        try """
+            executors:
+              cluster: { slurm: { cpus: 1 } }
+            limits:
+              workers: { count: 1, executor: cluster }
+            steps:
+              crunch: { cpu: { function: spin, with: { for: 200ms } } }
+              again: { needs: crunch, cpu: { function: spin, with: { for: 50ms } } }
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TaskloopBinary.run(["run", "p.yaml", "--events", "events.jsonl", "--trace", "trace.json", "--progress", "plain"], in: folder)
+        #expect(result.exitCode == 0, "\(result.standardOutput)\n\(result.standardError)")
+
+        let log = try EventLog.read(path: folder + "/events.jsonl")
+        let running = log.events.compactMap { event -> (Int64, StepRunning)? in
+            if case .stepRunning(let running) = event.payload { return (event.time, running) }
+            return nil
+        }
+        // Only the first step waited for its worker; the second found it ready.
+        #expect(running.map(\.1.step) == ["crunch"], "\(running)")
+        #expect(running.first?.1.lane == "worker-1" && running.first?.1.queue == "slurm")
+        let record = RunRecord(events: log.events)
+        let crunch = try #require(record.steps.first { $0.id == "crunch" })
+        let start = try #require(crunch.startedAt), runningAt = try #require(crunch.runningAt), end = try #require(crunch.finishedAt)
+        #expect(start < runningAt && runningAt < end)
+        #expect(end - runningAt >= 200_000, "the run itself took the spin's 200 ms")
+        let trace = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/trace.json"))) as? [String: Any])
+        let slices = try #require(trace["traceEvents"] as? [[String: Any]]).filter { $0["ph"] as? String == "X" }
+        let queued = try #require(slices.first { $0["name"] as? String == "crunch (queued in Slurm)" })
+        let run = try #require(slices.first { $0["name"] as? String == "crunch" })
+        #expect(queued["pid"] as? Int == run["pid"] as? Int && queued["tid"] as? Int == run["tid"] as? Int)
+        #expect((queued["ts"] as? Int ?? 0) + (queued["dur"] as? Int ?? 0) <= run["ts"] as? Int ?? 0)
+    }
 }
