@@ -76,6 +76,9 @@ import Testing
         #expect(html.contains("build: queued in Slurm 2.00s"))
         #expect(html.contains("queued in Slurm (its job not started yet)"))
         #expect(html.contains("ok 1.00s + 2.00s queued in Slurm"))
+        // A run without steps on Slurm has no such colour in its legend.
+        let local = RunRecord(events: Self.events.filter { if case .stepRunning = $0.payload { return false } else { return true } })
+        #expect(!HTMLReport(record: local).render().contains("queued in Slurm"))
     }
 
     @Test func theTerminalShowsTheQueueAsTildes() {
