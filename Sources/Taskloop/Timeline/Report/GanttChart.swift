@@ -9,6 +9,9 @@
 /// step's name, and runs of bars narrower than a pixel merge into one bar that
 /// says how many steps it stands for, so 10,000 steps stay a small page.
 ///
+/// A step on Slurm is two bars on its row: the time its job was queued in
+/// Slurm (pale blue, dashed), then its run.
+///
 /// Every bar carries its times (`data-s`, `data-e`: µs from the chart's
 /// origin), which the page's script uses to zoom and pan (``ReportScript``);
 /// the steps' search index (``searchIndex``) gives each step's row.
