@@ -31,6 +31,9 @@ struct LiveStatus: Sendable {
         case .stepStarted(let started):
             running.removeAll { $0.id == started.step }
             running.append(RunningStep(id: started.step, started: now, lane: started.lane, attempt: started.attempt))
+        case .stepRunning(let started):
+            // Its job left Slurm's queue: show where it runs now.
+            if let index = running.firstIndex(where: { $0.id == started.step }) { running[index].lane = started.lane }
         case .stepFinished(let finished) where finished.retryDelay == nil:
             running.removeAll { $0.id == finished.step }
             switch finished.status {
