@@ -37,7 +37,10 @@ extension ExecutorTests {
         var started: [StepID: Int64] = [:], running: [StepID: (Int64, StepRunning)] = [:], finished: [StepID: Int64] = [:]
         for event in log.events {
             switch event.payload {
-            case .stepStarted(let e): started[e.step] = event.time
+            case .stepStarted(let e):
+                started[e.step] = event.time
+                // It starts queued in Slurm, until the node says otherwise.
+                #expect(e.lane == "slurm")
             case .stepRunning(let e): running[e.step] = (event.time, e)
             case .stepFinished(let e): finished[e.step] = event.time
             default: break

@@ -16,7 +16,7 @@ import Testing
                 .init(id: "report", kind: "shell", detail: "echo", needs: ["build"], pool: nil, file: nil, line: 4, column: 3, continueOnError: nil, digest: nil),
             ]))),
         TimelineEvent(time: 5, .stepQueued(StepQueued(step: "build"))),
-        TimelineEvent(time: 10, .stepStarted(StepStarted(step: "build", attempt: 1, lane: "loop"))),
+        TimelineEvent(time: 10, .stepStarted(StepStarted(step: "build", attempt: 1, lane: "slurm"))),
         TimelineEvent(time: 2_000_010, .stepRunning(StepRunning(step: "build", attempt: 1, lane: "vm · job 12", queue: "slurm"))),
         TimelineEvent(time: 3_000_010, .stepFinished(StepFinished(
             step: "build", attempt: 1, lane: "vm · job 12", status: .success, exitCode: 0, error: nil, details: nil, outputs: nil))),
@@ -43,7 +43,8 @@ import Testing
         var events = Self.events
         events[3] = TimelineEvent(time: 2_000_010, .stepRunning(StepRunning(step: "build", attempt: 2, lane: "vm · job 13", queue: "slurm")))
         let build = try #require(RunRecord(events: events).steps.first { $0.id == "build" })
-        #expect(build.runningAt == nil && build.executorQueueWait == nil)
+        // Its own attempt never said it started: it counts as queued throughout.
+        #expect(build.runningAt == nil && build.executorQueueWait == build.duration)
     }
 
     @Test func theCriticalPathCountsTheQueueApart() {
@@ -77,7 +78,13 @@ import Testing
         #expect(html.contains("queued in Slurm (its job not started yet)"))
         #expect(html.contains("ok 1.00s + 2.00s queued in Slurm"))
         // A run without steps on Slurm has no such colour in its legend.
-        let local = RunRecord(events: Self.events.filter { if case .stepRunning = $0.payload { return false } else { return true } })
+        let local = RunRecord(events: Self.events.compactMap { event in
+            switch event.payload {
+            case .stepRunning: return nil
+            case .stepStarted(var started): started.lane = "loop"; return TimelineEvent(time: event.time, .stepStarted(started))
+            default: return event
+            }
+        })
         #expect(!HTMLReport(record: local).render().contains("queued in Slurm"))
     }
 
@@ -88,5 +95,28 @@ import Testing
         #expect(!build.contains("#~"))
         let summary = RunSummary(record: Self.record).render()
         #expect(summary.contains("success, 2.00s of it queued in Slurm"), "\(summary)")
+    }
+
+    @Test func aJobThatNeverStartedWasQueuedAllAlong() throws {
+        // `build` is cancelled at 5 s while its job still waits in the queue.
+        let events = Self.events.prefix(3) + [
+            TimelineEvent(time: 5_000_010, .stepFinished(StepFinished(
+                step: "build", attempt: 1, lane: "slurm", status: .cancelled, exitCode: nil, error: "the run was interrupted", details: nil, outputs: nil))),
+        ]
+        let record = RunRecord(events: Array(events))
+        let build = try #require(record.steps.first { $0.id == "build" })
+        #expect(build.executorQueueWait == 5_000_000 && build.runningAt == nil)
+        #expect(build.runStart(until: 5_000_010) == 5_000_010)
+        let document = try #require(try JSONSerialization.jsonObject(with: ChromeTrace(record: record).render()) as? [String: Any])
+        let slices = try #require(document["traceEvents"] as? [[String: Any]]).filter { $0["ph"] as? String == "X" }
+        let queued = try #require(slices.first { $0["name"] as? String == "build (queued in Slurm)" })
+        #expect(queued["ts"] as? Int == 10 && queued["dur"] as? Int == 5_000_000)
+        let html = HTMLReport(record: record).render()
+        #expect(html.contains("cancelled after 5.00s queued in Slurm, never started"))
+        let gantt = TextGantt(record: record, width: 60, style: .plain).render()
+        #expect(gantt.split(separator: "\n").first { $0.hasPrefix("build") }?.contains("#~") == false)
+        // A log cut while the job waits: queued up to the log's end.
+        let cut = RunRecord(events: Array(Self.events.prefix(3)) + [TimelineEvent(time: 900_000, .loopLag(LoopLag(ticks: 1, maximum: 0, p99: 0)))])
+        #expect(cut.steps.first { $0.id == "build" }?.runStart(until: 900_000) == 900_000)
     }
 }

@@ -103,7 +103,11 @@ package final class ConsoleReporter: RunObserver {
             if options.verbosity == .verbose || (options.progress == .plain && options.verbosity == .normal) {
                 var line = "started"
                 if started.attempt > 1 { line += " (attempt \(started.attempt))" }
-                if started.lane != "loop" { line += " in a \(started.lane)" }
+                if started.lane == "slurm" {
+                    line += " (queued in Slurm)"
+                } else if started.lane != "loop" {
+                    line += " in a \(started.lane)"
+                }
                 if options.verbosity == .verbose, let detail = state.withLock({ $0.details[started.step] }), !detail.isEmpty {
                     line += ": " + (detail.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "")
                 }

@@ -63,7 +63,7 @@ struct LiveStatus: Sendable {
         let idWidth = min(32, running.prefix(Self.listedStepLimit).map(\.id.rawValue.count).max() ?? 0)
         for step in running.prefix(Self.listedStepLimit) {
             let elapsed = Self.clockText(now - step.started)
-            var line = "  " + Self.fit(step.id.rawValue, idWidth) + "  " + Self.leftPad(elapsed, 7) + "  " + step.lane
+            var line = "  " + Self.fit(step.id.rawValue, idWidth) + "  " + Self.leftPad(elapsed, 7) + "  " + (step.lane == "slurm" ? "queued in Slurm" : step.lane)
             if step.attempt > 1 { line += " (attempt \(step.attempt))" }
             lines.append(Self.cut(line, columns))
         }

@@ -59,7 +59,7 @@ public struct CriticalPath: Sendable, Hashable {
         self.length = end - origin
         for step in path {
             runTime += step.duration ?? 0
-            if let queued = step.executorQueueWait, step.duration != nil {
+            if let queued = step.executorQueueWait, step.duration != nil, queued > 0 {
                 runTime -= queued
                 executorQueueTime += queued
             }

@@ -62,10 +62,22 @@ public struct RunRecord: Sendable {
         public var isRunningAtEnd: Bool { startedAt != nil && status == nil && reusedFrom == nil }
 
         /// How long the last attempt waited in its executor's queue, in
-        /// microseconds: from its start to ``runningAt``. Part of ``duration``.
+        /// microseconds: from its start to ``runningAt``, or to its end when
+        /// its job never started. Part of ``duration``.
         public var executorQueueWait: Int64? {
-            guard let startedAt, let runningAt else { return nil }
-            return max(0, runningAt - startedAt)
+            guard let startedAt else { return nil }
+            if let runningAt { return max(0, runningAt - startedAt) }
+            guard executorQueue != nil, let finishedAt else { return nil }
+            return max(0, finishedAt - startedAt)
+        }
+
+        /// Where the last attempt's own run begins, for an attempt that ended
+        /// (or was cut off) at `end`: after its executor's queue (`end` itself
+        /// when its job never started), else at its start.
+        public func runStart(until end: Int64) -> Int64? {
+            guard let startedAt else { return nil }
+            if let runningAt { return max(startedAt, min(runningAt, end)) }
+            return executorQueue != nil ? max(startedAt, end) : startedAt
         }
 
         /// The executor's queue as people write it: `Slurm`.
@@ -122,7 +134,8 @@ public struct RunRecord: Sendable {
             update(started.step) {
                 $0.startedAt = event.time
                 $0.runningAt = nil
-                $0.executorQueue = nil
+                // A step on Slurm starts queued there (its lane says so).
+                $0.executorQueue = started.lane == "slurm" ? "slurm" : nil
                 $0.lane = started.lane
             }
         case .stepRunning(let running):
@@ -136,7 +149,7 @@ public struct RunRecord: Sendable {
             update(finished.step) {
                 $0.earlierAttempts.append(EarlierAttempt(
                     attempt: finished.attempt, start: $0.startedAt ?? event.time, end: event.time, lane: finished.lane, error: finished.error,
-                    runningAt: $0.runningAt))
+                    runningAt: $0.runningAt ?? ($0.executorQueue != nil ? event.time : nil)))
                 $0.runningAt = nil
             }
         case .stepFinished(let finished):

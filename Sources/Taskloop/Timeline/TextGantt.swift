@@ -48,7 +48,7 @@ public struct TextGantt: Sendable {
                 }
                 let finished = record.end(of: step) ?? end
                 // A step on Slurm: `~` while its job was queued, then its run.
-                let running = step.runningAt.map { max(started, min($0, finished)) } ?? started
+                let running = step.runStart(until: finished) ?? started
                 for index in column(running)...max(column(running), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
                 if running > started {
                     for index in column(started)..<column(running) { bar[index] = "~" }

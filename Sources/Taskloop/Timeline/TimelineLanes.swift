@@ -73,7 +73,7 @@ public struct TimelineLanes: Sendable {
             let queued = firstStart - (step.queuedAt ?? firstStart) < 1000 ? firstStart : min(step.queuedAt ?? firstStart, firstStart)
             if let lane = step.lane, let worker = Self.worker(lane) {
                 note(worker, at: started)
-                bars += Self.runBars(step.id, Lane(group: .workers, number: worker.number, name: worker.name), started, finished, runningAt: step.runningAt)
+                bars += Self.runBars(step.id, Lane(group: .workers, number: worker.number, name: worker.name), started, finished, runningAt: step.runStart(until: finished))
                 for (index, earlier) in step.earlierAttempts.enumerated() {
                     guard let worker = Self.worker(earlier.lane) else { continue }
                     note(worker, at: earlier.start)
@@ -82,7 +82,7 @@ public struct TimelineLanes: Sendable {
                 if queued < firstStart { workerWaits.append((step.id, queued, firstStart)) }
             } else {
                 // A loop step's lane holds all its attempts; its wait for capacity goes on a queue lane.
-                loopRuns.append((step.id, firstStart, finished, step.earlierAttempts, started, step.runningAt))
+                loopRuns.append((step.id, firstStart, finished, step.earlierAttempts, started, step.runStart(until: finished)))
                 if queued < firstStart { loopWaits.append((step.id, queued, firstStart)) }
             }
         }

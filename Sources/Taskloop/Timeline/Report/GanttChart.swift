@@ -125,15 +125,18 @@ struct GanttChart {
             if let previousEnd { retryGap(row: row, from: previousEnd, to: started) }
             let finished = step.finishedAt ?? end
             // A step on Slurm: its job's time in Slurm's queue, then its run.
-            let running = step.runningAt.map { max(started, min($0, finished)) } ?? started
+            let running = step.runStart(until: finished) ?? started
             if running > started {
                 bar(row: row, step, start: started, end: running, fill: Palette.executorQueue, classes: "queued", tip: executorQueueTip(step, started, running))
             }
             bar(row: row, step, start: running, end: finished, fill: Palette.fill(step, runsInWorker: step.lane?.hasPrefix("worker-") == true),
                 classes: classes(step), tip: runTip(step, running, finished))
             searchIndex.append((step.id, row, started, finished, statusWord(step)))
-            let queued = running > started ? " + \(Duration.microseconds(running - started).compactDescription) queued in \(step.executorQueueName)" : ""
-            let after = "\(statusWord(step)) \(Duration.microseconds(finished - running).compactDescription)\(queued)"
+            let queued = Duration.microseconds(running - started).compactDescription
+            let after = step.executorQueue != nil && step.runningAt == nil
+                ? "\(statusWord(step)) after \(queued) queued in \(step.executorQueueName), never started"
+                : "\(statusWord(step)) \(Duration.microseconds(finished - running).compactDescription)"
+                    + (running > started ? " + \(queued) queued in \(step.executorQueueName)" : "")
                 + (step.exitCode.map { $0 != 0 ? " (exit \($0))" : "" } ?? "") + (step.attempts > 1 ? ", \(step.attempts) attempts" : "")
             svg += "<text class=\"after\" data-a=\"\(finished - origin)\" x=\"\(HTMLText.coordinate(x(finished) + 4))\" y=\"\(HTMLText.coordinate(y(row) + 14))\">\(HTMLText.escape(after))</text>\n"
         }
