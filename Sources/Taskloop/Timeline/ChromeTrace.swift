@@ -3,8 +3,9 @@ public import Foundation
 /// A run as Chrome Trace Event JSON, for Perfetto (ui.perfetto.dev) and
 /// chrome://tracing: a process for the event loop and one for the worker pool,
 /// a named thread per lane, a complete event (`X`) per step run and queue
-/// wait (a step on Slurm: `NAME (queued in Slurm)` on its lane, then its run), instants for cancellations and loop stalls, and counters for steps in
-/// flight, steps waiting and busy workers.
+/// wait (a step on Slurm: `NAME (queued in Slurm)` on its lane, then its
+/// run), instants for cancellations and loop stalls, and counters for steps
+/// in flight, steps waiting and busy workers.
 public struct ChromeTrace: Sendable {
     struct Event: Encodable {
         var name: String
