@@ -39,6 +39,7 @@ struct EventLogEncodingTests {
         TimelineEvent(time: 37, .stepQueued(StepQueued(step: "greet"))),
         TimelineEvent(time: 52, .stepStarted(StepStarted(step: "greet", attempt: 1, lane: "loop"))),
         TimelineEvent(time: 9_999_999_999, .stepStarted(StepStarted(step: "v1.2", attempt: 12, lane: "worker-2"))),
+        TimelineEvent(time: 2_000_052, .stepRunning(StepRunning(step: "greet", attempt: 1, lane: "vm · job 12.3", queue: "slurm"))),
         TimelineEvent(time: 2310, .stepFinished(StepFinished(
             step: "greet", attempt: 1, lane: "loop", status: .success, exitCode: 0, error: nil, details: nil, outputs: outputs))),
         TimelineEvent(time: 2311, .stepFinished(StepFinished(

@@ -13,7 +13,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let text = try String(contentsOfFile: report.eventLogPath, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        #expect(lines.first == #"{"format":"taskloop-events","version":2}"#)
+        #expect(lines.first == #"{"format":"taskloop-events","version":3}"#)
         #expect(report.eventLogPath.hasPrefix(folder + "/.taskloop/runs/\(report.runID)/"))
 
         let log = try EventLog.read(path: report.eventLogPath)
@@ -25,6 +25,7 @@ import Testing
             case .runStarted: return "run-started"
             case .stepQueued(let e): return "queued \(e.step)"
             case .stepStarted(let e): return "started \(e.step)"
+            case .stepRunning(let e): return "running \(e.step)"
             case .stepFinished(let e): return "finished \(e.step) \(e.status.rawValue)"
             case .stepSkipped(let e): return "skipped \(e.step)"
             case .stepReused(let e): return "reused \(e.step)"
@@ -108,7 +109,7 @@ import Testing
         #expect(throws: EventLogError.unsupportedVersion(path: "old.jsonl", version: 9)) {
             try EventLog.parse(Data(text.utf8), path: "old.jsonl")
         }
-        #expect(EventLogError.unsupportedVersion(path: "old.jsonl", version: 9).description.contains("this Taskloop reads versions 1 to 2"))
+        #expect(EventLogError.unsupportedVersion(path: "old.jsonl", version: 9).description.contains("this Taskloop reads versions 1 to 3"))
     }
 
     @Test func aFileThatIsNotAnEventLogIsRefused() {

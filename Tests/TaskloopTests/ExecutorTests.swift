@@ -84,13 +84,28 @@ import Testing
         let slurm = SlurmCommand(configuration: SlurmConfiguration(partition: "debug", cpus: 2, memory: "1G", timeLimit: .seconds(90), arguments: ["--qos=high"]))
         #expect(slurm.shell("make", jobName: "tag-build.1", workingDirectory: "/w") == [
             "srun", "--ntasks=1", "--nodes=1", "--job-name=tag-build.1", "--chdir=/w", "--unbuffered",
-            "--partition=debug", "--cpus-per-task=2", "--mem=1G", "--time=0:01:30", "--qos=high", "/bin/sh", "-c", "make",
-        ])
+            "--partition=debug", "--cpus-per-task=2", "--mem=1G", "--time=0:01:30", "--qos=high",
+        ] + SlurmTaskStart.wrapping("make"))
+        // The command runs as `/bin/sh -c COMMAND` behind the line that says it started.
+        let wrapped = SlurmTaskStart.wrapping("make")
+        #expect(wrapped.prefix(2) == ["/bin/sh", "-c"] && wrapped.suffix(2) == ["taskloop-step", "make"])
+        #expect(wrapped[2].hasPrefix(#"printf '\036taskloop-running %s %s %s\n' "${SLURM_JOB_ID:-?}" "${SLURM_STEP_ID:-0}""#))
+        #expect(wrapped[2].hasSuffix(#">&2; exec /bin/sh -c "$1""#))
         let worker = slurm.worker(WorkerLaunch(executable: "/opt/tl", arguments: ["worker"]), tag: "tag", workingDirectory: "/w")
         #expect(worker.executable == "/bin/sh")
         #expect(worker.arguments.suffix(3) == ["tag", "/opt/tl", "worker"])
         #expect(worker.arguments[1].contains("--job-name=\"$0\"-w$$"))
         #expect(SlurmCommand.slurmTime(.seconds(3 * 3600 + 61)) == "3:01:01")
+    }
+
+    @Test func theNodesStartLineNamesTheJobStepAndNode() throws {
+        #expect(SlurmTaskStart.markerPrefix == "\u{1E}taskloop-running ")
+        let task = try #require(SlurmTaskStart(markerRest: "12 3 node-07"))
+        #expect(task == SlurmTaskStart(jobID: "12", stepID: "3", node: "node-07"))
+        #expect(task.place(insideAllocation: false) == "node-07 · job 12")
+        #expect(task.place(insideAllocation: true) == "node-07 · job 12.3")
+        #expect(SlurmTaskStart(markerRest: "12 3") == nil)
+        #expect(SlurmTaskStart(markerRest: "") == nil)
     }
 
     @Test func theRemoteScriptQuotesEverything() {
@@ -108,5 +123,18 @@ import Testing
         #expect(job?.place == "vm · job 12")
         #expect(SlurmJobInfo.parse("13||PENDING|Resources|2026-12-01T03:16:30|N/A")?.queueWaitSeconds == nil)
         #expect(SlurmJobInfo.parse("") == nil)
+    }
+
+    @Test func slurmsEndingsAreNamedWithTheirReason() throws {
+        let timeout = try #require(SlurmJobInfo.parse("14|vm|TIMEOUT|TimeLimit|2026-12-01T03:16:30|2026-12-01T03:16:30"))
+        #expect(timeout.endedBySlurm)
+        #expect(timeout.ending == "Slurm job 14 on vm ended TIMEOUT (TimeLimit)")
+        let nodeFail = try #require(SlurmJobInfo.parse("15|vm|NODE_FAIL|NodeDown|2026-12-01T03:16:30|2026-12-01T03:16:31"))
+        #expect(nodeFail.endedBySlurm)
+        #expect(nodeFail.ending == "Slurm job 15 on vm ended NODE_FAIL (NodeDown)")
+        // A plain exit is the command's doing, not Slurm's.
+        for state in ["COMPLETED", "FAILED", "RUNNING", "COMPLETING"] {
+            #expect(SlurmJobInfo.parse("16|vm|\(state)|NonZeroExitCode|2026-12-01T03:16:30|2026-12-01T03:16:31")?.endedBySlurm == false)
+        }
     }
 }

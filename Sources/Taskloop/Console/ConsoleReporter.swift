@@ -103,11 +103,20 @@ package final class ConsoleReporter: RunObserver {
             if options.verbosity == .verbose || (options.progress == .plain && options.verbosity == .normal) {
                 var line = "started"
                 if started.attempt > 1 { line += " (attempt \(started.attempt))" }
-                if started.lane != "loop" { line += " in a \(started.lane)" }
+                if started.lane == "slurm" {
+                    line += " (queued in Slurm)"
+                } else if started.lane != "loop" {
+                    line += " in a \(started.lane)"
+                }
                 if options.verbosity == .verbose, let detail = state.withLock({ $0.details[started.step] }), !detail.isEmpty {
                     line += ": " + (detail.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "")
                 }
                 writeEventLine(started.step, line, at: event.time)
+            }
+        case .stepRunning(let running):
+            if options.verbosity == .verbose || (options.progress == .plain && options.verbosity == .normal) {
+                let waited = state.withLock { $0.startTimes[running.step] }.map { event.time - $0 } ?? 0
+                writeEventLine(running.step, "running on \(running.lane) after \(Duration.microseconds(waited).compactDescription) queued in \(running.queueName)", at: event.time)
             }
         case .stepFinished(let finished):
             finish(finished, at: event.time)

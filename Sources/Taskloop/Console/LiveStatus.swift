@@ -34,6 +34,9 @@ struct LiveStatus: Sendable {
         case .stepStarted(let started):
             running.removeAll { $0.id == started.step }
             running.append(RunningStep(id: started.step, started: now, lane: started.lane, attempt: started.attempt))
+        case .stepRunning(let started):
+            // Its job left Slurm's queue: show where it runs now.
+            if let index = running.firstIndex(where: { $0.id == started.step }) { running[index].lane = started.lane }
         case .stepFinished(let finished) where finished.retryDelay == nil:
             running.removeAll { $0.id == finished.step }
             if checkedWhileRunning.remove(finished.step) != nil { break }
@@ -68,7 +71,7 @@ struct LiveStatus: Sendable {
         let idWidth = min(32, running.prefix(Self.listedStepLimit).map(\.id.rawValue.count).max() ?? 0)
         for step in running.prefix(Self.listedStepLimit) {
             let elapsed = Self.clockText(now - step.started)
-            var line = "  " + Self.fit(step.id.rawValue, idWidth) + "  " + Self.leftPad(elapsed, 7) + "  " + step.lane
+            var line = "  " + Self.fit(step.id.rawValue, idWidth) + "  " + Self.leftPad(elapsed, 7) + "  " + (step.lane == "slurm" ? "queued in Slurm" : step.lane)
             if step.attempt > 1 { line += " (attempt \(step.attempt))" }
             lines.append(Self.cut(line, columns))
         }

@@ -30,9 +30,10 @@ struct SlurmCommand: Sendable {
 
     /// `srun … /bin/sh -c COMMAND` for a shell step: the command runs on a
     /// node in the same folder, with the environment `srun` is given (Slurm
-    /// exports it whole by default).
+    /// exports it whole by default), behind a wrapper that says when it
+    /// starts there (``SlurmTaskStart``).
     func shell(_ command: String, jobName: String, workingDirectory: String) -> [String] {
-        [Self.srun] + options(jobName: jobName, workingDirectory: workingDirectory, quiet: false) + ["/bin/sh", "-c", command]
+        [Self.srun] + options(jobName: jobName, workingDirectory: workingDirectory, quiet: false) + SlurmTaskStart.wrapping(command)
     }
 
     /// A worker's launch: `/bin/sh -c 'exec srun … --job-name=TAG-w$$ … TASKLOOP worker'`.

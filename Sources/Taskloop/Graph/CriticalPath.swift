@@ -6,7 +6,8 @@
 /// last step, so it counts everything on the way, not only run time: the
 /// waits for capacity (`limits.io`, a pool, a free worker) and the scheduler's
 /// hand-offs between a need and its dependent (``waitTime``), and the delays
-/// between a retried step's attempts (``retryDelay``). When the run ended
+/// between a retried step's attempts (``retryDelay``), and the time steps on
+/// Slurm spent queued there (``executorQueueTime``). When the run ended
 /// with its last step, the length is the makespan.
 ///
 /// A cancelled step is never on the path: it was stopped by the run ending
@@ -22,9 +23,12 @@ public struct CriticalPath: Sendable, Hashable {
     public var runTime: Int64 = 0
     /// Time the path's retried steps waited between attempts, in microseconds.
     public var retryDelay: Int64 = 0
+    /// Time the path's steps spent queued in their executor (Slurm) before
+    /// their processes started, in microseconds (not in ``runTime``).
+    public var executorQueueTime: Int64 = 0
     /// The rest of ``length``: waits for capacity, pools and workers, and the
     /// scheduler's hand-offs, in microseconds.
-    public var waitTime: Int64 { max(0, length - runTime - retryDelay) }
+    public var waitTime: Int64 { max(0, length - runTime - retryDelay - executorQueueTime) }
     /// How long cancelled steps ran on after the path ended, in microseconds.
     public var cancelledTail: Int64 = 0
 
@@ -55,9 +59,18 @@ public struct CriticalPath: Sendable, Hashable {
         self.length = end - origin
         for step in path {
             runTime += step.duration ?? 0
+            if let queued = step.executorQueueWait, step.duration != nil, queued > 0 {
+                runTime -= queued
+                executorQueueTime += queued
+            }
             var previousEnd: Int64?
             for attempt in step.earlierAttempts {
                 runTime += attempt.end - attempt.start
+                if let running = attempt.runningAt, running > attempt.start {
+                    let queued = min(running, attempt.end) - attempt.start
+                    runTime -= queued
+                    executorQueueTime += queued
+                }
                 if let previousEnd { retryDelay += max(0, attempt.start - previousEnd) }
                 previousEnd = attempt.end
             }
@@ -71,8 +84,9 @@ public struct CriticalPath: Sendable, Hashable {
     /// between retries`, or only `1.20s` when it is all run time.
     public var breakdown: String {
         let total = Duration.microseconds(length).compactDescription
-        guard waitTime > 0 || retryDelay > 0 else { return total }
+        guard waitTime > 0 || retryDelay > 0 || executorQueueTime > 0 else { return total }
         var parts = ["\(Duration.microseconds(runTime).compactDescription) running"]
+        if executorQueueTime > 0 { parts.append("\(Duration.microseconds(executorQueueTime).compactDescription) queued in Slurm") }
         if waitTime > 0 { parts.append("\(Duration.microseconds(waitTime).compactDescription) waiting") }
         if retryDelay > 0 { parts.append("\(Duration.microseconds(retryDelay).compactDescription) between retries") }
         return "\(total) = " + parts.joined(separator: " + ")

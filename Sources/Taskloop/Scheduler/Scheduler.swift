@@ -152,7 +152,7 @@ package struct Scheduler: Sendable {
                     }
                     let signal = StopSignal()
                     stopSignals[index] = signal
-                    let started = StepStarted(step: step.id, attempt: 1, lane: step.runsInWorker ? "worker" : "loop")
+                    let started = StepStarted(step: step.id, attempt: 1, lane: startLane(of: step))
                     guard let incremental, incremental.covers(step) else {
                         emit(.stepStarted(started))
                         group.addTask(executorPreference: stepExecutor(for: step.id)) {
@@ -259,7 +259,7 @@ package struct Scheduler: Sendable {
                 return result
             }
             attempt += 1
-            emit(.stepStarted(StepStarted(step: step.id, attempt: attempt, lane: step.runsInWorker ? "worker" : "loop")))
+            emit(.stepStarted(StepStarted(step: step.id, attempt: attempt, lane: startLane(of: step))))
         }
     }
 
@@ -313,9 +313,19 @@ package struct Scheduler: Sendable {
             secretMasker: pipeline.secrets.isEmpty
                 ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment),
             conditionalRequest: conditionalRequest,
+            eventHandler: { [self] payload in emit(payload) },
             outputHandler: { [observers] chunk in
                 for observer in observers { observer.stepOutput(chunk) }
             })
+    }
+
+    /// Where a step is as it starts: `worker` (a CPU step, until it has
+    /// one), `slurm` (a shell step on Slurm: queued there until its node says
+    /// the command started, a `step-running` event), or `loop`.
+    private func startLane(of step: Step) -> String {
+        if step.runsInWorker { return "worker" }
+        if let name = step.executor?.name, case .slurm = pipeline.executors[name]?.kind { return "slurm" }
+        return "loop"
     }
 
     private func emit(_ payload: TimelineEvent.Payload) {

@@ -133,7 +133,7 @@ public struct SecretMasker: Sendable {
         case .runFinished(var finished):
             finished.reason = finished.reason.map(mask)
             event.payload = .runFinished(finished)
-        case .stepQueued, .stepStarted, .loopLag, .loopStall:
+        case .stepQueued, .stepStarted, .stepRunning, .loopLag, .loopStall:
             break
         }
         return event

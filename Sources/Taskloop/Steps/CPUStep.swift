@@ -28,7 +28,9 @@ public struct CPUStep<Function: CPUFunction>: StepKind {
         let request = WorkerRequest(
             id: 0, function: Function.name, step: context.stepID.rawValue,
             workingDirectory: context.workingDirectory, with: configuration)
-        let reply = try await pool.execute(request) { lane in context.reportLane(lane) }
+        let reply = try await pool.execute(request, lane: { lane in context.reportLane(lane) }, startedOnSlurm: { lane in
+            context.reportRunning(on: lane, queue: "slurm")
+        })
         return reply
     }
 }

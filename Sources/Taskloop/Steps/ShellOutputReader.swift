@@ -29,7 +29,8 @@ struct ShellOutputReader: Sendable {
     /// with the channel). If this throws, the descriptor may or may not have
     /// been closed: the caller must not touch it again.
     static func start(
-        reading descriptor: CInt, as stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture
+        reading descriptor: CInt, as stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture,
+        watching watch: StartMarkerWatch? = nil
     ) async throws -> ShellOutputReader {
         guard let bootstrap = NIOPipeBootstrap(validatingGroup: step.eventLoop) else {
             Glibc.close(descriptor)
@@ -40,7 +41,7 @@ struct ShellOutputReader: Sendable {
                 let ended = channel.eventLoop.makePromise(of: Void.self)
                 do {
                     try channel.pipeline.syncOperations.addHandler(
-                        ShellOutputHandler(stream: stream, step: step, capture: capture, ended: ended))
+                        ShellOutputHandler(stream: stream, step: step, capture: capture, ended: ended, watch: watch))
                 } catch {
                     ended.succeed()
                     throw error
@@ -93,8 +94,11 @@ private final class ShellOutputHandler: ChannelInboundHandler {
     /// decided (``end(after:closing:)``); nil until then.
     private var remaining: Int?
     private var isFinished = false
+    /// Until its line has come: the start marker to take out of the output.
+    private var watch: StartMarkerWatch?
 
-    init(stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture, ended: EventLoopPromise<Void>) {
+    init(stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture, ended: EventLoopPromise<Void>, watch: StartMarkerWatch? = nil) {
+        self.watch = watch
         self.stream = stream
         self.step = step
         self.capture = capture
@@ -151,6 +155,11 @@ private final class ShellOutputHandler: ChannelInboundHandler {
     /// A piece of a long line goes on as it is (no line end is made up), so
     /// the line stays whole for the masker and the console.
     private func emit(_ piece: LineAssembler.Piece) {
+        if let watch, piece.endsLine, piece.text.hasPrefix(watch.prefix) {
+            self.watch = nil
+            watch.found(String(piece.text.dropFirst(watch.prefix.count)))
+            return
+        }
         if stream == .standardError { capture.appendError(piece) }
         step.write(piece.streamText, to: stream)
     }

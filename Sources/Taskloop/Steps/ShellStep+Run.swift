@@ -28,7 +28,11 @@ extension ShellStep {
     /// Runs the command line `commandLine` makes (given the path of
     /// `$TASKLOOP_OUTPUT`): `/bin/sh -c COMMAND` here, `srun …` or `ssh …` on
     /// an executor.
-    func run(in context: StepContext, commandLine: (_ outputPath: String) -> [String]) async throws -> StepOutputs {
+    /// `watch`, if given, looks for the line an executor's wrapper writes to
+    /// stderr as the command starts on its node.
+    func run(
+        in context: StepContext, watching watch: StartMarkerWatch? = nil, commandLine: (_ outputPath: String) -> [String]
+    ) async throws -> StepOutputs {
         var environment = context.environment
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
         let outputPath = try await Self.createOutputFile(in: context)
@@ -38,7 +42,7 @@ extension ShellStep {
         let capture = ShellCapture(
             limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines, masker: context.secretMasker)
         let pipes = try ShellPipes()
-        let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture)
+        let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture, watch: watch)
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(ChildProcess.Configuration(
@@ -110,7 +114,7 @@ extension ShellStep {
     /// Starts reading both pipes. If that fails, no reader is left running
     /// and the write ends are closed (the command is not started).
     private static func startReaders(
-        of pipes: ShellPipes, context: StepContext, capture: ShellCapture
+        of pipes: ShellPipes, context: StepContext, capture: ShellCapture, watch: StartMarkerWatch?
     ) async throws -> (output: ShellOutputReader, error: ShellOutputReader) {
         let output: ShellOutputReader
         do {
@@ -121,7 +125,7 @@ extension ShellStep {
             throw StepFailure("cannot read the command's output: \(error)")
         }
         do {
-            let error = try await ShellOutputReader.start(reading: pipes.errorRead, as: .standardError, step: context, capture: capture)
+            let error = try await ShellOutputReader.start(reading: pipes.errorRead, as: .standardError, step: context, capture: capture, watching: watch)
             return (output, error)
         } catch {
             pipes.closeWriteEnds()

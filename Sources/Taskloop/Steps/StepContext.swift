@@ -42,6 +42,8 @@ public final class StepContext: Sendable {
     /// of the response it saved, to ask the server whether that changed.
     package let conditionalRequest: HTTPConditionalRequest?
     private let outputHandler: @Sendable (StepOutputChunk) -> Void
+    /// Records a timeline event of this step (called on ``eventLoop``).
+    private let eventHandler: @Sendable (TimelineEvent.Payload) -> Void
     private let laneName = Mutex("loop")
 
     package init(
@@ -49,9 +51,11 @@ public final class StepContext: Sendable {
         eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
         httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil, executor: Executor? = nil,
         secretMasker: SecretMasker = SecretMasker(values: []), conditionalRequest: HTTPConditionalRequest? = nil,
+        eventHandler: @escaping @Sendable (TimelineEvent.Payload) -> Void = { _ in },
         outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
     ) {
         self.conditionalRequest = conditionalRequest
+        self.eventHandler = eventHandler
         self.workerPool = workerPool
         self.executor = executor
         self.secretMasker = secretMasker
@@ -71,6 +75,14 @@ public final class StepContext: Sendable {
     package var lane: String { laneName.withLock { $0 } }
 
     package func reportLane(_ lane: String) { laneName.withLock { $0 = lane } }
+
+    /// The step's process began to run on `lane` after waiting in its
+    /// executor's `queue` (`slurm`): the lane changes, and the timeline
+    /// records a `step-running` event. Call it on ``eventLoop``.
+    package func reportRunning(on lane: String, queue: String) {
+        reportLane(lane)
+        eventHandler(.stepRunning(StepRunning(step: stepID, attempt: attempt, lane: lane, queue: queue)))
+    }
 
     /// Streams text to the user as this step's output (prefixed with the step
     /// id when it is printed). Text may end mid-line; lines are assembled.

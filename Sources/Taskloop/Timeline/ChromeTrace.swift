@@ -3,8 +3,9 @@ public import Foundation
 /// A run as Chrome Trace Event JSON, for Perfetto (ui.perfetto.dev) and
 /// chrome://tracing: a process for the event loop and one for the worker pool,
 /// a named thread per lane, a complete event (`X`) per step run and queue
-/// wait, instants for cancellations and loop stalls, and counters for steps in
-/// flight, steps waiting and busy workers.
+/// wait (a step on Slurm: `NAME (queued in Slurm)` on its lane, then its
+/// run), instants for cancellations and loop stalls, and counters for steps
+/// in flight, steps waiting and busy workers.
 public struct ChromeTrace: Sendable {
     struct Event: Encodable {
         var name: String
@@ -52,6 +53,16 @@ public struct ChromeTrace: Sendable {
                 events.append(Event(name: "\(step.id) (queued)", ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number, dur: bar.end - bar.start, cat: "queue", args: args))
                 continue
             }
+            if bar.isExecutorQueue {
+                // Before its process started: the job waited for Slurm to start it.
+                args["waited_for"] = .string("\(step.executorQueueName) to start its job (queued, not running)")
+                if let lane = step.lane { args["lane"] = .string(lane) }
+                let attempt = bar.earlierAttempt.map { "attempt \($0), " } ?? ""
+                events.append(Event(
+                    name: "\(step.id) (\(attempt)queued in \(step.executorQueueName))", ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number,
+                    dur: max(1, bar.end - bar.start), cat: "\(step.executorQueue ?? "slurm")-queue", args: args))
+                continue
+            }
             if let earlier = bar.earlierAttempt {
                 let attempt = step.earlierAttempts[earlier - 1]
                 args["status"] = .string("failure")
@@ -66,6 +77,7 @@ public struct ChromeTrace: Sendable {
             if let exitCode = step.exitCode { args["exit_code"] = JSONValue(Int(exitCode)) }
             if let error = step.error { args["error"] = .string(error) }
             if let lane = step.lane { args["lane"] = .string(lane) }
+            if let wait = step.executorQueueWait { args["queued_in_\(step.executorQueue ?? "slurm")_us"] = JSONValue(Int(wait)) }
             events.append(Event(name: step.id.rawValue, ph: "X", ts: bar.start, pid: pid(bar.lane), tid: bar.lane.number, dur: max(1, bar.end - bar.start), cat: step.kind, args: args))
             if step.status == .cancelled {
                 events.append(Event(name: "cancelled: \(step.id)", ph: "i", ts: bar.end, pid: pid(bar.lane), tid: bar.lane.number, s: "t", args: ["reason": .string(step.error ?? "cancelled")]))
@@ -105,8 +117,8 @@ public struct ChromeTrace: Sendable {
     private func counters(lanes: TimelineLanes) -> [Event] {
         var changes: [(time: Int64, running: Int, waiting: Int, busy: Int)] = []
         for bar in lanes.bars {
-            let isWorker = bar.lane.group == .workers && !bar.isQueueWait
-            if bar.isQueueWait {
+            let isWorker = bar.lane.group == .workers && !bar.isQueueWait && !bar.isExecutorQueue
+            if bar.isQueueWait || bar.isExecutorQueue {
                 changes.append((bar.start, 0, 1, 0))
                 changes.append((bar.end, 0, -1, 0))
             } else {

@@ -5,13 +5,14 @@ import Foundation
 /// ``TimelineEvent`` a line, in the order they happened.
 ///
 /// Versions: 1, the first; 2 adds `step-checked` events and the `up_to_date`
-/// and `restored` counts of `run-finished`. Version 2 only adds, so readers
-/// read both (a version-1 log simply has none of these).
+/// and `restored` counts of `run-finished`; 3 adds `step-running` events (a
+/// step on Slurm leaving Slurm's queue). Each version only adds, so readers
+/// read them all (an older log simply has none of these).
 public enum EventLogFormat {
     public static let name = "taskloop-events"
-    public static let version = 2
+    public static let version = 3
     /// The versions this build reads.
-    public static let readableVersions = 1...2
+    public static let readableVersions = 1...3
 
     struct Header: Codable, Hashable {
         var format: String

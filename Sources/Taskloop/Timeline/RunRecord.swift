@@ -9,6 +9,8 @@ public struct RunRecord: Sendable {
         public var end: Int64
         public var lane: String
         public var error: String?
+        /// When it began to run after waiting in its executor's queue (Slurm), if it did.
+        public var runningAt: Int64?
     }
 
     public struct StepRecord: Sendable, Hashable {
@@ -23,6 +25,12 @@ public struct RunRecord: Sendable {
         public var continueOnError = false
         public var queuedAt: Int64?
         public var startedAt: Int64?
+        /// When the last attempt began to run on its executor after waiting
+        /// in the executor's queue (`step-running`: Slurm); nil for a step
+        /// that waited in no such queue.
+        public var runningAt: Int64?
+        /// Whose queue that was: `slurm`.
+        public var executorQueue: String?
         public var finishedAt: Int64?
         public var status: StepStatus?
         public var lane: String?
@@ -52,6 +60,30 @@ public struct RunRecord: Sendable {
         /// Whether the step had started but not ended when the log ends: the
         /// run was killed (or is still going) while it ran.
         public var isRunningAtEnd: Bool { startedAt != nil && status == nil && reusedFrom == nil }
+
+        /// How long the last attempt waited in its executor's queue, in
+        /// microseconds: from its start to ``runningAt``, or to its end when
+        /// its job never started. Part of ``duration``.
+        public var executorQueueWait: Int64? {
+            guard let startedAt else { return nil }
+            if let runningAt { return max(0, runningAt - startedAt) }
+            guard executorQueue != nil, let finishedAt else { return nil }
+            return max(0, finishedAt - startedAt)
+        }
+
+        /// Where the last attempt's own run begins, for an attempt that ended
+        /// (or was cut off) at `end`: after its executor's queue (`end` itself
+        /// when its job never started), else at its start.
+        public func runStart(until end: Int64) -> Int64? {
+            guard let startedAt else { return nil }
+            if let runningAt { return max(startedAt, min(runningAt, end)) }
+            return executorQueue != nil ? max(startedAt, end) : startedAt
+        }
+
+        /// The executor's queue as people write it: `Slurm`.
+        public var executorQueueName: String {
+            StepRunning(step: id, attempt: 0, lane: "", queue: executorQueue ?? "slurm").queueName
+        }
 
         /// Run time in microseconds, for steps that started and finished.
         public var duration: Int64? {
@@ -101,12 +133,24 @@ public struct RunRecord: Sendable {
         case .stepStarted(let started):
             update(started.step) {
                 $0.startedAt = event.time
+                $0.runningAt = nil
+                // A step on Slurm starts queued there (its lane says so).
+                $0.executorQueue = started.lane == "slurm" ? "slurm" : nil
                 $0.lane = started.lane
+            }
+        case .stepRunning(let running):
+            update(running.step) {
+                guard $0.startedAt != nil, $0.attempts == running.attempt else { return }
+                $0.runningAt = event.time
+                $0.executorQueue = running.queue
+                $0.lane = running.lane
             }
         case .stepFinished(let finished) where finished.retryDelay != nil:
             update(finished.step) {
                 $0.earlierAttempts.append(EarlierAttempt(
-                    attempt: finished.attempt, start: $0.startedAt ?? event.time, end: event.time, lane: finished.lane, error: finished.error))
+                    attempt: finished.attempt, start: $0.startedAt ?? event.time, end: event.time, lane: finished.lane, error: finished.error,
+                    runningAt: $0.runningAt ?? ($0.executorQueue != nil ? event.time : nil)))
+                $0.runningAt = nil
             }
         case .stepFinished(let finished):
             update(finished.step) {
@@ -115,6 +159,7 @@ public struct RunRecord: Sendable {
                 if let waited = $0.earlierAttempts.last, waited.attempt == finished.attempt {
                     $0.earlierAttempts.removeLast()
                     $0.finishedAt = waited.end
+                    $0.runningAt = waited.runningAt
                 }
                 $0.status = finished.status
                 $0.lane = finished.lane

@@ -42,6 +42,9 @@ public struct RunSummary: Sendable {
             if step.status == .skipped, let reason = step.skipReason { status += " (\(reason))" }
             if step.status == .failure, let exitCode = step.exitCode { status += " (exit \(exitCode))" }
             if step.attempts > 1 { status += " after \(step.attempts) attempts" }
+            if let wait = step.executorQueueWait, wait > 0 {
+                status += ", \(Duration.microseconds(wait).compactDescription) of it queued in \(step.executorQueueName)"
+            }
             lines.append(pad(step.id.rawValue, idWidth) + "  " + pad(start, 9) + "  " + pad(duration, 9) + "  " + status)
         }
         if let note { lines.append(note) }

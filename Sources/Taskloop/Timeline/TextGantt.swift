@@ -3,7 +3,8 @@
 /// path instead.
 public struct TextGantt: Sendable {
     public enum Style: Sendable {
-        /// Plain ASCII: `.` for waiting, `#` for running, `x` for a failed attempt that was retried.
+        /// Plain ASCII: `.` for waiting, `#` for running, `x` for a failed attempt that was
+        /// retried, `~` for a step's job queued in Slurm (in both styles).
         case plain
         /// Block characters and ANSI colours (a terminal, without NO_COLOR).
         case color
@@ -46,7 +47,12 @@ public struct TextGantt: Sendable {
                     for index in column(attempt.start)...max(column(attempt.start), column(attempt.end)) { bar[index] = style == .plain ? "x" : "▒" }
                 }
                 let finished = record.end(of: step) ?? end
-                for index in column(started)...max(column(started), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
+                // A step on Slurm: `~` while its job was queued, then its run.
+                let running = step.runStart(until: finished) ?? started
+                for index in column(running)...max(column(running), column(finished)) { bar[index] = style == .plain ? "#" : "█" }
+                if running > started {
+                    for index in column(started)..<column(running) { bar[index] = "~" }
+                }
             }
             let name = pad(step.id.rawValue.count > nameWidth ? step.id.rawValue.prefix(nameWidth - 1) + "…" : step.id.rawValue, nameWidth)
             let status = step.reusedFrom != nil ? "reused" : step.checked == .upToDate ? "up to date" : step.checked == .restored ? "restored" : step.status?.rawValue ?? (step.startedAt == nil ? "not run" : "interrupted")

@@ -28,6 +28,13 @@ extension TimelineEvent {
             json.key("lane"); json.string(started.lane)
             json.key("step"); json.string(started.step.rawValue)
             json.key("t"); json.integer(time)
+        case .stepRunning(let running):
+            json.key("attempt"); json.integer(running.attempt)
+            json.key("event"); json.string("step-running")
+            json.key("lane"); json.string(running.lane)
+            json.key("queue"); json.string(running.queue)
+            json.key("step"); json.string(running.step.rawValue)
+            json.key("t"); json.integer(time)
         case .stepFinished(let finished): finished.write(to: &json, time: time)
         case .stepSkipped(let skipped):
             json.key("event"); json.string("step-skipped")

@@ -8,6 +8,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case runStarted(RunStarted)
         case stepQueued(StepQueued)
         case stepStarted(StepStarted)
+        case stepRunning(StepRunning)
         case stepFinished(StepFinished)
         case stepSkipped(StepSkipped)
         case stepReused(StepReused)
@@ -36,6 +37,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case runStarted = "run-started"
         case stepQueued = "step-queued"
         case stepStarted = "step-started"
+        case stepRunning = "step-running"
         case stepFinished = "step-finished"
         case stepSkipped = "step-skipped"
         case stepReused = "step-reused"
@@ -57,6 +59,9 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
             try value.encode(to: encoder)
         case .stepStarted(let value):
             try container.encode(Name.stepStarted, forKey: .event)
+            try value.encode(to: encoder)
+        case .stepRunning(let value):
+            try container.encode(Name.stepRunning, forKey: .event)
             try value.encode(to: encoder)
         case .stepFinished(let value):
             try container.encode(Name.stepFinished, forKey: .event)
@@ -89,6 +94,7 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
         case .runStarted: payload = .runStarted(try RunStarted(from: decoder))
         case .stepQueued: payload = .stepQueued(try StepQueued(from: decoder))
         case .stepStarted: payload = .stepStarted(try StepStarted(from: decoder))
+        case .stepRunning: payload = .stepRunning(try StepRunning(from: decoder))
         case .stepFinished: payload = .stepFinished(try StepFinished(from: decoder))
         case .stepSkipped: payload = .stepSkipped(try StepSkipped(from: decoder))
         case .stepReused: payload = .stepReused(try StepReused(from: decoder))
@@ -172,6 +178,31 @@ public struct StepStarted: Sendable, Hashable, Codable {
     public var attempt: Int
     /// Where it runs: `loop` for the event loop.
     public var lane: String
+}
+
+/// The step's process began to run where its executor placed it: for a step
+/// on Slurm, its job (or job step) left Slurm's queue and its task started on
+/// a node. From the attempt's `step-started` to this event the step waited in
+/// that queue, not running. Written only for steps on an executor with a
+/// queue (format version 3).
+public struct StepRunning: Sendable, Hashable, Codable {
+    public var step: StepID
+    public var attempt: Int
+    /// Where it runs now: `vm · job 12`, or `vm · job 12.3` for a job step
+    /// inside an allocation.
+    public var lane: String
+    /// Whose queue it waited in: `slurm`.
+    public var queue: String
+
+    /// The queue as people write it: `Slurm`.
+    public var queueName: String { queue == "slurm" ? "Slurm" : queue }
+
+    public init(step: StepID, attempt: Int, lane: String, queue: String) {
+        self.step = step
+        self.attempt = attempt
+        self.lane = lane
+        self.queue = queue
+    }
 }
 
 public struct StepFinished: Sendable, Hashable, Codable {

@@ -33,6 +33,10 @@ public struct TimelineLanes: Sendable {
         public var isQueueWait: Bool
         /// For a retried step's earlier attempts: which attempt (they failed).
         public var earlierAttempt: Int?
+        /// The part of a run spent in its executor's queue (Slurm), before
+        /// its process started: on the step's own lane, just before the bar
+        /// of the run itself, which then starts where this one ends.
+        public var isExecutorQueue = false
     }
 
     public private(set) var lanes: [Lane] = []
@@ -58,7 +62,7 @@ public struct TimelineLanes: Sendable {
             workerLanes[worker.number] = (worker.name, start)
         }
         // Intervals to place on lanes, each kind placed in order of its start.
-        var loopRuns: [(step: StepID, start: Int64, end: Int64, attempts: [RunRecord.EarlierAttempt], lastStart: Int64)] = []
+        var loopRuns: [(step: StepID, start: Int64, end: Int64, attempts: [RunRecord.EarlierAttempt], lastStart: Int64, runningAt: Int64?)] = []
         var loopWaits: [(step: StepID, start: Int64, end: Int64)] = []
         var workerWaits: [(step: StepID, start: Int64, end: Int64)] = []
         let offset = Self.queueLaneOffset
@@ -69,25 +73,25 @@ public struct TimelineLanes: Sendable {
             let queued = firstStart - (step.queuedAt ?? firstStart) < 1000 ? firstStart : min(step.queuedAt ?? firstStart, firstStart)
             if let lane = step.lane, let worker = Self.worker(lane) {
                 note(worker, at: started)
-                bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: worker.number, name: worker.name), start: started, end: finished, isQueueWait: false))
+                bars += Self.runBars(step.id, Lane(group: .workers, number: worker.number, name: worker.name), started, finished, runningAt: step.runStart(until: finished))
                 for (index, earlier) in step.earlierAttempts.enumerated() {
                     guard let worker = Self.worker(earlier.lane) else { continue }
                     note(worker, at: earlier.start)
-                    bars.append(Bar(step: step.id, lane: Lane(group: .workers, number: worker.number, name: worker.name), start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
+                    bars += Self.runBars(step.id, Lane(group: .workers, number: worker.number, name: worker.name), earlier.start, earlier.end, runningAt: earlier.runningAt, earlierAttempt: index + 1)
                 }
                 if queued < firstStart { workerWaits.append((step.id, queued, firstStart)) }
             } else {
                 // A loop step's lane holds all its attempts; its wait for capacity goes on a queue lane.
-                loopRuns.append((step.id, firstStart, finished, step.earlierAttempts, started))
+                loopRuns.append((step.id, firstStart, finished, step.earlierAttempts, started, step.runStart(until: finished)))
                 if queued < firstStart { loopWaits.append((step.id, queued, firstStart)) }
             }
         }
         for run in loopRuns.sorted(by: { ($0.start, $0.step) < ($1.start, $1.step) }) {
             let row = loopLanes.place(run.start, run.end)
             let lane = Lane(group: .loop, number: row, name: "loop lane \(row)")
-            bars.append(Bar(step: run.step, lane: lane, start: run.lastStart, end: run.end, isQueueWait: false))
+            bars += Self.runBars(run.step, lane, run.lastStart, run.end, runningAt: run.runningAt)
             for (index, earlier) in run.attempts.enumerated() {
-                bars.append(Bar(step: run.step, lane: lane, start: earlier.start, end: earlier.end, isQueueWait: false, earlierAttempt: index + 1))
+                bars += Self.runBars(run.step, lane, earlier.start, earlier.end, runningAt: earlier.runningAt, earlierAttempt: index + 1)
             }
         }
         for wait in loopWaits.sorted(by: { ($0.start, $0.step) < ($1.start, $1.step) }) {
@@ -105,6 +109,21 @@ public struct TimelineLanes: Sendable {
         }
         lanes += workerLanes.keys.sorted().map { Lane(group: .workers, number: $0, name: workerLanes[$0]!.name) }
         lanes += (0..<workerQueueLanes.count).map { Lane(group: .workers, number: offset + 1 + $0, name: "queue \($0 + 1)") }
+    }
+}
+
+extension TimelineLanes {
+    /// An attempt's bar, or two when it waited in its executor's queue: the
+    /// wait, then the run from when its process started.
+    static func runBars(_ step: StepID, _ lane: Lane, _ start: Int64, _ end: Int64, runningAt: Int64?, earlierAttempt: Int? = nil) -> [Bar] {
+        guard let runningAt, runningAt > start else {
+            return [Bar(step: step, lane: lane, start: start, end: end, isQueueWait: false, earlierAttempt: earlierAttempt)]
+        }
+        let running = min(runningAt, end)
+        return [
+            Bar(step: step, lane: lane, start: start, end: running, isQueueWait: false, earlierAttempt: earlierAttempt, isExecutorQueue: true),
+            Bar(step: step, lane: lane, start: running, end: end, isQueueWait: false, earlierAttempt: earlierAttempt),
+        ]
     }
 }
 

@@ -67,6 +67,9 @@ package actor WorkerPool {
     /// Workers started but not ready yet, by slot: killed at shutdown.
     private var starting: [Int: WorkerStartup] = [:]
     private var nextRequestID = 1
+    /// The pid of the worker that last took a request, by slot: a worker
+    /// not there yet has just said hello.
+    private var lastServed: [Int: pid_t] = [:]
     /// Slots that gave up because their worker would not start, and why the last did.
     private var abandonedSlots = 0
     private var startProblem = ""
@@ -100,16 +103,25 @@ package actor WorkerPool {
     var isShuttingDown: Bool { state == .shuttingDown }
 
     /// Runs `request` in a worker; `lane` learns which (`worker-2`).
-    package func execute(_ request: WorkerRequest, lane: @Sendable (String) -> Void) async throws -> StepOutputs {
+    /// `startedOnSlurm` is told the lane when the request had to wait for a
+    /// worker on Slurm that was still starting: its wait was its worker's
+    /// job queued in Slurm (and the worker's own start), not its run.
+    package func execute(
+        _ request: WorkerRequest, lane: @Sendable (String) -> Void, startedOnSlurm: @Sendable (String) -> Void = { _ in }
+    ) async throws -> StepOutputs {
         var request = request
         request.id = nextRequestID
         nextRequestID += 1
+        let waited = idle.isEmpty
         let worker = try await takeWorker()
         if Task.isCancelled {
             ready(worker)
             throw CancellationError()
         }
         lane("worker-\(worker.slot)")
+        let isNew = lastServed[worker.slot] != worker.pid
+        lastServed[worker.slot] = worker.pid
+        if waited, isNew, case .slurm = launch.executor?.kind { startedOnSlurm("worker-\(worker.slot)") }
         busy[worker.slot] = worker
         let reply: WorkerReply
         do {

@@ -9,6 +9,9 @@
 /// step's name, and runs of bars narrower than a pixel merge into one bar that
 /// says how many steps it stands for, so 10,000 steps stay a small page.
 ///
+/// A step on Slurm is two bars on its row: the time its job was queued in
+/// Slurm (pale blue, dashed), then its run.
+///
 /// Every bar carries its times (`data-s`, `data-e`: µs from the chart's
 /// origin), which the page's script uses to zoom and pan (``ReportScript``);
 /// the steps' search index (``searchIndex``) gives each step's row.
@@ -111,15 +114,29 @@ struct GanttChart {
             var previousEnd: Int64?
             for (index, attempt) in step.earlierAttempts.enumerated() {
                 if let previousEnd { retryGap(row: row, from: previousEnd, to: attempt.start) }
-                bar(row: row, step, start: attempt.start, end: attempt.end, fill: Palette.earlierAttempt, classes: "retry", tip: attemptTip(step, index))
+                var attemptStart = attempt.start
+                if let running = attempt.runningAt, running > attempt.start {
+                    attemptStart = min(running, attempt.end)
+                    bar(row: row, step, start: attempt.start, end: attemptStart, fill: Palette.executorQueue, classes: "queued", tip: executorQueueTip(step, attempt.start, attemptStart))
+                }
+                bar(row: row, step, start: attemptStart, end: attempt.end, fill: Palette.earlierAttempt, classes: "retry", tip: attemptTip(step, index))
                 previousEnd = attempt.end
             }
             if let previousEnd { retryGap(row: row, from: previousEnd, to: started) }
             let finished = step.finishedAt ?? end
-            bar(row: row, step, start: started, end: finished, fill: Palette.fill(step, runsInWorker: step.lane?.hasPrefix("worker-") == true),
-                classes: classes(step), tip: runTip(step, started, finished))
+            // A step on Slurm: its job's time in Slurm's queue, then its run.
+            let running = step.runStart(until: finished) ?? started
+            if running > started {
+                bar(row: row, step, start: started, end: running, fill: Palette.executorQueue, classes: "queued", tip: executorQueueTip(step, started, running))
+            }
+            bar(row: row, step, start: running, end: finished, fill: Palette.fill(step, runsInWorker: step.lane?.hasPrefix("worker-") == true),
+                classes: classes(step), tip: runTip(step, running, finished))
             searchIndex.append((step.id, row, started, finished, statusWord(step)))
-            let after = "\(statusWord(step)) \(Duration.microseconds(finished - started).compactDescription)"
+            let queued = Duration.microseconds(running - started).compactDescription
+            let after = step.executorQueue != nil && step.runningAt == nil
+                ? "\(statusWord(step)) after \(queued) queued in \(step.executorQueueName), never started"
+                : "\(statusWord(step)) \(Duration.microseconds(finished - running).compactDescription)"
+                    + (running > started ? " + \(queued) queued in \(step.executorQueueName)" : "")
                 + (step.exitCode.map { $0 != 0 ? " (exit \($0))" : "" } ?? "") + (step.attempts > 1 ? ", \(step.attempts) attempts" : "")
             svg += "<text class=\"after\" data-a=\"\(finished - origin)\" x=\"\(HTMLText.coordinate(x(finished) + 4))\" y=\"\(HTMLText.coordinate(y(row) + 14))\">\(HTMLText.escape(after))</text>\n"
         }
@@ -169,7 +186,7 @@ struct GanttChart {
         let pixel = Double(axis.span) / Self.plotWidth
         for bar in lanes.bars.sorted(by: { (rowOf[$0.lane] ?? 0, $0.start) < (rowOf[$1.lane] ?? 0, $1.start) }) {
             guard let row = rowOf[bar.lane], let step = steps[bar.step] else { continue }
-            if Double(bar.end - bar.start) < pixel, !bar.isQueueWait, bar.earlierAttempt == nil, step.status == .success {
+            if Double(bar.end - bar.start) < pixel, !bar.isQueueWait, !bar.isExecutorQueue, bar.earlierAttempt == nil, step.status == .success {
                 let isOnPath = onPath.contains(bar.step)
                 searchIndex.append((step.id, row, bar.start, bar.end, statusWord(step)))
                 if let merged = pending[row], Double(bar.start - merged.end) < pixel {
@@ -184,6 +201,8 @@ struct GanttChart {
             let worker = bar.lane.group == .workers
             if bar.isQueueWait {
                 self.bar(row: row, step, start: bar.start, end: bar.end, fill: Palette.waiting, classes: "wait", tip: waitTip(step, bar.start, bar.end, worker: worker), label: true)
+            } else if bar.isExecutorQueue {
+                self.bar(row: row, step, start: bar.start, end: bar.end, fill: Palette.executorQueue, classes: "queued", tip: executorQueueTip(step, bar.start, bar.end), label: true)
             } else if let attempt = bar.earlierAttempt {
                 self.bar(row: row, step, start: bar.start, end: bar.end, fill: Palette.earlierAttempt, classes: "retry", tip: attemptTip(step, attempt - 1), label: true)
             } else {
@@ -225,6 +244,7 @@ struct GanttChart {
     private func runTip(_ step: RunRecord.StepRecord, _ start: Int64, _ end: Int64) -> String {
         var tip = "\(step.id) [\(step.kind)] \(statusWord(step))\n\(step.detail)\nran \(Duration.microseconds(end - start).compactDescription) from +\(Duration.microseconds(start - origin).compactDescription)"
         if let queued = step.queuedAt, let started = step.startedAt, started > queued { tip += "\nqueue wait \(Duration.microseconds(started - queued).compactDescription)" }
+        if let wait = step.executorQueueWait, wait > 0 { tip += "\nqueued in \(step.executorQueueName) \(Duration.microseconds(wait).compactDescription) before that" }
         tip += "\nattempt \(step.attempts)"
         if let exitCode = step.exitCode { tip += "\nexit code \(exitCode)" }
         if let error = step.error { tip += "\n\(error)" }
@@ -237,6 +257,12 @@ struct GanttChart {
     private func waitTip(_ step: RunRecord.StepRecord, _ start: Int64, _ end: Int64, worker: Bool) -> String {
         let what = worker ? "a free worker" : pools[step.id].map { "a place in pool `\($0)`" } ?? "capacity (limits.io)"
         return "\(step.id): waited \(Duration.microseconds(end - start).compactDescription) for \(what)"
+    }
+
+    private func executorQueueTip(_ step: RunRecord.StepRecord, _ start: Int64, _ end: Int64) -> String {
+        let queue = step.executorQueueName
+        return "\(step.id): queued in \(queue) \(Duration.microseconds(end - start).compactDescription) (its job waited for \(queue) to start it)"
+            + (step.lane.map { "\nthen ran on \($0)" } ?? "")
     }
 
     private func attemptTip(_ step: RunRecord.StepRecord, _ index: Int) -> String {

@@ -175,7 +175,10 @@ public struct HTMLReport: Sendable {
     }
 
     private var legend: String {
-        "<div class=\"legend\">" + Palette.legend.map { "<span><i style=\"background:\($0.color)\"></i>\(HTMLText.escape($0.name))</span>" }.joined()
+        // The Slurm queue's colour only for runs that had steps on Slurm.
+        let onSlurm = record.steps.contains { $0.executorQueue != nil || $0.earlierAttempts.contains { $0.runningAt != nil } }
+        let entries = Palette.legend.filter { onSlurm || $0.color != Palette.executorQueue }
+        return "<div class=\"legend\">" + entries.map { "<span><i style=\"background:\($0.color)\"></i>\(HTMLText.escape($0.name))</span>" }.joined()
             + "<span><i style=\"border:2px solid #1f2328\"></i>critical path</span></div>\n"
     }
 

@@ -1,6 +1,8 @@
 /// The report's colours: one per step kind, and the statuses that override them.
 enum Palette {
     static let waiting = "#d0d7de"
+    /// A step's job queued in Slurm: started by Taskloop, not running yet.
+    static let executorQueue = "#b6e3ff"
     static let earlierAttempt = "#ff8182"
     static let merged = "#57606a"
     static let failure = "#cf222e"
@@ -28,6 +30,6 @@ enum Palette {
     static let legend: [(color: String, name: String)] = [
         ("#2da44e", "shell"), ("#0969da", "http"), (cpu, "cpu"), ("#bf8700", "file"), ("#6e7781", "sleep"),
         (failure, "failure"), (tolerated, "failure tolerated (continue-on-error)"), (earlierAttempt, "failed attempt, retried"),
-        (cancelled, "cancelled"), (waiting, "waiting for capacity or a worker"),
+        (cancelled, "cancelled"), (waiting, "waiting for capacity or a worker"), (executorQueue, "queued in Slurm (its job not started yet)"),
     ]
 }

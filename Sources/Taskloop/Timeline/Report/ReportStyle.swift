@@ -34,6 +34,7 @@ enum ReportStyle {
         svg line.baseline { stroke: #d0d7de; } svg line.threshold { stroke: #cf222e; stroke-dasharray: 4 3; }
         rect.bar:hover { opacity: .75; }
         rect.crit { stroke: #1f2328; stroke-width: 2; }
+        rect.queued { stroke: #0969da; stroke-width: 1; stroke-dasharray: 3 2; }
         rect.lagmax { fill: #afb8c1; } rect.lagp99 { fill: #6e7781; }
         rect.found { fill: none; stroke: #0969da; stroke-width: 3; }
         """
