@@ -33,25 +33,11 @@ import Testing
             steps:
               download: { http: { url: "\(baseURL)/bytes/\(size)", save: out/body.bin } }
             """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        let running = try TaskloopBinary.start(["run", "p.yaml", "--progress", "plain"], in: folder)
-        var peak = 0
-        while running.process.isRunning {
-            peak = max(peak, Self.highWaterMark(of: running.pid))
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let result = running.finish()
+        let (result, peak) = try await PeakMemory.run(["run", "p.yaml", "--progress", "plain"], in: folder)
         #expect(result.exitCode == 0, "\(result.standardOutput)\(result.standardError)")
         let saved = try FileManager.default.attributesOfItem(atPath: folder + "/out/body.bin")
         #expect((saved[.size] as? Int) == size)
         #expect(peak > 0, "the runner's memory could not be read from /proc")
         return peak
-    }
-
-    /// The peak resident set of a live process, in bytes (0 once it is gone).
-    private static func highWaterMark(of pid: pid_t) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return 0 }
-        return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
     }
 }

@@ -160,34 +160,6 @@ import Testing
 }
 
 
-/// A step that prints far more than Taskloop keeps: its output is capped, and
-/// memory does not grow with it. 200 MB in one line is about twice the bound
-/// on memory growth, so output held in memory would break it; the same with a
-/// gigabyte, and the time it takes, is measured by `Benchmarks/file-limits.py`.
-@Suite(.serialized) struct LargeOutputTests {
-    static let outputBytes = 200_000_000
-    static let growthBound = 100 * 1024 * 1024
-
-    @Test func outputBeyondWhatIsKeptIsCappedNotHeldInMemory() async throws {
-        let sampler = ResidentMemorySampler()
-        async let growth = sampler.sample()
-        let (report, folder) = try await runPipeline("""
-            steps:
-              flood: { shell: "head -c \(Self.outputBytes) /dev/zero | tr '\\\\0' 'x'" }
-            """)
-        sampler.stop()
-        let grew = await growth
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(report.status("flood") == .success)
-        guard case .string(let stdout) = try report.outputs("flood")["stdout"] else {
-            Issue.record("no stdout")
-            return
-        }
-        #expect(stdout.utf8.count == ShellStep.capturedOutputLimit)
-        #expect(grew < Self.growthBound, "resident memory grew by \(grew / 1024 / 1024) MiB for \(Self.outputBytes / 1_000_000) MB of output")
-    }
-}
-
 @Suite(.serialized) struct ManyShellStepsTests {
     /// Thousands of short commands, 64 at a time: each one's pipes are made,
     /// read and closed while others start and end, and no line may go missing
