@@ -169,6 +169,21 @@ def makespan_of(events):
     return (max(ends) - min(starts)) / 1e6
 
 
+def machine_speed():
+    """Milliseconds for a fixed Python loop, the best of 3: how fast this
+    machine is at the moment (a shared or throttled one is much slower), so
+    figures taken at different times can be told apart."""
+    best = None
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(3_000_000):
+            total += number
+        elapsed = (time.perf_counter() - started) * 1000
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
 def ensure_ninja():
     """ninja, installed from the distribution if missing; None if that fails."""
     found = shutil.which("ninja")
@@ -184,7 +199,8 @@ def against_peers(binary, repeat, folder):
     here = os.path.dirname(os.path.abspath(__file__))
     peer = [sys.executable, os.path.join(here, "peer.py")]
     ninja = ensure_ninja()
-    print(f"against peers ({os.cpu_count()} cores, whole process, median of {repeat})")
+    print(f"against peers ({os.cpu_count()} cores, whole process, median of {repeat}; "
+          f"load average {os.getloadavg()[0]:.2f}, {machine_speed():.0f} ms for a 3M-step Python loop)")
     print(f"{'workload':38} {'taskloop':>9} {'peer':>9} {'ratio':>7}  {'target':28} met")
 
     def taskloop(name, text, extra=()):
