@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 import TaskloopTestServer
@@ -146,9 +149,12 @@ struct LoopCheckedHTTPStep: StepKind {
     }
 
     @Test func aRefusedConnectionSaysSo() async throws {
-        let server = try await TestHTTPServer.start()
-        let url = server.baseURL
-        try await server.stop()
+        // A port held bound but not listening refuses connections, and no
+        // other suite's server can take it meanwhile (a stopped server's port
+        // could be reused by one starting at the same moment).
+        let socket = try BoundClosedPort()
+        defer { socket.close() }
+        let url = "http://127.0.0.1:\(socket.port)"
         let (report, folder) = try await runPipeline("""
             steps:
               refused: { http: { url: "\(url)/echo" } }
@@ -222,5 +228,39 @@ final class ResidentMemorySampler: Sendable {
         else { return 0 }
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
         return kilobytes * 1024
+    }
+}
+
+/// A TCP socket bound to a free port on 127.0.0.1 and not listening: a
+/// connection to that port is refused for as long as it is held.
+struct BoundClosedPort {
+    let descriptor: CInt
+    let port: Int
+
+    init() throws {
+        let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard bound == 0, named == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        Glibc.close(descriptor)
     }
 }

@@ -48,7 +48,9 @@ enum HTTPFailure {
             case ECONNREFUSED: return "connection refused\(place): is a server listening there?"
             case ETIMEDOUT: return "the connection timed out\(place)"
             case EHOSTUNREACH, ENETUNREACH: return "the host cannot be reached\(place)"
-            default: return "\(io)\(place)"
+            case ECONNRESET: return "the server reset the connection\(place)"
+            case EPIPE: return "the server closed the connection while the request was sent\(place)"
+            default: return "\(SystemErrorText.describe(io.errnoCode))\(place)"
             }
         }
         return "\(error)\(place)"
