@@ -27,6 +27,20 @@ import Testing
         #expect(resume.standardOutput.contains("nothing to resume"))
     }
 
+    @Test func aShellStepWhoseOutputFileCannotBeMadeFailsNamingThePathAndTheReason() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "steps:\n  a: { shell: echo a }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        // The run's folder is the log's; a file where its `outputs` folder goes.
+        try FileManager.default.createDirectory(atPath: folder + "/logs", withIntermediateDirectories: true)
+        try "in the way\n".write(toFile: folder + "/logs/outputs", atomically: true, encoding: .utf8)
+        let run = try TaskloopBinary.run(["run", "p.yaml", "--events", "logs/events.jsonl"], in: folder)
+        #expect(run.exitCode == 1)
+        #expect(run.standardOutput.contains("cannot create the output file \(folder)/logs/outputs/"), "\(run.standardOutput)")
+        #expect(run.standardOutput.contains(": Not a directory"), "\(run.standardOutput)")
+        #expect(try String(contentsOfFile: folder + "/logs/outputs", encoding: .utf8) == "in the way\n")
+    }
+
     @Test func eventsToAFileThatIsNotALogAreRefusedAndTheFileKept() throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

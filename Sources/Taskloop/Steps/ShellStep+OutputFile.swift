@@ -1,3 +1,4 @@
+import Foundation
 import NIOPosix
 
 #if canImport(Glibc)
@@ -13,8 +14,13 @@ extension ShellStep {
     /// folder first if needed. Throws the system's reason.
     static func createEmptyFile(at path: String, in folder: String, threadPool: NIOThreadPool) async throws {
         let failure: (call: String, code: Int32)? = try await threadPool.runIfActive {
+            // One `mkdir` for the usual case, where only the run's folder exists.
             if mkdir(folder, 0o755) != 0, errno != EEXIST {
-                guard errno == ENOENT, makeFolders(folder) else { return ("mkdir \(folder)", errno) }
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    return ("mkdir \(folder)", SystemErrorText.errno(in: error) ?? EIO)
+                }
             }
             let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { return ("open", errno) }
@@ -67,15 +73,5 @@ extension ShellStep {
         case .tooLarge:
             throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): it holds more than \(limit / 1024 / 1024) MiB; write large results to a file of your own and its path to $TASKLOOP_OUTPUT")
         }
-    }
-
-    /// `mkdir -p folder`: true when it exists afterwards.
-    private static func makeFolders(_ folder: String) -> Bool {
-        var prefix = ""
-        for part in folder.split(separator: "/", omittingEmptySubsequences: true) {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0, errno != EEXIST { return false }
-        }
-        return true
     }
 }
