@@ -82,7 +82,7 @@ public struct RunRecord: Sendable {
 
         /// The executor's queue as people write it: `Slurm`.
         public var executorQueueName: String {
-            StepRunning(step: id, attempt: 0, lane: "", queue: executorQueue ?? "slurm").queueName
+            StepRunning.displayName(ofQueue: executorQueue ?? "slurm")
         }
 
         /// Run time in microseconds, for steps that started and finished.

@@ -195,7 +195,10 @@ public struct StepRunning: Sendable, Hashable, Codable {
     public var queue: String
 
     /// The queue as people write it: `Slurm`.
-    public var queueName: String { queue == "slurm" ? "Slurm" : queue }
+    public var queueName: String { Self.displayName(ofQueue: queue) }
+
+    /// An executor's queue (`slurm`) as people write it (`Slurm`).
+    public static func displayName(ofQueue queue: String) -> String { queue == "slurm" ? "Slurm" : queue }
 
     public init(step: StepID, attempt: Int, lane: String, queue: String) {
         self.step = step
