@@ -34,6 +34,42 @@ import Testing
           crunch: { cpu: { function: spin, with: { for: 120s } } }
         """
 
+    /// One CPU worker on the cluster: `doomed` spins until its worker's job
+    /// is ended under it; `after` needs a worker again.
+    static let doomedWorkerPipeline = """
+        executors:
+          cluster: { slurm: { cpus: 1 } }
+        limits:
+          workers: { count: 1, executor: cluster }
+        steps:
+          doomed: { cpu: { function: spin, with: { for: 120s } }, continue-on-error: true }
+          after: { needs: doomed, cpu: { function: spin, with: { for: 50ms } } }
+        """
+
+    /// One shell step on the cluster that prints `up`, then sleeps.
+    static func longShellStepPipeline(slurm: String = "cpus: 1") -> String {
+        """
+        executors:
+          cluster: { slurm: { \(slurm) } }
+        steps:
+          long: { executor: cluster, shell: 'echo up; sleep 120' }
+        """
+    }
+
+    /// Writes `pipeline` to `p.yaml` in `folder` and starts `taskloop run` on
+    /// it with its event log (`events.jsonl`) and plain progress; `prefix`
+    /// begins the names of the Slurm jobs the run submits.
+    static func startRun(_ pipeline: String, in folder: String) throws -> (running: TaskloopBinary.Running, prefix: String) {
+        try pipeline.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
+        return (running, "taskloop-\(running.pid)-")
+    }
+
+    /// The name of the first job squeue lists whose name starts with `prefix`.
+    static func firstJobName(startingWith prefix: String) -> String? {
+        jobNames(startingWith: prefix).first?.split(separator: " ").first.map(String.init)
+    }
+
     /// Names of this user's Slurm jobs still pending or running (or completing).
     static func jobNames(startingWith prefix: String) -> [String] {
         let output = run("/usr/bin/env", ["squeue", "-h", "-o", "%j %T"])
@@ -118,22 +154,12 @@ import Testing
     func aCancelledWorkerJobFailsOnlyItsStepWithSlurmsReason() async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try """
-            executors:
-              cluster: { slurm: { cpus: 1 } }
-            limits:
-              workers: { count: 1, executor: cluster }
-            steps:
-              doomed: { cpu: { function: spin, with: { for: 120s } }, continue-on-error: true }
-              after: { needs: doomed, cpu: { function: spin, with: { for: 50ms } } }
-            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
-        let prefix = "taskloop-\(running.pid)-"
+        let (running, prefix) = try Self.startRun(Self.doomedWorkerPipeline, in: folder)
         let started = try await Self.eventually(within: 30) { !Self.jobNames(startingWith: prefix).filter { $0.hasSuffix("RUNNING") }.isEmpty }
         #expect(started)
         try await Task.sleep(for: .milliseconds(500))
-        let name = try #require(Self.jobNames(startingWith: prefix).first?.split(separator: " ").first)
-        _ = Self.run("/usr/bin/env", ["scancel", "--name", String(name)])
+        let name = try #require(Self.firstJobName(startingWith: prefix))
+        _ = Self.run("/usr/bin/env", ["scancel", "--name", name])
         let result = running.finish()
 
         #expect(result.exitCode == 0, "\(result.standardOutput)\n\(result.standardError)")
@@ -152,17 +178,10 @@ import Testing
     func aShellStepWhoseJobIsCancelledFailsWithSlurmsReason() async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try """
-            executors:
-              cluster: { slurm: { cpus: 1 } }
-            steps:
-              long: { executor: cluster, shell: 'echo up; sleep 120' }
-            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
-        let prefix = "taskloop-\(running.pid)-"
+        let (running, prefix) = try Self.startRun(Self.longShellStepPipeline(), in: folder)
         #expect(try await Self.eventually(within: 30) { running.standardOutputSoFar.contains("[long] up") })
-        let name = try #require(Self.jobNames(startingWith: prefix).first?.split(separator: " ").first)
-        _ = Self.run("/usr/bin/env", ["scancel", "--name", String(name)])
+        let name = try #require(Self.firstJobName(startingWith: prefix))
+        _ = Self.run("/usr/bin/env", ["scancel", "--name", name])
         let result = running.finish()
 
         #expect(result.exitCode == 1)

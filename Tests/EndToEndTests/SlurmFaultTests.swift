@@ -42,20 +42,10 @@ extension ExecutorTests {
         let node = try #require(Self.nodeName())
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try """
-            executors:
-              cluster: { slurm: { cpus: 1 } }
-            limits:
-              workers: { count: 1, executor: cluster }
-            steps:
-              doomed: { cpu: { function: spin, with: { for: 120s } }, continue-on-error: true }
-              after: { needs: doomed, cpu: { function: spin, with: { for: 50ms } } }
-            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
-        let prefix = "taskloop-\(running.pid)-"
+        let (running, prefix) = try Self.startRun(Self.doomedWorkerPipeline, in: folder)
         #expect(try await Self.eventually(within: 30) { !Self.jobNames(startingWith: prefix).filter { $0.hasSuffix("RUNNING") }.isEmpty })
         try await Task.sleep(for: .milliseconds(500))
-        let name = try #require(Self.jobNames(startingWith: prefix).first?.split(separator: " ").first.map(String.init))
+        let name = try #require(Self.firstJobName(startingWith: prefix))
         let failed = try await Self.withNodeDown(node) {
             try await Self.eventually(within: 15) { Self.jobState(named: name) == "NODE_FAIL" }
         }
@@ -78,16 +68,9 @@ extension ExecutorTests {
         let node = try #require(Self.nodeName())
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try """
-            executors:
-              cluster: { slurm: { cpus: 1 } }
-            steps:
-              long: { executor: cluster, shell: 'echo up; sleep 120' }
-            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
-        let prefix = "taskloop-\(running.pid)-"
+        let (running, prefix) = try Self.startRun(Self.longShellStepPipeline(), in: folder)
         #expect(try await Self.eventually(within: 30) { running.standardOutputSoFar.contains("[long] up") })
-        let name = try #require(Self.jobNames(startingWith: prefix).first?.split(separator: " ").first.map(String.init))
+        let name = try #require(Self.firstJobName(startingWith: prefix))
         let failed = try await Self.withNodeDown(node) {
             try await Self.eventually(within: 15) { Self.jobState(named: name) == "NODE_FAIL" }
         }
@@ -108,14 +91,7 @@ extension ExecutorTests {
     func aShellStepPastItsTimeLimitFailsWithSlurmsReason() async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try """
-            executors:
-              cluster: { slurm: { cpus: 1, time: 10m } }
-            steps:
-              long: { executor: cluster, shell: 'echo up; sleep 120' }
-            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
-        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl", "--progress", "plain"], in: folder)
-        let prefix = "taskloop-\(running.pid)-"
+        let (running, prefix) = try Self.startRun(Self.longShellStepPipeline(slurm: "cpus: 1, time: 10m"), in: folder)
         #expect(try await Self.eventually(within: 30) { running.standardOutputSoFar.contains("[long] up") })
         let id = Self.run("/usr/bin/env", ["squeue", "-h", "-o", "%i %j"]).split(separator: "\n")
             .first { $0.split(separator: " ").last?.hasPrefix(prefix) == true }?.split(separator: " ").first.map(String.init)
