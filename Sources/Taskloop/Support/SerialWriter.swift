@@ -12,7 +12,8 @@ import Darwin
 /// Writes to a file descriptor in order, without ever blocking the caller.
 ///
 /// `write` only appends to a buffer and returns; ``run()`` (a child task of
-/// whoever owns the writer) takes everything buffered so far, encodes it and
+/// whoever owns the writer) wakes, gathers writes for ``gatheringTime``,
+/// takes everything buffered so far, encodes it and
 /// writes it with blocking `write(2)` calls on NIO's thread pool. So the event
 /// loop never blocks on a slow terminal, a full pipe or a busy disk, elements
 /// reach the descriptor in the order they were written, and what was written
@@ -44,6 +45,13 @@ package final class SerialWriter<Element: Sendable>: Sendable {
             self.notice = notice
         }
     }
+
+    /// How long ``run()`` waits, once woken, before it takes the queue: the
+    /// most a written element waits beyond its own write. Without it, every
+    /// write after an idle moment wakes the writer's thread from the caller's
+    /// (the event loop's), a futex call that cost more than the rest of a
+    /// no-op step together.
+    static var gatheringTime: Duration { .milliseconds(1) }
 
     private let descriptor: CInt
     private let closesDescriptor: Bool
@@ -112,6 +120,12 @@ package final class SerialWriter<Element: Sendable>: Sendable {
                     return true
                 }
                 if ready { continuation.resume() }
+            }
+            if state.withLock({ !$0.isFinished }) {
+                // Let the burst this write began gather: writes that come in
+                // meanwhile find no waiter, so they cost the loop no wake-up
+                // of this task's thread. Bounds the wake-ups, not the order.
+                try? await Task.sleep(for: Self.gatheringTime)
             }
             let (batch, isFinished) = state.withLock { state in
                 var batch = state.pending
