@@ -23,6 +23,10 @@ public struct StepID: Sendable, Hashable, Comparable, Codable, CustomStringConve
 
 /// One step of a pipeline: its kind's configuration and the fields every
 /// kind shares.
+///
+/// A value type whose fields live in one shared box, copied on write: the
+/// scheduler hands a step to its task, its attempts and its context, and
+/// each of those copies costs one retain instead of one per field.
 public struct Step: Sendable {
     /// A `needs` entry, with where it was written (cycle and unknown-step
     /// errors point at it).
@@ -36,40 +40,148 @@ public struct Step: Sendable {
         }
     }
 
-    public var id: StepID
+    /// The fields of a ``Step``.
+    ///
+    /// Safe to send although its fields are `var`: a box is only written
+    /// through ``Step/writableStorage()``, which first copies it unless this
+    /// step value is its only owner. A box that another value (and so maybe
+    /// another thread) can see is therefore never written, only read.
+    private final class Storage: @unchecked Sendable {
+        var id: StepID
+        var action: any StepKind
+        var kindName: String
+        var needs: [Dependency]
+        var timeout: Duration? = nil
+        var pool: String? = nil
+        var executor: ExecutorReference? = nil
+        var environment: [String: String]
+        var workingDirectory: String?
+        var continueOnError: Bool
+        var location: SourceLocation
+        var retry: RetryPolicy? = nil
+        var condition: StepCondition? = nil
+        var deferredConfiguration: DeferredConfiguration? = nil
+        var definition: ConfigNode? = nil
+        var incremental: IncrementalSettings = IncrementalSettings()
+
+        init(id: StepID, action: any StepKind, kindName: String, needs: [Dependency], environment: [String: String],
+            workingDirectory: String?, continueOnError: Bool, location: SourceLocation) {
+            self.id = id
+            self.action = action
+            self.kindName = kindName
+            self.needs = needs
+            self.environment = environment
+            self.workingDirectory = workingDirectory
+            self.continueOnError = continueOnError
+            self.location = location
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(
+                id: id, action: action, kindName: kindName, needs: needs, environment: environment,
+                workingDirectory: workingDirectory, continueOnError: continueOnError, location: location)
+            copy.timeout = timeout
+            copy.pool = pool
+            copy.executor = executor
+            copy.retry = retry
+            copy.condition = condition
+            copy.deferredConfiguration = deferredConfiguration
+            copy.definition = definition
+            copy.incremental = incremental
+            return copy
+        }
+    }
+
+    private var storage: Storage
+
+    /// The box, made this value's own first if it is shared.
+    private mutating func writableStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public var id: StepID {
+        get { storage.id }
+        _modify { yield &writableStorage().id }
+    }
     /// The decoded configuration of the step's kind; it runs the step.
-    public var action: any StepKind
+    public var action: any StepKind {
+        get { storage.action }
+        _modify { yield &writableStorage().action }
+    }
     /// The kind's name: `shell`, `sleep`, `file`, or a plugin's `uses:` name.
-    public var kindName: String
-    public var needs: [Dependency]
-    public var timeout: Duration?
-    public var pool: String?
+    public var kindName: String {
+        get { storage.kindName }
+        _modify { yield &writableStorage().kindName }
+    }
+    public var needs: [Dependency] {
+        get { storage.needs }
+        _modify { yield &writableStorage().needs }
+    }
+    public var timeout: Duration? {
+        get { storage.timeout }
+        _modify { yield &writableStorage().timeout }
+    }
+    public var pool: String? {
+        get { storage.pool }
+        _modify { yield &writableStorage().pool }
+    }
     /// `executor:`: the executor a shell step runs on (nil: this machine).
-    public var executor: ExecutorReference?
+    public var executor: ExecutorReference? {
+        get { storage.executor }
+        _modify { yield &writableStorage().executor }
+    }
     /// Environment for this step, on top of the pipeline's.
-    public var environment: [String: String]
+    public var environment: [String: String] {
+        get { storage.environment }
+        _modify { yield &writableStorage().environment }
+    }
     /// `cwd:`, the step's folder relative to the pipeline file's folder
     /// (shell commands run there; relative file paths resolve against it).
-    public var workingDirectory: String?
+    public var workingDirectory: String? {
+        get { storage.workingDirectory }
+        _modify { yield &writableStorage().workingDirectory }
+    }
     /// When true, a failure of this step does not stop the run, and its
     /// dependents run anyway.
-    public var continueOnError: Bool
+    public var continueOnError: Bool {
+        get { storage.continueOnError }
+        _modify { yield &writableStorage().continueOnError }
+    }
     /// Where the step's id is written in the file.
-    public var location: SourceLocation
+    public var location: SourceLocation {
+        get { storage.location }
+        _modify { yield &writableStorage().location }
+    }
     /// `retry:`: how a failure is tried again; nil means it is not.
-    public var retry: RetryPolicy?
+    public var retry: RetryPolicy? {
+        get { storage.retry }
+        _modify { yield &writableStorage().retry }
+    }
     /// `if:`: whether the step runs, decided when its needs have finished;
     /// nil means "when every need succeeded".
-    public var condition: StepCondition?
+    public var condition: StepCondition? {
+        get { storage.condition }
+        _modify { yield &writableStorage().condition }
+    }
     /// Set when the kind's configuration holds `${{ }}`: it is decoded again,
     /// with the values filled in, just before the step runs.
-    public var deferredConfiguration: DeferredConfiguration?
+    public var deferredConfiguration: DeferredConfiguration? {
+        get { storage.deferredConfiguration }
+        _modify { yield &writableStorage().deferredConfiguration }
+    }
     /// The step's YAML as written (its mapping under `steps:`), from which
     /// its fingerprint is computed; nil for a step built in code.
-    public var definition: ConfigNode?
+    public var definition: ConfigNode? {
+        get { storage.definition }
+        _modify { yield &writableStorage().definition }
+    }
     /// `sources:`, `generates:` and `cache:`: when the step may be skipped
     /// as up to date, or restored from the local cache.
-    public var incremental = IncrementalSettings()
+    public var incremental: IncrementalSettings {
+        get { storage.incremental }
+        _modify { yield &writableStorage().incremental }
+    }
 
     /// Whether the step runs in a worker process (a CPU kind).
     public var runsInWorker: Bool {
@@ -86,16 +198,11 @@ public struct Step: Sendable {
         timeout: Duration? = nil, pool: String? = nil, environment: [String: String] = [:],
         workingDirectory: String? = nil, continueOnError: Bool = false, location: SourceLocation
     ) {
-        self.id = id
-        self.action = action
-        self.kindName = kindName
-        self.needs = needs
-        self.timeout = timeout
-        self.pool = pool
-        self.environment = environment
-        self.workingDirectory = workingDirectory
-        self.continueOnError = continueOnError
-        self.location = location
+        storage = Storage(
+            id: id, action: action, kindName: kindName, needs: needs, environment: environment,
+            workingDirectory: workingDirectory, continueOnError: continueOnError, location: location)
+        storage.timeout = timeout
+        storage.pool = pool
     }
 }
 
