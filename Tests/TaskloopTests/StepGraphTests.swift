@@ -41,12 +41,15 @@ import Testing
         ("250ms", Duration.milliseconds(250)), ("1.5s", .milliseconds(1500)), ("2m", .seconds(120)),
         ("1h", .seconds(3600)), ("3", .seconds(3)), ("0.25", .milliseconds(250)), ("1m30s", .seconds(90)),
         ("0s", .zero), (" 10s ", .seconds(10)), ("500us", .microseconds(500)),
+        // Text beyond ASCII takes the general path: the same rules.
+        ("500µs", .microseconds(500)), ("\u{00A0}2s\u{00A0}", .seconds(2)), ("1m\u{2009}", .seconds(60)),
     ])
     func validDurations(text: String, expected: Duration) {
         #expect(Duration(parsing: text) == expected)
     }
 
-    @Test(arguments: ["", "s", "-1s", "1.5x", "5 minutes", "ms250", "1e3", "nan", "inf", "1..2s", "99999999999999999h"])
+    @Test(arguments: ["", "s", "-1s", "1.5x", "5 minutes", "ms250", "1e3", "nan", "inf", "1..2s", "99999999999999999h",
+        "\u{0661}s", "5µ", "2é"])
     func invalidDurations(text: String) {
         #expect(Duration(parsing: text) == nil)
     }

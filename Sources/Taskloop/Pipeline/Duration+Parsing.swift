@@ -4,6 +4,13 @@ extension Duration {
     /// seconds (`2`, `0.25`), or units joined together (`1m30s`).
     /// Negative, empty and non-finite values are rejected.
     public init?(parsing text: String) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // The usual case, read byte by byte; the same rules as below,
+            // where only ASCII can be a digit, a dot, a space or a unit.
+            guard let nanoseconds = Self.nanoseconds(inASCII: Substring(text).utf8) else { return nil }
+            self = .nanoseconds(nanoseconds)
+            return
+        }
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty else { return nil }
         if let seconds = Double(trimmed) {
@@ -32,6 +39,41 @@ extension Duration {
         }
         guard nanoseconds.isFinite, nanoseconds < Double(Int64.max) else { return nil }
         self = .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+
+    /// ``init(parsing:)`` for text that is all ASCII.
+    private static func nanoseconds(inASCII text: Substring.UTF8View) -> Int64? {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        func isNumeric(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") }
+        func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+        func number(_ bytes: Substring.UTF8View) -> Double? { Double(Substring(bytes)) }
+
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return nil }
+        var rest = text[first...last]
+        if rest.allSatisfy(isNumeric) {
+            guard let seconds = number(rest), seconds.isFinite else { return nil }
+            return Int64((seconds * 1e9).rounded())
+        }
+        var nanoseconds: Double = 0
+        while !rest.isEmpty {
+            let digits = rest.prefix(while: isNumeric)
+            guard !digits.isEmpty, let value = number(digits) else { return nil }
+            rest = rest[digits.endIndex...]
+            let unit = rest.prefix(while: isLetter)
+            guard !unit.isEmpty else { return nil }
+            rest = rest[unit.endIndex...]
+            switch Substring(unit) {
+            case "ns": nanoseconds += value
+            case "us": nanoseconds += value * 1e3
+            case "ms": nanoseconds += value * 1e6
+            case "s": nanoseconds += value * 1e9
+            case "m": nanoseconds += value * 60e9
+            case "h": nanoseconds += value * 3600e9
+            default: return nil
+            }
+        }
+        guard nanoseconds.isFinite, nanoseconds < Double(Int64.max) else { return nil }
+        return Int64(nanoseconds.rounded())
     }
 
     /// Whole microseconds, the event log's unit.

@@ -10,8 +10,12 @@ public struct PipelineLoader: Sendable {
     static let commonStepKeys = ["needs", "if", "timeout", "retry", "pool", "env", "cwd", "continue-on-error", "uses", "with", "matrix", "executor",
         "sources", "generates", "cache"]
 
+    /// Every key a step may have: the common ones and each kind's.
+    private let knownStepKeys: [String]
+
     public init(registry: StepKindRegistry = .builtIn) {
         self.registry = registry
+        self.knownStepKeys = Self.commonStepKeys + registry.builtInNames + ["cpu"]
     }
 
     /// Reads and loads the file at `path`, and the files it includes
@@ -190,7 +194,7 @@ public struct PipelineLoader: Sendable {
     /// that reference and cycle checks report their problems too.
     private func decodeStep(id: String, entry: ConfigNode.Entry, pools: [String: Int]) -> (Step?, [Diagnostic]) {
         let field = "step `\(id)`"
-        let known = Self.commonStepKeys + registry.builtInNames + ["cpu"]
+        let known = knownStepKeys
         var problems: [Diagnostic] = []
         let mapping: ConfigMapping
         do {

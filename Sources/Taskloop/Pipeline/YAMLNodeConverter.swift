@@ -93,6 +93,9 @@ struct YAMLNodeConverter {
         try count(1, at: location)
         var entries: [ConfigNode.Entry] = []
         entries.reserveCapacity(mapping.count)
+        // Keys seen so far, by name: hashed only for a long mapping (the
+        // `steps:`); a step's few keys are compared one by one.
+        let hashesKeys = mapping.count > 16
         var firstLines: [String: Int] = [:]
         for (key, value) in mapping {
             let convertedKey = try convert(key)
@@ -103,11 +106,12 @@ struct YAMLNodeConverter {
             }
             // libyaml already refused keys written alike; these are keys an
             // alias makes equal, or `1` beside `"1"`.
-            if let firstLine = firstLines[name] {
+            let firstLine = hashesKeys ? firstLines[name] : entries.first(where: { $0.name == name })?.key.location.line
+            if let firstLine {
                 problems.append(Diagnostic(.duplicateKey(name, firstLine: firstLine), at: convertedKey.location))
                 continue
             }
-            firstLines[name] = convertedKey.location.line
+            if hashesKeys { firstLines[name] = convertedKey.location.line }
             entries.append(ConfigNode.Entry(key: convertedKey, value: convertedValue))
         }
         return ConfigNode(.mapping(entries), at: location)

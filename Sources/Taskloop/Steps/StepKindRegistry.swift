@@ -22,7 +22,9 @@ public struct StepKindRegistry: Sendable {
 
     public init(builtInKinds: [any StepKind.Type], pluginKinds: [any StepKind.Type], cpuFunctions: [any CPUFunction.Type] = []) {
         self.builtInKinds = builtInKinds
+        self.builtInNames = builtInKinds.map { $0.name }
         self.pluginKinds = pluginKinds
+        self.pluginNames = pluginKinds.map { $0.name }
         self.cpuFunctions = cpuFunctions
         self.builtInCPUFunctionCount = cpuFunctions.count
     }
@@ -32,6 +34,7 @@ public struct StepKindRegistry: Sendable {
     public func adding(plugins: [any StepKind.Type], cpuFunctions functions: [any CPUFunction.Type] = []) -> StepKindRegistry {
         var registry = self
         registry.pluginKinds += plugins + functions.map { stepKind(of: $0) }
+        registry.pluginNames = registry.pluginKinds.map { $0.name }
         registry.cpuFunctions += functions
         return registry
     }
@@ -43,8 +46,11 @@ public struct StepKindRegistry: Sendable {
         cpuFunctions.first(where: { $0.name == name })
     }
 
-    public var builtInNames: [String] { builtInKinds.map { $0.name } }
-    public var pluginNames: [String] { pluginKinds.map { $0.name } }
+    /// The names of ``builtInKinds``, in their order (kept, not mapped on each
+    /// ask: the loader asks for every step).
+    public private(set) var builtInNames: [String]
+    /// The names of ``pluginKinds``, in their order.
+    public private(set) var pluginNames: [String]
 
     public func builtInKind(named name: String) -> (any StepKind.Type)? {
         builtInKinds.first(where: { $0.name == name })
