@@ -33,31 +33,35 @@ public struct CriticalPath: Sendable, Hashable {
     public var cancelledTail: Int64 = 0
 
     public init(record: RunRecord) {
-        let byID = Dictionary(record.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Steps by their index in the record: a step record is a large value,
+        // and this runs at the end of every run, for every step.
+        let steps = record.steps
+        let indexByID = Dictionary(steps.indices.map { (steps[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
         let needs = Dictionary((record.started?.steps ?? []).map { ($0.id, $0.needs) }, uniquingKeysWith: { first, _ in first })
-        func decided(_ step: RunRecord.StepRecord) -> Bool { step.finishedAt != nil && step.status != .cancelled }
-        guard var current = record.steps.filter(decided).max(by: { $0.finishedAt! < $1.finishedAt! }),
-            let origin = record.steps.compactMap({ $0.earlierAttempts.first?.start ?? $0.startedAt }).min()
+        func decided(_ index: Int) -> Bool { steps[index].finishedAt != nil && steps[index].status != .cancelled }
+        func finishedEarlier(_ first: Int, _ second: Int) -> Bool { steps[first].finishedAt! < steps[second].finishedAt! }
+        guard var current = steps.indices.filter(decided).max(by: finishedEarlier),
+            let origin = steps.lazy.compactMap({ $0.earlierAttempts.first?.start ?? $0.startedAt }).min()
         else {
             self.steps = []
             self.length = 0
             return
         }
         var path = [current]
-        var visited: Set<StepID> = [current.id]
-        while let previous = (needs[current.id] ?? []).compactMap({ byID[$0] })
-            .filter({ decided($0) && !visited.contains($0.id) })
-            .max(by: { $0.finishedAt! < $1.finishedAt! })
+        var visited: Set<Int> = [current]
+        while let previous = (needs[steps[current].id] ?? []).compactMap({ indexByID[$0] })
+            .filter({ decided($0) && !visited.contains($0) })
+            .max(by: finishedEarlier)
         {
             path.append(previous)
-            visited.insert(previous.id)
+            visited.insert(previous)
             current = previous
         }
         path.reverse()
-        self.steps = path.map(\.id)
-        let end = path.last?.finishedAt ?? origin
+        self.steps = path.map { steps[$0].id }
+        let end = path.last.flatMap { steps[$0].finishedAt } ?? origin
         self.length = end - origin
-        for step in path {
+        for step in path.lazy.map({ steps[$0] }) {
             runTime += step.duration ?? 0
             if let queued = step.executorQueueWait, step.duration != nil, queued > 0 {
                 runTime -= queued
@@ -76,7 +80,7 @@ public struct CriticalPath: Sendable, Hashable {
             }
             if let previousEnd, let started = step.startedAt { retryDelay += max(0, started - previousEnd) }
         }
-        let lastEnd = record.steps.compactMap(\.finishedAt).max() ?? end
+        let lastEnd = steps.lazy.compactMap(\.finishedAt).max() ?? end
         self.cancelledTail = max(0, lastEnd - end)
     }
 

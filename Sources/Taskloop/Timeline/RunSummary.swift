@@ -18,12 +18,13 @@ public struct RunSummary: Sendable {
         var listed = record.steps
         var note: String?
         if listed.count > Self.fullListingLimit {
-            let notable = listed.filter { $0.status != .success }.prefix(Self.fullListingLimit / 2)
-            let slowest = listed.filter { $0.status == .success }
-                .sorted { ($0.duration ?? 0) > ($1.duration ?? 0) }
+            // Indices, not the (large) step records, are filtered and sorted.
+            let steps = record.steps
+            let notable = steps.indices.filter { steps[$0].status != .success }.prefix(Self.fullListingLimit / 2)
+            let slowest = steps.indices.filter { steps[$0].status == .success }
+                .sorted { (steps[$0].duration ?? 0) > (steps[$1].duration ?? 0) }
                 .prefix(max(10, Self.fullListingLimit / 2 - notable.count))
-            let chosen = Set(notable.map(\.id)).union(slowest.map(\.id))
-            listed = listed.filter { chosen.contains($0.id) }
+            listed = Set(notable).union(slowest).sorted().map { steps[$0] }
             note = "(\(listed.count) of \(record.steps.count) steps shown: the slowest and any that did not succeed)"
         }
         let idWidth = min(40, max(4, listed.map(\.id.rawValue.count).max() ?? 4))
