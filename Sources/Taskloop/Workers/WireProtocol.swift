@@ -1,25 +1,48 @@
 import Foundation
+import NIOCore
 
 /// The messages between the runner and a worker, one frame each way per
-/// request: a 4-byte big-endian length, then that many bytes of JSON.
+/// request: a 4-byte big-endian length, then that many bytes of message.
+///
+/// The worker's first frame, its hello, is JSON, so that a worker of any
+/// version can say which protocol it speaks; requests and replies are in
+/// ``WireFormat``'s binary layout.
 ///
 /// The protocol assumes only the worker's stdin and stdout: no shared files,
 /// no shared host, no signals, so a worker may run under `ssh` or `srun`.
 enum WireProtocol {
-    static let version = 1
+    /// 2: requests and replies in the binary layout (1 had them in JSON).
+    static let version = 2
     /// Larger frames are refused as malformed.
     static let maximumFrameSize = 64 * 1024 * 1024
 
-    static func frame<Message: Encodable>(_ message: Message) throws -> [UInt8] {
+    /// The hello's frame.
+    static func frame(_ hello: WorkerHello) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let payload = try encoder.encode(message)
+        let payload = try encoder.encode(hello)
         let length = UInt32(payload.count)
         return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + payload
     }
 
-    static func decode<Message: Decodable>(_ type: Message.Type, from payload: [UInt8]) throws -> Message {
-        try JSONDecoder().decode(type, from: Data(payload))
+    static func decodeHello(from payload: [UInt8]) throws -> WorkerHello {
+        try JSONDecoder().decode(WorkerHello.self, from: Data(payload))
+    }
+
+    /// A request's or a reply's frame.
+    static func frame(_ message: some WireMessage) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 256)
+        buffer.writeInteger(UInt32(0))
+        message.write(to: &buffer)
+        buffer.setInteger(UInt32(buffer.readableBytes - 4), at: buffer.readerIndex)
+        return buffer
+    }
+
+    static func decode<Message: WireMessage>(_ type: Message.Type, from payload: [UInt8]) throws(WireFormatError) -> Message {
+        var buffer = ByteBuffer(bytes: payload)
+        let message = try Message(from: &buffer)
+        guard buffer.readableBytes == 0 else { throw WireFormatError(description: "\(buffer.readableBytes) bytes after a message") }
+        return message
     }
 }
 
@@ -30,7 +53,7 @@ struct WorkerHello: Codable, Hashable {
 }
 
 /// Run `function` with `with` for `step`.
-package struct WorkerRequest: Codable, Sendable {
+package struct WorkerRequest: Sendable {
     var id: Int
     var function: String
     var step: String
@@ -47,7 +70,7 @@ package struct WorkerRequest: Codable, Sendable {
 }
 
 /// The answer to one request: outputs, or the error message.
-package struct WorkerReply: Codable, Sendable {
+package struct WorkerReply: Sendable {
     var id: Int
     var outputs: StepOutputs?
     var error: String?

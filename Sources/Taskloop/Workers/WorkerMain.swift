@@ -39,7 +39,7 @@ public enum WorkerMain {
             } catch {
                 reply = WorkerReply(id: -1, outputs: nil, error: "the worker could not read the request: \(error)")
             }
-            guard let frame = try? WireProtocol.frame(reply), writeAll(frame, to: channel) else { exit(3) }
+            guard writeAll(Array(WireProtocol.frame(reply).readableBytesView), to: channel) else { exit(3) }
         }
     }
 

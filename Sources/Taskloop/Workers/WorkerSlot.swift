@@ -123,7 +123,7 @@ struct WorkerSlot: Sendable {
             startup.attach(channel.channel)
             try await channel.executeThenClose { inbound, outbound in
                 var frames = FrameReader(inbound.makeAsyncIterator())
-                let hello = try WireProtocol.decode(WorkerHello.self, from: try await frames.next())
+                let hello = try WireProtocol.decodeHello(from: try await frames.next())
                 guard hello.protocolVersion == WireProtocol.version else {
                     throw Malformed(reason: "speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
                 }
@@ -133,7 +133,7 @@ struct WorkerSlot: Sendable {
                 await pool.ready(worker)
                 for await job in mailbox {
                     inFlight.set(job)
-                    try await outbound.write(ByteBuffer(bytes: try WireProtocol.frame(job.request)))
+                    try await outbound.write(WireProtocol.frame(job.request))
                     let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
                     guard reply.id == job.request.id else {
                         throw Malformed(reason: "answered request \(reply.id) instead of \(job.request.id)")
@@ -159,6 +159,7 @@ struct WorkerSlot: Sendable {
         switch error {
         case let malformed as Malformed: return malformed.reason
         case let failure as FrameDecoder.Failure: return "it sent \(failure)"
+        case let error as WireFormatError: return "it sent \(error)"
         case is DecodingError: return "it sent a frame that is not a message of the protocol"
         default: return nil
         }
