@@ -97,4 +97,14 @@ import Testing
             """
         #expect(try digests(yaml)["ship"] != digests(yaml, parameters: ["deploy": "yes"])["ship"])
     }
+
+    /// The digests of a large pipeline, computed in chunks side by side,
+    /// are each step's own, in the pipeline's order.
+    @Test func digestsOfAWholePipelineAreEachStepsInOrder() async throws {
+        let yaml = "steps:\n" + (0..<5_000).map { "  s\($0): { shell: echo \($0 % 7) }" }.joined(separator: "\n")
+        let pipeline = try PipelineLoader().load(contents: yaml, file: "p.yaml")
+        let all = await StepFingerprint.digests(of: pipeline)
+        #expect(all == pipeline.steps.map { StepFingerprint.digest(of: $0, in: pipeline) })
+        #expect(Set(all).count == 7)
+    }
 }

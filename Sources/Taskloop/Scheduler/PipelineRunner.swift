@@ -125,7 +125,8 @@ public struct PipelineRunner: Sendable {
         if pipeline.limits.io < requestedIO {
             console?.print(OpenFileLimit.cappedNotice(io: pipeline.limits.io, requested: requestedIO, limit: fileLimit))
         }
-        let started = runStarted(runID: runID, at: wallClockStart, pipeline: pipeline)
+        let digests = await StepFingerprint.digests(of: pipeline)
+        let started = runStarted(runID: runID, at: wallClockStart, pipeline: pipeline, digests: digests)
         let report = await withTaskGroup(of: Void.self) { writers in
             writers.addTask { await eventLog.run() }
             if let console { writers.addTask { await console.run() } }
@@ -194,21 +195,22 @@ public struct PipelineRunner: Sendable {
         return path.isEmpty || path == "." ? base : base + "/" + path
     }
 
-    private func runStarted(runID: String, at start: UTCTimestamp, pipeline: Pipeline) -> RunStarted {
+    /// `digests`: each step's ``StepFingerprint``, in the pipeline's order.
+    private func runStarted(runID: String, at start: UTCTimestamp, pipeline: Pipeline, digests: [String]) -> RunStarted {
         RunStarted(
             runID: runID, pipeline: pipeline.name, file: pipeline.file,
             startedAt: start.iso8601, startedAtUnixMicroseconds: start.unixMicroseconds,
             parameters: pipeline.parameters, host: Self.hostName,
             pid: ProcessInfo.processInfo.processIdentifier, version: taskloopVersion,
             policy: options.policy, ioLimit: pipeline.limits.io, pools: pipeline.limits.pools,
-            steps: pipeline.steps.map { step in
+            steps: zip(pipeline.steps, digests).map { step, digest in
                 RunStarted.StepDeclaration(
                     id: step.id, kind: step.kindName, detail: step.action.detail,
                     needs: step.needs.map(\.id), pool: step.pool,
                     file: step.location.file == pipeline.file ? nil : step.location.file,
                     line: step.location.line, column: step.location.column,
                     continueOnError: step.continueOnError ? true : nil,
-                    digest: StepFingerprint.digest(of: step, in: pipeline))
+                    digest: digest)
             },
             filePath: RunHistory.identity(ofFile: pipeline.file),
             resumedFrom: options.selection?.resumedFrom)
