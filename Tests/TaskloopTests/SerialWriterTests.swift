@@ -1,4 +1,6 @@
 import Foundation
+import NIOPosix
+import Synchronization
 import Testing
 
 @testable import Taskloop
@@ -38,6 +40,35 @@ import Glibc
         writer.finish()
         await drained
         #expect(String(decoding: await output, as: UTF8.self) == (0..<10_000).map { "\($0)\n" }.joined())
+    }
+
+    /// Writes on the writer's event loop wake it once per burst, from a task
+    /// of the loop; writes from elsewhere wake it at once. Mixed, no wake-up
+    /// is lost: everything arrives, in order.
+    @Test func burstsWrittenOnTheLoopAndElsewhereAllArriveInOrder() async throws {
+        var ends: [CInt] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let batches = Mutex<[Int]>([])
+        let writer = SerialWriter<String>(descriptor: ends[1], closesDescriptor: true, eventLoop: loop) { batch in
+            batches.withLock { $0.append(batch.count) }
+            return Array(batch.joined().utf8)
+        }
+        async let output = readToEnd(ends[0])
+        async let drained: Void = writer.run()
+        for burst in 0..<20 {
+            try await loop.submit {
+                for number in 0..<500 { writer.write("\(burst * 1000 + number)\n") }
+            }.get()
+            for number in 500..<1000 { writer.write("\(burst * 1000 + number)\n") }
+        }
+        writer.finish()
+        await drained
+        #expect(String(decoding: await output, as: UTF8.self) == (0..<20_000).map { "\($0)\n" }.joined())
+        #expect(batches.withLock { $0.reduce(0, +) } == 20_000)
+        // Fewer batches than writes: at the least, a burst's writes after its
+        // first find the wake-up queued.
+        #expect(batches.withLock { $0.count } < 20_000)
     }
 
     /// A reader that does not keep up: droppable elements beyond the limit are

@@ -1,3 +1,4 @@
+package import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -55,7 +56,8 @@ package final class ConsoleReporter: RunObserver {
     private let liveStatus: LiveStatusArea?
     private let localTimeOffset: Int64
 
-    package init(options: ConsoleOptions) {
+    /// `eventLoop`: the run's loop, where most of what is printed comes from.
+    package init(options: ConsoleOptions, eventLoop: (any EventLoop)? = nil) {
         self.options = options
         let area = options.progress == .live ? LiveStatusArea(options: options) : nil
         self.liveStatus = area
@@ -66,7 +68,7 @@ package final class ConsoleReporter: RunObserver {
                 .text("… \(Self.describe(bytes: dropped)) of step output not shown: the terminal did not keep up "
                     + "(the failure summary, --junit and --json keep each step's last lines)\n")
             })
-        self.writer = SerialWriter(descriptor: options.descriptor, closesDescriptor: false, shedding: shedding) { batch in
+        self.writer = SerialWriter(descriptor: options.descriptor, closesDescriptor: false, shedding: shedding, eventLoop: eventLoop) { batch in
             var text = ""
             var closes = false
             for write in batch {

@@ -88,13 +88,13 @@ public struct PipelineRunner: Sendable {
         let runID = options.runID ?? Self.makeRunID(at: .now)
         let eventLogPath = options.eventLogPath
             ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
-        let eventLog = try await EventLogWriter.create(at: eventLogPath)
+        let eventLog = try await EventLogWriter.create(at: eventLogPath, eventLoop: eventLoop)
         // The run's clock starts once its log exists: offsets measure the run, not the set-up.
         let clock = RunClock()
         let wallClockStart = UTCTimestamp.now
         let recorder = RunRecorder()
         let outputTails = StepOutputTails()
-        let console = consoleOptions.map(ConsoleReporter.init(options:))
+        let console = consoleOptions.map { ConsoleReporter(options: $0, eventLoop: eventLoop) }
         let masker = SecretMasker(pipeline: pipeline, environment: ProcessInfo.processInfo.environment)
         let writers: [any RunObserver] = [recorder, outputTails, eventLog] + (console.map { [$0] } ?? [])
         // With secrets, everything reaches the writers through the masker.

@@ -1,3 +1,4 @@
+package import NIOCore
 import NIOPosix
 import Synchronization
 
@@ -12,12 +13,17 @@ import Darwin
 /// Writes to a file descriptor in order, without ever blocking the caller.
 ///
 /// `write` only appends to a buffer and returns; ``run()`` (a child task of
-/// whoever owns the writer) wakes, gathers writes for ``gatheringTime``,
-/// takes everything buffered so far, encodes it and
+/// whoever owns the writer) takes everything buffered so far, encodes it and
 /// writes it with blocking `write(2)` calls on NIO's thread pool. So the event
 /// loop never blocks on a slow terminal, a full pipe or a busy disk, elements
 /// reach the descriptor in the order they were written, and what was written
 /// before a crash has already been handed to the kernel in batches.
+///
+/// Writes made on the run's event loop wake ``run()`` once per burst: the
+/// first write that finds it waiting schedules the wake-up as a task of the
+/// loop, after the jobs already queued, and the writes those make find it
+/// scheduled. Waking another thread (a futex call) per write cost more than
+/// the rest of a no-op step together.
 package final class SerialWriter<Element: Sendable>: Sendable {
     private struct State {
         var pending: [Element] = []
@@ -26,6 +32,8 @@ package final class SerialWriter<Element: Sendable>: Sendable {
         /// The weight of droppable elements dropped since the last batch.
         var droppedWeight = 0
         var waiter: CheckedContinuation<Void, Never>?
+        /// A wake-up of `waiter` is queued on the event loop.
+        var isWakeQueued = false
         var isFinished = false
         var failure: CInt?
     }
@@ -46,18 +54,13 @@ package final class SerialWriter<Element: Sendable>: Sendable {
         }
     }
 
-    /// How long ``run()`` waits, once woken, before it takes the queue: the
-    /// most a written element waits beyond its own write. Without it, every
-    /// write after an idle moment wakes the writer's thread from the caller's
-    /// (the event loop's), a futex call that cost more than the rest of a
-    /// no-op step together.
-    static var gatheringTime: Duration { .milliseconds(1) }
-
     private let descriptor: CInt
     private let closesDescriptor: Bool
     private let keepsWholeLines: Bool
     private let encode: @Sendable ([Element]) -> [UInt8]
     private let shedding: Shedding?
+    /// The loop whose writes are woken for in bursts (see above).
+    private let eventLoop: (any EventLoop)?
     private let state = Mutex(State())
 
     /// - Parameters:
@@ -65,11 +68,13 @@ package final class SerialWriter<Element: Sendable>: Sendable {
     ///   - keepsWholeLines: for a file of lines (a log): when a write fails part
     ///     way (a full disk), the file is cut back to its last whole line.
     ///   - shedding: what may be dropped when the reader falls behind; nil keeps everything.
+    ///   - eventLoop: the loop most writes come from, woken for in bursts.
     ///   - encode: turns a batch into bytes; runs on the thread pool.
     package init(
         descriptor: CInt, closesDescriptor: Bool, keepsWholeLines: Bool = false, shedding: Shedding? = nil,
-        encode: @escaping @Sendable ([Element]) -> [UInt8]
+        eventLoop: (any EventLoop)? = nil, encode: @escaping @Sendable ([Element]) -> [UInt8]
     ) {
+        self.eventLoop = eventLoop
         self.descriptor = descriptor
         self.closesDescriptor = closesDescriptor
         self.keepsWholeLines = keepsWholeLines
@@ -81,14 +86,40 @@ package final class SerialWriter<Element: Sendable>: Sendable {
     /// droppable element is dropped while the queue is over its shedding limit.
     package func write(_ element: Element, droppable: Bool = false) {
         let weight = shedding?.weight(element) ?? 0
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.isFinished else { return nil }
+        let onLoop = eventLoop?.inEventLoop == true
+        let wake = state.withLock { state -> Wake in
+            guard !state.isFinished else { return .none }
             if droppable, let shedding, state.pendingWeight + weight > shedding.limit {
                 state.droppedWeight += weight
-                return nil
+                return .none
             }
             state.pending.append(element)
             state.pendingWeight += weight
+            guard let waiter = state.waiter, !state.isWakeQueued else { return .none }
+            if onLoop {
+                state.isWakeQueued = true
+                return .queue
+            }
+            state.waiter = nil
+            return .now(waiter)
+        }
+        switch wake {
+        case .none: break
+        case .now(let waiter): waiter.resume()
+        case .queue: eventLoop?.execute { self.wakeQueued() }
+        }
+    }
+
+    private enum Wake {
+        case none
+        case now(CheckedContinuation<Void, Never>)
+        case queue
+    }
+
+    /// The wake-up a write on the loop queued.
+    private func wakeQueued() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.isWakeQueued = false
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -120,12 +151,6 @@ package final class SerialWriter<Element: Sendable>: Sendable {
                     return true
                 }
                 if ready { continuation.resume() }
-            }
-            if state.withLock({ !$0.isFinished }) {
-                // Let the burst this write began gather: writes that come in
-                // meanwhile find no waiter, so they cost the loop no wake-up
-                // of this task's thread. Bounds the wake-ups, not the order.
-                try? await Task.sleep(for: Self.gatheringTime)
             }
             let (batch, isFinished) = state.withLock { state in
                 var batch = state.pending

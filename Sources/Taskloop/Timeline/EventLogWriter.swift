@@ -1,4 +1,5 @@
 import Foundation
+package import NIOCore
 import NIOFileSystem
 import NIOPosix
 
@@ -15,9 +16,10 @@ package final class EventLogWriter: RunObserver {
     package let path: String
     private let writer: SerialWriter<TimelineEvent>
 
-    private init(path: String, descriptor: CInt) {
+    private init(path: String, descriptor: CInt, eventLoop: (any EventLoop)?) {
         self.path = path
-        self.writer = SerialWriter(descriptor: descriptor, closesDescriptor: true, keepsWholeLines: true, encode: EventLogFormat.encode)
+        self.writer = SerialWriter(
+            descriptor: descriptor, closesDescriptor: true, keepsWholeLines: true, eventLoop: eventLoop, encode: EventLogFormat.encode)
     }
 
     /// Creates the log's folder and file, or opens an existing log to append
@@ -25,8 +27,9 @@ package final class EventLogWriter: RunObserver {
     /// file that is not an event log is refused (appending would spoil it),
     /// and so is a log another run holds; a last line an earlier run left cut
     /// off is removed first, so every line stays whole. The blocking calls run
-    /// on NIO's thread pool.
-    package static func create(at path: String) async throws -> EventLogWriter {
+    /// on NIO's thread pool. `eventLoop` is the run's loop, where most events
+    /// are written.
+    package static func create(at path: String, eventLoop: (any EventLoop)? = nil) async throws -> EventLogWriter {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
@@ -50,7 +53,7 @@ package final class EventLogWriter: RunObserver {
             }
             return descriptor
         }
-        return EventLogWriter(path: path, descriptor: descriptor)
+        return EventLogWriter(path: path, descriptor: descriptor, eventLoop: eventLoop)
     }
 
     package func observe(_ event: TimelineEvent) {
