@@ -3,6 +3,7 @@
 
 #if defined(__linux__)
 #include <errno.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
@@ -301,6 +302,10 @@ int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd) {
     *write_fd = fds[1];
     return 0;
 }
+int taskloop_limit_malloc_arenas(int count) {
+    return mallopt(M_ARENA_MAX, count);
+}
+
 #endif
 
 int taskloop_get_file_limit(uint64_t *soft, uint64_t *hard) {

@@ -25,6 +25,7 @@ public enum TaskloopMain {
     public static func run(
         arguments: [String]? = nil, plugins: [any StepKind.Type] = [], cpuFunctions: [any CPUFunction.Type] = []
     ) async -> Never {
+        MallocArenas.limit()
         let registry = StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)
         let status = await $registry.withValue(registry) {
             await dispatch(arguments)

@@ -108,7 +108,12 @@ int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd);
 
 /// Tells the guardian that `group` has ended (never blocks).
 void taskloop_guardian_forget(int write_fd, pid_t group);
+
+/// Limits glibc's malloc to `count` heaps (`mallopt(M_ARENA_MAX)`, which
+/// lives in <malloc.h>, outside Glibc's Swift module). 1 on success.
+int taskloop_limit_malloc_arenas(int count);
 #else
+static inline int taskloop_limit_malloc_arenas(int count) { (void)count; return 0; }
 static inline int taskloop_set_parent_death_signal(int signal) { (void)signal; return 0; }
 #endif
 
