@@ -222,6 +222,23 @@ def against_peers(binary, repeat, folder):
         return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                 statistics.median(r[2] for r in runs))
 
+    floor_binary = os.path.join(os.path.dirname(binary), "taskloop-yaml-floor")
+
+    def yams_floor(path):
+        """Median seconds and peak KiB of Yams composing `path`'s node tree
+        alone: the floor under loading it through Yams's public API."""
+        if not os.access(floor_binary, os.X_OK):
+            return None
+        figures = []
+        for _ in range(repeat):
+            output = subprocess.run([floor_binary, path], stdout=subprocess.PIPE, check=True).stdout.decode()
+            fields = dict(part.split("=") for part in output.split())
+            figures.append((float(fields["compose_seconds"]), int(fields["peak_kib"])))
+        return statistics.median(f[0] for f in figures), statistics.median(f[1] for f in figures)
+
+    def floor_row(name, seconds, note):
+        print(f"{'  ' + name:38} {seconds * 1000:7.1f}ms {'':>9} {'':>7}  {note}")
+
     def row(name, ours, theirs, target, met, peer_name="Python"):
         ratio = f"{theirs / ours:6.1f}x" if theirs else ""
         peer_text = f"{theirs * 1000:7.0f}ms" if theirs else f"{'':>9}"
@@ -231,16 +248,28 @@ def against_peers(binary, repeat, folder):
     wall, _, _ = taskloop("pipeline4", pipeline4())
     theirs, _ = median_child(peer + ["pipeline"], repeat)
     row("4-step pipeline", wall, theirs, "<= 15 ms", wall <= 0.015)
+    start_up, _ = median_child([binary, "--version"], max(repeat, 9))
+    floor_row("of which starting the process", start_up, "floor: `taskloop --version`, whole process")
+    shell, _ = median_child(["/bin/sh", "-c", "true"], max(repeat, 9))
+    floor_row("and each `sh -c` (2 in a row)", shell, "floor: `/bin/sh -c true`, whole process")
 
     wall, _, makespan = taskloop("independent", independent_limited(10000, 1000))
     theirs, _ = median_child(peer + ["independent", "10000"], repeat)
     per_step = makespan / 10000 * 1e6
     row("10,000 no-op steps, 1,000 at once", wall, theirs, f">= 10x; {per_step:.1f} us/step <= 5",
         theirs / wall >= 10 and per_step <= 5)
+    floor = yams_floor(os.path.join(folder, "independent", "pipeline.yaml"))
+    if floor:
+        floor_row("start-up + Yams composing its tree", floor[0] + start_up,
+                  f"floor; 10x Python needs {theirs / 10 * 1000:.0f} ms in all")
 
     wall, _, _ = taskloop("chain", chain(2000))
     theirs, _ = median_child(peer + ["chain", "2000"], repeat)
     row("2,000-step chain", wall, theirs, ">= 10x", theirs / wall >= 10)
+    floor = yams_floor(os.path.join(folder, "chain", "pipeline.yaml"))
+    if floor:
+        floor_row("start-up + Yams composing its tree", floor[0] + start_up,
+                  f"floor; 10x Python needs {theirs / 10 * 1000:.0f} ms in all")
 
     wall, _, _ = taskloop("dag", shell_dag(300, 8))
     if ninja:
@@ -263,19 +292,9 @@ def against_peers(binary, repeat, folder):
         handle.write(huge_chain(100000))
     wall, rss = median_child([binary, "validate", huge], repeat)
     row("validate 100,000 steps", wall, 0, f"<= 1 s, {rss / 1024:.0f} MiB <= 150", wall <= 1 and rss <= 150 * 1024)
-    floor = os.path.join(os.path.dirname(binary), "taskloop-yaml-floor")
-    if os.access(floor, os.X_OK):
-        # Yams composing the same file's node tree, nothing else: the floor
-        # under any load through Yams's public API.
-        figures = []
-        for _ in range(repeat):
-            output = subprocess.run([floor, huge], stdout=subprocess.PIPE, check=True).stdout.decode()
-            fields = dict(part.split("=") for part in output.split())
-            figures.append((float(fields["compose_seconds"]), int(fields["peak_kib"])))
-        compose = statistics.median(f[0] for f in figures)
-        peak = statistics.median(f[1] for f in figures)
-        print(f"{'  of which Yams composing its tree':38} {compose * 1000:7.0f}ms {'':>9} {'':>7}  "
-              f"floor: {peak / 1024:.0f} MiB peak alone")
+    floor = yams_floor(huge)
+    if floor:
+        floor_row("of which Yams composing its tree", floor[0], f"floor: {floor[1] / 1024:.0f} MiB peak alone")
 
     wall, rss, _ = taskloop("run100k", independent_limited(100000, 1000))
     row("run 100,000 no-op steps", wall, 0, f"<= 3 s, {rss / 1024:.0f} MiB <= 300", wall <= 3 and rss <= 300 * 1024)
