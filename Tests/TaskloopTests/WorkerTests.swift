@@ -140,11 +140,8 @@ enum WordCountFunction: CPUFunction {
         #expect(report.record.finished?.reason == nil)
     }
 
-    /// A worker that answers with something that is not a frame of the
-    /// protocol is killed, and its step says what it sent.
-    @Test func aWorkerThatBreaksTheProtocolFailsItsStepSayingHow() async throws {
-        // A valid hello (a 29-byte frame), then, once a request came, a 3-byte frame: too short for a reply.
-        let script = #"printf '\000\000\000\035{"protocolVersion":2,"pid":1}'; head -c 4 > /dev/null; printf '\000\000\000\003abc'; sleep 30"#
+    /// The error of a CPU step whose worker is `script` run by `/bin/sh`.
+    private func errorOfAStep(withWorkerScript script: String) async throws -> String {
         let (report, folder) = try await runPipeline("""
             timeout: 60s
             limits: { workers: 1 }
@@ -152,7 +149,15 @@ enum WordCountFunction: CPUFunction {
               one: { cpu: { function: primes, with: { n: 100 } } }
             """, workerLaunch: WorkerLaunch(executable: "/bin/sh", arguments: ["-c", script]))
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let error = try #require(report.step("one")?.error)
+        return try #require(report.step("one")?.error)
+    }
+
+    /// A worker that answers with something that is not a frame of the
+    /// protocol is killed, and its step says what it sent.
+    @Test func aWorkerThatBreaksTheProtocolFailsItsStepSayingHow() async throws {
+        // A valid hello (a 29-byte frame), then, once a request came, a 3-byte frame: too short for a reply.
+        let error = try await errorOfAStep(withWorkerScript:
+            #"printf '\000\000\000\035{"protocolVersion":2,"pid":1}'; head -c 4 > /dev/null; printf '\000\000\000\003abc'; sleep 30"#)
         #expect(error.hasPrefix("worker 1 (pid "), "\(error)")
         #expect(error.hasSuffix(") broke the wire protocol (it sent a frame that ends inside a message) and was killed while running step `one`"), "\(error)")
     }
@@ -160,15 +165,7 @@ enum WordCountFunction: CPUFunction {
     /// A worker of another Taskloop version (one that speaks protocol 1,
     /// with JSON requests) is told apart by its hello, not misread.
     @Test func aWorkerSpeakingAnotherProtocolVersionIsNamedAsSuch() async throws {
-        let script = #"printf '\000\000\000\035{"protocolVersion":1,"pid":1}'; sleep 30"#
-        let (report, folder) = try await runPipeline("""
-            timeout: 60s
-            limits: { workers: 1 }
-            steps:
-              one: { cpu: { function: primes, with: { n: 100 } } }
-            """, workerLaunch: WorkerLaunch(executable: "/bin/sh", arguments: ["-c", script]))
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let error = try #require(report.step("one")?.error)
+        let error = try await errorOfAStep(withWorkerScript: #"printf '\000\000\000\035{"protocolVersion":1,"pid":1}'; sleep 30"#)
         #expect(error.contains("broke the wire protocol: speaks protocol 1, this runner 2"), "\(error)")
     }
 

@@ -27,18 +27,24 @@ extension Duration {
             let unit = rest.prefix(while: { $0.isLetter })
             guard !unit.isEmpty else { return nil }
             rest = rest.dropFirst(unit.count)
-            switch unit {
-            case "ns": nanoseconds += value
-            case "us", "µs": nanoseconds += value * 1e3
-            case "ms": nanoseconds += value * 1e6
-            case "s": nanoseconds += value * 1e9
-            case "m": nanoseconds += value * 60e9
-            case "h": nanoseconds += value * 3600e9
-            default: return nil
-            }
+            guard let scale = Self.nanoseconds(per: Substring(unit)) else { return nil }
+            nanoseconds += value * scale
         }
         guard nanoseconds.isFinite, nanoseconds < Double(Int64.max) else { return nil }
         self = .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+
+    /// How many nanoseconds one of a duration's units is; nil for text that is no unit.
+    private static func nanoseconds(per unit: Substring) -> Double? {
+        switch unit {
+        case "ns": 1
+        case "us", "µs": 1e3
+        case "ms": 1e6
+        case "s": 1e9
+        case "m": 60e9
+        case "h": 3600e9
+        default: nil
+        }
     }
 
     /// ``init(parsing:)`` for text that is all ASCII.
@@ -62,15 +68,8 @@ extension Duration {
             let unit = rest.prefix(while: isLetter)
             guard !unit.isEmpty else { return nil }
             rest = rest[unit.endIndex...]
-            switch Substring(unit) {
-            case "ns": nanoseconds += value
-            case "us": nanoseconds += value * 1e3
-            case "ms": nanoseconds += value * 1e6
-            case "s": nanoseconds += value * 1e9
-            case "m": nanoseconds += value * 60e9
-            case "h": nanoseconds += value * 3600e9
-            default: return nil
-            }
+            guard let scale = Self.nanoseconds(per: Substring(unit)) else { return nil }
+            nanoseconds += value * scale
         }
         guard nanoseconds.isFinite, nanoseconds < Double(Int64.max) else { return nil }
         return Int64(nanoseconds.rounded())
