@@ -4,41 +4,23 @@ extension Duration {
     /// seconds (`2`, `0.25`), or units joined together (`1m30s`).
     /// Negative, empty and non-finite values are rejected.
     public init?(parsing text: String) {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) {
-            // The usual case, read byte by byte; the same rules as below,
-            // where only ASCII can be a digit, a dot, a space or a unit.
-            guard let nanoseconds = Self.nanoseconds(inASCII: Substring(text).utf8) else { return nil }
-            self = .nanoseconds(nanoseconds)
-            return
+        var text = text
+        if !text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // Only ASCII can be a digit, a dot or a unit, but for `µs`: text
+            // beyond it is trimmed of any Unicode space and spells `us`, and
+            // is refused if anything else is left.
+            text = text.trimmingWhitespace().replacing("µs", with: "us")
+            guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         }
-        let trimmed = text.trimmingWhitespace()
-        guard !trimmed.isEmpty else { return nil }
-        if let seconds = Double(trimmed) {
-            guard seconds.isFinite, seconds >= 0, trimmed.allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
-            self = .nanoseconds(Int64((seconds * 1e9).rounded()))
-            return
-        }
-        var nanoseconds: Double = 0
-        var rest = Substring(trimmed)
-        while !rest.isEmpty {
-            let number = rest.prefix(while: { $0.isNumber || $0 == "." })
-            guard !number.isEmpty, let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            let unit = rest.prefix(while: { $0.isLetter })
-            guard !unit.isEmpty else { return nil }
-            rest = rest.dropFirst(unit.count)
-            guard let scale = Self.nanoseconds(per: Substring(unit)) else { return nil }
-            nanoseconds += value * scale
-        }
-        guard nanoseconds.isFinite, nanoseconds < Double(Int64.max) else { return nil }
-        self = .nanoseconds(Int64(nanoseconds.rounded()))
+        guard let nanoseconds = Self.nanoseconds(inASCII: Substring(text).utf8) else { return nil }
+        self = .nanoseconds(nanoseconds)
     }
 
     /// How many nanoseconds one of a duration's units is; nil for text that is no unit.
     private static func nanoseconds(per unit: Substring) -> Double? {
         switch unit {
         case "ns": 1
-        case "us", "µs": 1e3
+        case "us": 1e3
         case "ms": 1e6
         case "s": 1e9
         case "m": 60e9
@@ -47,7 +29,7 @@ extension Duration {
         }
     }
 
-    /// ``init(parsing:)`` for text that is all ASCII.
+    /// ``init(parsing:)`` of text that is all ASCII, read byte by byte.
     private static func nanoseconds(inASCII text: Substring.UTF8View) -> Int64? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
         func isNumeric(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") }
