@@ -66,19 +66,22 @@ enum WireValues {
         return Int(count)
     }
 
-    static func write(_ text: String?, to buffer: inout ByteBuffer) {
-        guard let text else {
+    /// An optional value: a tag byte (0 none, 1 some), then the value.
+    static func write<Value>(_ value: Value?, to buffer: inout ByteBuffer, _ writeValue: (Value, inout ByteBuffer) -> Void) {
+        guard let value else {
             buffer.writeInteger(UInt8(0))
             return
         }
         buffer.writeInteger(UInt8(1))
-        write(text, to: &buffer)
+        writeValue(value, &buffer)
     }
 
-    static func readOptionalText(_ buffer: inout ByteBuffer) throws(WireFormatError) -> String? {
+    static func readOptional<Value>(
+        _ buffer: inout ByteBuffer, _ readValue: (inout ByteBuffer) throws(WireFormatError) -> Value
+    ) throws(WireFormatError) -> Value? {
         switch try readByte(&buffer) {
         case 0: return nil
-        case 1: return try readText(&buffer)
+        case 1: return try readValue(&buffer)
         case let tag: throw .unknownTag(tag, of: "optional")
         }
     }
@@ -218,23 +221,15 @@ extension WorkerRequest: WireMessage {
 extension WorkerReply: WireMessage {
     func write(to buffer: inout ByteBuffer) {
         WireValues.write(id, to: &buffer)
-        if let outputs {
-            buffer.writeInteger(UInt8(1))
-            WireValues.write(outputs, to: &buffer)
-        } else {
-            buffer.writeInteger(UInt8(0))
-        }
-        WireValues.write(error, to: &buffer)
+        WireValues.write(outputs, to: &buffer) { WireValues.write($0, to: &$1) }
+        WireValues.write(error, to: &buffer) { WireValues.write($0, to: &$1) }
     }
 
     init(from buffer: inout ByteBuffer) throws(WireFormatError) {
         let id = try WireValues.readInt(&buffer)
-        let outputs: StepOutputs?
-        switch try WireValues.readByte(&buffer) {
-        case 0: outputs = nil
-        case 1: outputs = try WireValues.readMembers(&buffer)
-        case let tag: throw .unknownTag(tag, of: "optional")
+        let outputs = try WireValues.readOptional(&buffer) { (buffer: inout ByteBuffer) throws(WireFormatError) in
+            try WireValues.readMembers(&buffer)
         }
-        self.init(id: id, outputs: outputs, error: try WireValues.readOptionalText(&buffer))
+        self.init(id: id, outputs: outputs, error: try WireValues.readOptional(&buffer, WireValues.readText))
     }
 }
