@@ -17,12 +17,11 @@ enum WireProtocol {
     static let maximumFrameSize = 64 * 1024 * 1024
 
     /// The hello's frame.
-    static func frame(_ hello: WorkerHello) throws -> [UInt8] {
+    static func frame(_ hello: WorkerHello) throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let payload = try encoder.encode(hello)
-        let length = UInt32(payload.count)
-        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + payload
+        return frame { $0.writeBytes(payload) }
     }
 
     static func decodeHello(from payload: [UInt8]) throws -> WorkerHello {
@@ -31,9 +30,14 @@ enum WireProtocol {
 
     /// A request's or a reply's frame.
     static func frame(_ message: some WireMessage) -> ByteBuffer {
+        frame { message.write(to: &$0) }
+    }
+
+    /// The 4-byte length, then what `writePayload` writes.
+    private static func frame(_ writePayload: (inout ByteBuffer) -> Void) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: 256)
         buffer.writeInteger(UInt32(0))
-        message.write(to: &buffer)
+        writePayload(&buffer)
         buffer.setInteger(UInt32(buffer.readableBytes - 4), at: buffer.readerIndex)
         return buffer
     }

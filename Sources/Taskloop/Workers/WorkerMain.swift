@@ -1,5 +1,6 @@
 import CTaskloopShims
 import Foundation
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +40,7 @@ public enum WorkerMain {
             } catch {
                 reply = WorkerReply(id: -1, outputs: nil, error: "the worker could not read the request: \(error)")
             }
-            guard writeAll(Array(WireProtocol.frame(reply).readableBytesView), to: channel) else { exit(3) }
+            guard writeAll(WireProtocol.frame(reply), to: channel) else { exit(3) }
         }
     }
 
@@ -69,14 +70,16 @@ public enum WorkerMain {
         return bytes
     }
 
-    private static func writeAll(_ bytes: [UInt8], to descriptor: CInt) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0, errno == EINTR { continue }
-            if written <= 0 { return false }
-            offset += written
+    private static func writeAll(_ frame: ByteBuffer, to descriptor: CInt) -> Bool {
+        frame.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
         }
-        return true
     }
 }
