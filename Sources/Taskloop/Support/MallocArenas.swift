@@ -16,7 +16,8 @@ import Glibc
 /// contend.
 package enum MallocArenas {
     /// Limits the process to two heaps, unless `MALLOC_ARENA_MAX` in the
-    /// environment already chose; call it first thing, before other threads.
+    /// environment already chose. Call it before the run's threads start:
+    /// heaps made before it stay in use.
     package static func limit() {
         guard getenv("MALLOC_ARENA_MAX") == nil else { return }
         _ = taskloop_limit_malloc_arenas(2)
