@@ -37,6 +37,10 @@ struct EventLogEncodingTests {
             runID: "r", pipeline: "p", file: "f", startedAt: "s", startedAtUnixMicroseconds: -1, parameters: [:],
             host: "h", pid: 1, version: "v", policy: .failFast, ioLimit: 1, pools: [:], steps: []))),
         TimelineEvent(time: 37, .stepQueued(StepQueued(step: "greet"))),
+        // The extremes of the log's integers, spelled digit by digit.
+        TimelineEvent(time: .max, .runStarted(RunStarted(
+            runID: "r", pipeline: "p", file: "f", startedAt: "s", startedAtUnixMicroseconds: .min, parameters: [:],
+            host: "h", pid: 0, version: "v", policy: .keepGoing, ioLimit: 10, pools: [:], steps: []))),
         TimelineEvent(time: 52, .stepStarted(StepStarted(step: "greet", attempt: 1, lane: "loop"))),
         TimelineEvent(time: 9_999_999_999, .stepStarted(StepStarted(step: "v1.2", attempt: 12, lane: "worker-2"))),
         TimelineEvent(time: 2_000_052, .stepRunning(StepRunning(step: "greet", attempt: 1, lane: "vm · job 12.3", queue: "slurm"))),
