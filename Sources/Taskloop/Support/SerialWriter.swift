@@ -23,7 +23,11 @@ import Darwin
 /// first write that finds it waiting schedules the wake-up as a task of the
 /// loop, after the jobs already queued, and the writes those make find it
 /// scheduled. Waking another thread (a futex call) per write cost more than
-/// the rest of a no-op step together.
+/// the rest of a no-op step together. The wake-up resumes ``run()`` on the
+/// cooperative pool, which hands the batch to the thread pool: submitting
+/// to `NIOThreadPool` from the loop directly signals its condition variable,
+/// a futex wake on the loop for every burst, which made a 2,000-step chain
+/// a quarter slower.
 package final class SerialWriter<Element: Sendable>: Sendable {
     private struct State {
         var pending: [Element] = []
