@@ -270,7 +270,10 @@ static int guardian_main(void *argument) {
     long mapped = GUARDIAN_CALL(SYS_mmap, NULL, GUARDIAN_PID_LIMIT / 8, PROT_READ | PROT_WRITE,
                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mapped < 0 && mapped > -4096) GUARDIAN_CALL(SYS_exit_group, 1);
-    uint8_t *groups = (uint8_t *)mapped;
+    uint64_t *groups = (uint64_t *)mapped;
+    // The words that ever held a group: the scan at the end reads only
+    // these (untouched pages of the bitmap are never faulted in).
+    int32_t lowest_word = GUARDIAN_PID_LIMIT / 64, highest_word = -1;
     uint8_t buffer[4096 + sizeof(int32_t)];
     size_t pending = 0;
     while (1) {
@@ -285,19 +288,23 @@ static int guardian_main(void *argument) {
             if (value == INT32_MIN || value == 0) continue;
             int32_t group = value < 0 ? -value : value;
             if (group >= GUARDIAN_PID_LIMIT) continue;
+            int32_t word = group / 64;
+            uint64_t bit = (uint64_t)1 << (group % 64);
             if (value > 0) {
-                groups[group / 8] |= (uint8_t)(1u << (group % 8));
+                groups[word] |= bit;
+                if (word < lowest_word) lowest_word = word;
+                if (word > highest_word) highest_word = word;
             } else {
-                groups[group / 8] &= (uint8_t)~(1u << (group % 8));
+                groups[word] &= ~bit;
             }
         }
         for (size_t index = offset; index < pending; index++) buffer[index - offset] = buffer[index];
         pending -= offset;
     }
-    for (int32_t byte = 0; byte < GUARDIAN_PID_LIMIT / 8; byte++) {
-        if (groups[byte] == 0) continue;
-        for (int bit = 0; bit < 8; bit++) {
-            if (groups[byte] & (1u << bit)) GUARDIAN_CALL(SYS_kill, -(byte * 8 + bit), SIGKILL);
+    for (int32_t word = lowest_word; word <= highest_word; word++) {
+        if (groups[word] == 0) continue;
+        for (int bit = 0; bit < 64; bit++) {
+            if (groups[word] & ((uint64_t)1 << bit)) GUARDIAN_CALL(SYS_kill, -(word * 64 + bit), SIGKILL);
         }
     }
     GUARDIAN_CALL(SYS_exit_group, 0);
