@@ -16,6 +16,25 @@ import Testing
         #expect(outputs["exit-code"] == JSONValue(0))
     }
 
+    /// A descriptor Taskloop's process holds without close-on-exec (as some
+    /// libraries open files) does not reach the step's command.
+    @Test func onlyStdinStdoutAndStderrReachTheCommand() async throws {
+        let leaked = open("/dev/null", O_RDONLY)
+        #expect(leaked > 2)
+        defer { close(leaked) }
+        let (report, folder) = try await runPipeline("""
+            steps:
+              descriptors: { shell: 'ls /proc/$$/fd; true' }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("descriptors") == .success)
+        // The shell's own descriptors, listed while it waits for `ls` (no
+        // pipeline: its pipes would be listed too; `; true`: no shell may
+        // replace itself with `ls`).
+        let listed = try report.outputs("descriptors")["stdout"]
+        #expect(listed == .string("0\n1\n2"))
+    }
+
     @Test func aNonZeroExitFailsWithTheCodeAndTheLastLinesOfStderr() async throws {
         let (report, folder) = try await runPipeline("""
             steps:
