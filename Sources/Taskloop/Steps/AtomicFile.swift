@@ -12,14 +12,48 @@ import Glibc
 /// A temporary file left by a process that was killed (`kill -9`) is removed
 /// by a later run that writes into the same folder (see ``TemporaryFileName``).
 enum AtomicFile {
+    /// Writes `bytes` as the whole new content of `target`. The usual case
+    /// (the folder exists) is one trip to NIO's thread pool: sweep the
+    /// folder the first time, then create, write, close and rename, each a
+    /// plain system call. Only a missing folder costs more trips (to create
+    /// it). Failures are ``FileStepProblem``s.
     static func write(_ bytes: [UInt8], to target: String, fileSystem: FileSystem) async throws {
-        try await replace(target, fileSystem: fileSystem) { temporary in
-            try await fileSystem.withFileHandle(
-                forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: false)
-            ) { handle in
-                _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
+        let temporary = temporaryPath(for: target)
+        let attempt = { @Sendable () throws -> Bool in
+            StaleTemporaryFiles.sweepOnceBlocking(folderOf: target)
+            return try writeBlocking(bytes, temporary: temporary, target: target)
+        }
+        if try await NIOThreadPool.singleton.runIfActive(attempt) { return }
+        try await createParent(of: target, fileSystem: fileSystem)
+        guard try await NIOThreadPool.singleton.runIfActive(attempt) else { throw FileStepProblem.missing }
+    }
+
+    /// Creates `temporary`, writes `bytes` into it and renames it over
+    /// `target`; blocking. Returns false, having done nothing, when the
+    /// folder does not exist. On a failure the temporary file is removed.
+    private static func writeBlocking(_ bytes: [UInt8], temporary: String, target: String) throws -> Bool {
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return false }
+            throw FileStepProblem(errno: errno)
+        }
+        var failure: Int32 = 0
+        var offset = 0
+        while offset < bytes.count, failure == 0 {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written >= 0 {
+                offset += written
+            } else if errno != EINTR {
+                failure = errno
             }
         }
+        if close(descriptor) != 0, failure == 0, errno != EINTR { failure = errno }
+        if failure == 0, Glibc.rename(temporary, target) != 0 { failure = errno }
+        guard failure == 0 else {
+            unlink(temporary)
+            throw failure == EISDIR ? FileStepProblem.folderInTheWay : FileStepProblem(errno: failure)
+        }
+        return true
     }
 
     /// Lets `produce` create the new item at a temporary path beside `target`,

@@ -161,8 +161,20 @@ enum FileStepProblem: Error, CustomStringConvertible {
     case folderInTheWay
     /// Not a file, a folder or a symbolic link (a socket, a device).
     case notCopyable(String)
+    case permissionDenied
     /// A system call failed with this `errno`.
     case system(Int32)
+
+    /// The problem a failed system call's `errno` names, in the words
+    /// NIO's file system errors get (see `reason(_:)` above).
+    init(errno code: Int32) {
+        switch code {
+        case ENOENT: self = .missing
+        case EACCES, EPERM: self = .permissionDenied
+        case EEXIST, ENOTDIR: self = .fileInTheWay
+        default: self = .system(code)
+        }
+    }
 
     /// Throws ``system(_:)`` unless `code` is 0.
     static func check(_ code: Int32) throws {
@@ -175,6 +187,7 @@ enum FileStepProblem: Error, CustomStringConvertible {
         case .system(let code): return SystemErrorText.describe(code)
         case .notCopyable(let path): return "\(path) is not a file, a folder or a symbolic link, and cannot be copied"
         case .missing: return "no such file or folder"
+        case .permissionDenied: return "permission denied"
         case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
         }
