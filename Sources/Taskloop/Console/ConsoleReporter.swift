@@ -16,6 +16,10 @@ import Glibc
 package final class ConsoleReporter: RunObserver {
     private enum Write: Sendable {
         case text(String)
+        /// A line about a step: `[step] text`, after a local `HH:MM:SS.mmm`
+        /// when `localTime` is set. Spelled on the writer's thread (see
+        /// ``stepLine(_:_:localTime:color:)``), not the event loop's.
+        case stepLine(StepID, String, localTime: Int64?)
         /// Redraw the status area (its clocks moved).
         case redraw
         /// Erase the status area for good: the summary follows.
@@ -68,12 +72,14 @@ package final class ConsoleReporter: RunObserver {
                 .text("… \(Self.describe(bytes: dropped)) of step output not shown: the terminal did not keep up "
                     + "(the failure summary, --junit and --json keep each step's last lines)\n")
             })
+        let color = options.usesColor
         self.writer = SerialWriter(descriptor: options.descriptor, closesDescriptor: false, shedding: shedding, eventLoop: eventLoop) { batch in
             var text = ""
             var closes = false
             for write in batch {
                 switch write {
                 case .text(let part): text += part
+                case .stepLine(let step, let line, let localTime): text += Self.stepLine(step, line, localTime: localTime, color: color)
                 case .redraw: break
                 case .closeStatus: closes = true
                 }
@@ -223,14 +229,18 @@ package final class ConsoleReporter: RunObserver {
         }
     }
 
-    /// `[build] ok in 1.2s`, after a local `HH:MM:SS.mmm` timestamp in plain progress.
+    /// Queues `[build] ok in 1.2s`, after a local `HH:MM:SS.mmm` timestamp
+    /// in plain progress.
     private func writeEventLine(_ step: StepID, _ text: String, at time: Int64) {
-        var line = ANSI.paint("[\(step)]", ANSI.color(for: step), if: color) + " " + text + "\n"
-        if options.progress == .plain {
-            let local = state.withLock { $0.localStart } + time
-            line = ANSI.paint(Self.timestamp(local), ANSI.dim, if: color) + " " + line
-        }
-        writer.write(.text(line))
+        let localTime = options.progress == .plain ? state.withLock { $0.localStart } + time : nil
+        writer.write(.stepLine(step, text, localTime: localTime))
+    }
+
+    /// The text of a ``Write/stepLine(_:_:localTime:)``.
+    private static func stepLine(_ step: StepID, _ text: String, localTime: Int64?, color: Bool) -> String {
+        let line = ANSI.paint("[\(step)]", ANSI.color(for: step), if: color) + " " + text + "\n"
+        guard let localTime else { return line }
+        return ANSI.paint(timestamp(localTime), ANSI.dim, if: color) + " " + line
     }
 
     /// `14:05:09.123` for microseconds since 1970, already shifted to local time.
