@@ -11,7 +11,9 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #ifndef CLONE_PIDFD
@@ -204,13 +206,13 @@ int taskloop_reap(int pidfd, int *exited, int *code) {
 #define GUARDIAN_PID_LIMIT (1 << 22)
 
 #if defined(__x86_64__) || defined(__aarch64__)
-#define GUARDIAN_SHARES_MEMORY 1
+#define GUARDIAN_CAN_SHARE_MEMORY 1
 #else
-#define GUARDIAN_SHARES_MEMORY 0
+#define GUARDIAN_CAN_SHARE_MEMORY 0
 #endif
 
-#if GUARDIAN_SHARES_MEMORY
-// The guardian shares Taskloop's memory (CLONE_VM), so it must not touch
+#if GUARDIAN_CAN_SHARE_MEMORY
+// The guardian may share Taskloop's memory (CLONE_VM), so it must not touch
 // anything Taskloop's threads use: not errno or any other thread-local (its
 // thread pointer is a zeroed block of its own), not malloc, not a lock. It
 // makes system calls by hand; each returns minus the errno on failure.
@@ -333,6 +335,21 @@ void taskloop_guardian_forget(int write_fd, pid_t group) {
 /// the thread that started it, and Taskloop starts one guardian.
 #define GUARDIAN_TLS_SIZE 4096
 
+/// Whether the guardian may share Taskloop's memory: from Linux 5.16 on. In
+/// earlier kernels a signal that dumps core (a crash) killed every process
+/// sharing the crashed one's memory, which would take the guardian along
+/// just when it is needed.
+static int guardian_may_share_memory(void) {
+#if GUARDIAN_CAN_SHARE_MEMORY
+    struct utsname name;
+    int major = 0, minor = 0;
+    if (uname(&name) != 0 || sscanf(name.release, "%d.%d", &major, &minor) != 2) return 0;
+    return major > 5 || (major == 5 && minor >= 16);
+#else
+    return 0;
+#endif
+}
+
 int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd) {
     int fds[2];
     // A socket pair rather than a pipe: writers use MSG_NOSIGNAL, so a
@@ -340,43 +357,41 @@ int taskloop_guardian_start(pid_t *pid, int *pidfd, int *write_fd) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return errno;
     shutdown(fds[0], SHUT_WR);
     shutdown(fds[1], SHUT_RD);
-    char *area = mmap(NULL, GUARDIAN_TLS_SIZE + SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    size_t area_size = GUARDIAN_TLS_SIZE + SPAWN_STACK_SIZE;
+    char *area = mmap(NULL, area_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (area == MAP_FAILED) {
         int error = errno;
         close(fds[0]);
         close(fds[1]);
         return error;
     }
-    char *stack_top = area + GUARDIAN_TLS_SIZE + SPAWN_STACK_SIZE;
+    char *stack_top = area + area_size;
+    int shares = guardian_may_share_memory();
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     int descriptor = -1;
-#if GUARDIAN_SHARES_MEMORY
-    // A process of its own that shares Taskloop's memory (like a thread,
-    // but not in Taskloop's thread group, so it outlives Taskloop's death):
-    // no copy of Taskloop's page tables, and no copy-on-write faults in
-    // Taskloop afterwards. On x86-64 the thread pointer is the start of a
-    // zeroed block whose first word points at itself, as a TCB's does.
-    *(void **)area = area;
-    int flags = CLONE_VM | CLONE_SETTLS | CLONE_PIDFD | SIGCHLD;
-    pid_t child = clone(guardian_main, stack_top, flags, (void *)(intptr_t)fds[0], &descriptor, area);
-#else
-    // A copy of this process that runs only guardian_main: no atfork
-    // handlers, no exec.
-    pid_t child = clone(guardian_main, stack_top, CLONE_PIDFD | SIGCHLD, (void *)(intptr_t)fds[0], &descriptor);
-#endif
+    pid_t child;
+    if (shares) {
+        // A process of its own that shares Taskloop's memory (like a
+        // thread, but not in Taskloop's thread group, so it outlives
+        // Taskloop's death): no copy of Taskloop's page tables, and no
+        // copy-on-write faults in Taskloop afterwards. On x86-64 the thread
+        // pointer is the start of a zeroed block whose first word points at
+        // itself, as a TCB's does.
+        *(void **)area = area;
+        int flags = CLONE_VM | CLONE_SETTLS | CLONE_PIDFD | SIGCHLD;
+        child = clone(guardian_main, stack_top, flags, (void *)(intptr_t)fds[0], &descriptor, area);
+    } else {
+        // A copy of this process that runs only guardian_main: no atfork
+        // handlers, no exec.
+        child = clone(guardian_main, stack_top, CLONE_PIDFD | SIGCHLD, (void *)(intptr_t)fds[0], &descriptor);
+    }
     int clone_error = errno;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
-#if !GUARDIAN_SHARES_MEMORY
-    munmap(area, GUARDIAN_TLS_SIZE + SPAWN_STACK_SIZE);
-#endif
+    if (!shares || child < 0) munmap(area, area_size);
     close(fds[0]);
     if (child < 0) {
-#if GUARDIAN_SHARES_MEMORY
-        munmap(area, GUARDIAN_TLS_SIZE + SPAWN_STACK_SIZE);
-#endif
         close(fds[1]);
         return clone_error;
     }

@@ -7,9 +7,10 @@ import Glibc
 
 /// The guardian: a small process, started once per Taskloop process, that
 /// kills every process group Taskloop started when Taskloop ends, however it
-/// ends (even `kill -9`). It shares Taskloop's memory (no copy of its pages,
-/// so no copy-on-write faults in Taskloop after it starts) and makes only
-/// system calls. See `taskloop_guardian_start` in CTaskloopShims.
+/// ends (even `kill -9`). On Linux 5.16 and later it shares Taskloop's
+/// memory (no copy of its pages, so no copy-on-write faults in Taskloop
+/// after it starts); it makes only system calls. See
+/// `taskloop_guardian_start` in CTaskloopShims.
 ///
 /// Every child registers its own group with the guardian before it executes
 /// anything, so there is no moment in which a group exists that the guardian
