@@ -88,21 +88,12 @@ struct JSONLineWriter {
         needsComma = true
     }
 
-    /// A whole number in decimal, written digit by digit (no `String` in
-    /// between: every event has a few).
+    /// A whole number in decimal, written digit by digit (``ASCIIDigits``;
+    /// no `String` in between: every event has a few).
     mutating func integer<Integer: FixedWidthInteger>(_ value: Integer) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var remaining = UInt64(value.magnitude)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            } while remaining > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
+        ASCIIDigits.with(UInt64(value.magnitude)) { bytes.append(contentsOf: $0) }
         needsComma = true
     }
 
