@@ -168,6 +168,19 @@ import Testing
         #expect(contents(folder + "/a.txt") == "a")
     }
 
+    @Test func aFileIsNotWrittenOverAFolder() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              folder: { file: { mkdir: dest } }
+              write: { needs: folder, file: { write: dest, content: "x" } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.step("write")?.error == "cannot write dest: a folder is already there; remove it first")
+        var isFolder: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: folder + "/dest", isDirectory: &isFolder) && isFolder.boolValue)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".taskloop", "dest", "pipeline.yaml"])
+    }
+
     /// A folder on another file system than the temporary folder, when this machine has one.
     static let otherFileSystem: String? = {
         var here = stat()

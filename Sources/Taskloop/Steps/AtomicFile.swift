@@ -51,7 +51,7 @@ enum AtomicFile {
         if failure == 0, Glibc.rename(temporary, target) != 0 { failure = errno }
         guard failure == 0 else {
             unlink(temporary)
-            throw failure == EISDIR ? FileStepProblem.folderInTheWay : FileStepProblem(errno: failure)
+            throw FileStepProblem(errno: failure)
         }
         return true
     }

@@ -172,6 +172,7 @@ enum FileStepProblem: Error, CustomStringConvertible {
         case ENOENT: self = .missing
         case EACCES, EPERM: self = .permissionDenied
         case EEXIST, ENOTDIR: self = .fileInTheWay
+        case EISDIR: self = .folderInTheWay
         default: self = .system(code)
         }
     }
