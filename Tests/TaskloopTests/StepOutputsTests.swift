@@ -50,6 +50,31 @@ import TaskloopTestServer
         #expect(try FileManager.default.contentsOfDirectory(atPath: outputs).isEmpty)
     }
 
+    @Test func theOutputFileIsThereEmptyAsTheCommandStarts() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              look: { shell: 'test -f "$TASKLOOP_OUTPUT" && test ! -s "$TASKLOOP_OUTPUT" && echo there' }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try report.outputs("look")["stdout"] == .string("there"))
+    }
+
+    @Test func aStepStillPublishesOutputsAfterTheRunsFolderWasRemoved() async throws {
+        // The first step removes the run's folder (where the output files
+        // live, its own too: it has no outputs); the second one's file is
+        // made again, folders and all.
+        let (report, folder) = try await runPipeline("""
+            steps:
+              remove: { shell: 'rm -rf "$(dirname "$(dirname "$TASKLOOP_OUTPUT")")"' }
+              publish: { needs: remove, shell: 'echo "size=2" >> "$TASKLOOP_OUTPUT"' }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The event log went with the folder: the outputs come from the run's record.
+        #expect(report.status == .success)
+        #expect(report.step("remove")?.outputs?["exit-code"] == JSONValue(0))
+        #expect(report.step("publish")?.outputs?["size"] == .string("2"))
+    }
+
     @Test func kindConfigurationsAreFilledInBeforeTheStepRuns() async throws {
         let (report, folder) = try await runPipeline("""
             params: { nap: 20ms, name: notes }

@@ -75,6 +75,12 @@ typedef struct {
     int set_file_limit;
     uint64_t file_limit_soft;
     uint64_t file_limit_hard;
+    /// When not NULL, the child creates this empty file (truncating one that
+    /// is there) before it executes anything, making `empty_file_folder`
+    /// first (its parent must exist): a shell step's `$TASKLOOP_OUTPUT`,
+    /// made in the child so the caller's thread never waits on the disk.
+    const char *empty_file;
+    const char *empty_file_folder;
 } taskloop_spawn_options;
 
 /// Which step of starting a child failed (`failed_stage` of `taskloop_spawn`).
@@ -84,6 +90,7 @@ enum {
     TASKLOOP_SPAWN_STAGE_DESCRIPTORS = 2,
     TASKLOOP_SPAWN_STAGE_DIRECTORY = 3,
     TASKLOOP_SPAWN_STAGE_EXECUTE = 4,
+    TASKLOOP_SPAWN_STAGE_EMPTY_FILE = 5,
 };
 
 /// Starts a child process; returns 0, or an errno value with the stage that

@@ -5,10 +5,11 @@ import NIOPosix
 import Glibc
 #endif
 
-/// The file behind a shell step's `$TASKLOOP_OUTPUT`, made and read back with
-/// one trip to the thread pool each: a shell step's latency is mostly such
-/// trips (a wake-up of a pool thread and of the loop), and a step of a DAG
-/// waits for every one of them.
+/// The file behind a shell step's `$TASKLOOP_OUTPUT`, read back with one
+/// trip to the thread pool: a shell step's latency is mostly such trips (a
+/// wake-up of a pool thread and of the loop), and a step of a DAG waits for
+/// every one of them. The child process creates the file as it starts;
+/// ``createEmptyFile(at:in:threadPool:)`` is for when the run's folder is gone.
 extension ShellStep {
     /// Creates the empty file at `path` (truncating a leftover), making its
     /// folder first if needed. Throws the system's reason.
@@ -37,8 +38,9 @@ extension ShellStep {
 
     /// The text of the file at `path`, at most `limit` bytes of it, and the
     /// file removed: the values live on in the step's result (and, masked,
-    /// in the event log), never in a stray file. Throws the system's reason
-    /// or that the file is over `limit`.
+    /// in the event log), never in a stray file. A file the command removed
+    /// reads as empty (no outputs), as `$GITHUB_OUTPUT` does. Throws the
+    /// system's reason or that the file is over `limit`.
     static func takeFile(at path: String, limit: Int, threadPool: NIOThreadPool) async throws -> String {
         enum Outcome: Sendable {
             case text([UInt8])
@@ -47,6 +49,7 @@ extension ShellStep {
         }
         let outcome: Outcome = try await threadPool.runIfActive {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            if descriptor < 0, errno == ENOENT { return .text([]) }
             guard descriptor >= 0 else { return .failed(errno) }
             defer {
                 close(descriptor)

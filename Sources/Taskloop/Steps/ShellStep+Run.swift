@@ -1,3 +1,4 @@
+import CTaskloopShims
 import NIOPosix
 import NIOCore
 
@@ -35,9 +36,9 @@ extension ShellStep {
     ) async throws -> StepOutputs {
         var environment = context.environment
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
-        let outputPath = try await Self.createOutputFile(in: context)
-        environment["TASKLOOP_OUTPUT"] = outputPath
-        let arguments = commandLine(outputPath)
+        let outputFile = Self.outputFile(in: context)
+        environment["TASKLOOP_OUTPUT"] = outputFile.path
+        let arguments = commandLine(outputFile.path)
 
         let capture = ShellCapture(
             limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines, masker: context.secretMasker)
@@ -45,16 +46,18 @@ extension ShellStep {
         let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture, watch: watch)
         let process: ChildProcess
         do {
-            process = try ChildProcess.spawn(ChildProcess.Configuration(
+            var configuration = ChildProcess.Configuration(
                 executable: arguments[0], arguments: Array(arguments.dropFirst()), environment: environment,
                 directory: context.workingDirectory.isEmpty ? nil : context.workingDirectory,
-                standardInput: nil, standardOutput: pipes.outputWrite, standardError: pipes.errorWrite))
+                standardInput: nil, standardOutput: pipes.outputWrite, standardError: pipes.errorWrite)
+            configuration.emptyFile = outputFile
+            process = try await Self.spawn(configuration, threadPool: context.threadPool)
         } catch {
             pipes.closeWriteEnds()
             await standardOutput.close()
             await standardError.close()
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure(error.description)
+            throw (error as? StepFailure) ?? StepFailure("\(error)")
         }
         // The child has its copies: the output ends when the last process
         // holding one does.
@@ -76,7 +79,7 @@ extension ShellStep {
         try Task.checkCancellation()
 
         var outputs: StepOutputs = ["stdout": .string(capture.standardOutput)]
-        for (name, value) in try await Self.readOutputFile(outputPath, threadPool: context.threadPool) { outputs[name] = .string(value) }
+        for (name, value) in try await Self.readOutputFile(outputFile.path, threadPool: context.threadPool) { outputs[name] = .string(value) }
         switch status {
         case .exited(0):
             outputs["exit-code"] = JSONValue(0)
@@ -91,13 +94,32 @@ extension ShellStep {
         }
     }
 
-    /// An empty file for the command's `$TASKLOOP_OUTPUT`, in the run's folder,
+    /// The file of the command's `$TASKLOOP_OUTPUT`, in the run's folder,
     /// named after the step (see ``StepFileName``) and the attempt.
-    private static func createOutputFile(in context: StepContext) async throws -> String {
+    private static func outputFile(in context: StepContext) -> (path: String, folder: String) {
         let folder = context.runDirectory + "/outputs"
-        let path = folder + "/\(StepFileName.make(for: context.stepID)).\(context.attempt).txt"
-        try await createEmptyFile(at: path, in: folder, threadPool: context.threadPool)
-        return path
+        return (folder + "/\(StepFileName.make(for: context.stepID)).\(context.attempt).txt", folder)
+    }
+
+    /// Starts the command; the child creates the empty `$TASKLOOP_OUTPUT`
+    /// file before it executes (no trip to the thread pool). Only when the
+    /// run's folder itself is gone does that take a trip: the folders are
+    /// made on the thread pool and the command started without the child's
+    /// part.
+    private static func spawn(_ configuration: ChildProcess.Configuration, threadPool: NIOThreadPool) async throws -> ChildProcess {
+        let failure: SpawnFailure
+        do {
+            return try ChildProcess.spawn(configuration)
+        } catch {
+            failure = error
+        }
+        guard failure.stage == Int(TASKLOOP_SPAWN_STAGE_EMPTY_FILE), failure.code == ENOENT, let emptyFile = configuration.emptyFile else {
+            throw failure
+        }
+        try await createEmptyFile(at: emptyFile.path, in: emptyFile.folder, threadPool: threadPool)
+        var configuration = configuration
+        configuration.emptyFile = nil
+        return try ChildProcess.spawn(configuration)
     }
 
     /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB);

@@ -31,6 +31,10 @@ final class ChildProcess: Sendable {
         /// Give the child the open-file limit Taskloop was started with, not
         /// the raised one (see ``OpenFileLimit``).
         var restoresFileLimit = true
+        /// An empty file the child creates (truncating one that is there)
+        /// before it executes, making `folder` first when it is missing (its
+        /// parent must exist).
+        var emptyFile: (path: String, folder: String)?
     }
 
     let pid: pid_t
@@ -58,8 +62,11 @@ final class ChildProcess: Sendable {
         var pid: pid_t = 0
         var pidfd: CInt = -1
         var stage: CInt = 0
+        let emptyFile = configuration.emptyFile
         let error: CInt = path.withCString { path in
             (configuration.directory ?? "").withCString { directory in
+            (emptyFile?.path ?? "").withCString { emptyFilePath in
+            (emptyFile?.folder ?? "").withCString { emptyFileFolder in
                 arguments.withUnsafeBufferPointer { argv in
                     environment.withUnsafeBufferPointer { envp in
                         var options = taskloop_spawn_options()
@@ -67,6 +74,10 @@ final class ChildProcess: Sendable {
                         options.argv = argv.baseAddress
                         options.envp = envp.baseAddress
                         options.directory = configuration.directory == nil ? nil : directory
+                        if emptyFile != nil {
+                            options.empty_file = emptyFilePath
+                            options.empty_file_folder = emptyFileFolder
+                        }
                         options.stdin_fd = configuration.standardInput ?? -1
                         options.stdout_fd = configuration.standardOutput
                         options.stderr_fd = configuration.standardError
@@ -81,9 +92,13 @@ final class ChildProcess: Sendable {
                     }
                 }
             }
+            }
+            }
         }
         guard error == 0 else {
-            throw SpawnFailure(code: error, stage: Int(stage), executable: configuration.executable, directory: configuration.directory)
+            throw SpawnFailure(
+                code: error, stage: Int(stage), executable: configuration.executable, directory: configuration.directory,
+                emptyFile: emptyFile?.path)
         }
         return ChildProcess(pid: pid, pidfd: pidfd)
     }
@@ -115,17 +130,19 @@ final class ChildProcess: Sendable {
 
     /// The inherited environment's entries, except those named in `names`.
     /// The pointers are the process's own (`environ`), valid for the call.
+    /// Names are compared byte by byte, with no string made per entry: a
+    /// shell step passes a few names, the environment has dozens of entries.
     private static func inheritedEntries(except names: Set<String>) -> [UnsafeMutablePointer<CChar>?] {
         var entries: [UnsafeMutablePointer<CChar>?] = []
         guard var cursor = taskloop_environment() else { return entries }
+        let excluded = names.map { $0.utf8CString }
         while let entry = cursor.pointee {
-            if names.isEmpty {
-                entries.append(entry)
-            } else if let equals = strchr(entry, 61) {  // "="
-                let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: equals - entry), as: UTF8.self)
-                if !names.contains(name) { entries.append(entry) }
-            }
             cursor += 1
+            let isExcluded = excluded.contains { name in
+                let length = name.count - 1  // without the terminating NUL
+                return name.withUnsafeBufferPointer { strncmp(entry, $0.baseAddress!, length) == 0 } && entry[length] == 61  // "="
+            }
+            if !isExcluded { entries.append(entry) }
         }
         return entries
     }
@@ -133,7 +150,7 @@ final class ChildProcess: Sendable {
     /// `executable` as a path: as given when it has a slash, else the first
     /// executable of that name on `PATH`.
     private static func resolve(_ executable: String) -> String {
-        guard !executable.contains("/"), let path = getenv("PATH").map({ String(cString: $0) }) else { return executable }
+        guard !executable.utf8.contains(UInt8(ascii: "/")), let path = getenv("PATH").map({ String(cString: $0) }) else { return executable }
         for folder in path.split(separator: ":") {
             let candidate = "\(folder)/\(executable)"
             if access(candidate, X_OK) == 0 { return candidate }
@@ -164,6 +181,8 @@ struct SpawnFailure: Error, CustomStringConvertible {
     var stage: Int
     var executable: String
     var directory: String?
+    /// The empty file the child was to create, if any.
+    var emptyFile: String?
 
     /// Whether it failed for want of a free file descriptor.
     var isOutOfDescriptors: Bool { code == EMFILE || code == ENFILE }
@@ -175,6 +194,8 @@ struct SpawnFailure: Error, CustomStringConvertible {
         switch Int32(stage) {
         case Int32(TASKLOOP_SPAWN_STAGE_DIRECTORY):
             return "could not start \(executable) in \(directory ?? "."): \(reason)"
+        case Int32(TASKLOOP_SPAWN_STAGE_EMPTY_FILE):
+            return "cannot create the output file \(emptyFile ?? "?"): \(reason)"
         case Int32(TASKLOOP_SPAWN_STAGE_EXECUTE):
             return "cannot execute \(executable): \(reason)"
         case Int32(TASKLOOP_SPAWN_STAGE_START) where code == EAGAIN:
