@@ -78,7 +78,10 @@ typedef struct {
     /// When not NULL, the child creates this empty file (truncating one that
     /// is there) before it executes anything, making `empty_file_folder`
     /// first (its parent must exist): a shell step's `$TASKLOOP_OUTPUT`,
-    /// made in the child so the caller's thread never waits on the disk.
+    /// made in the child rather than by a trip to a thread pool. The caller
+    /// waits for it as for the child's `chdir` and `execve`, which already
+    /// touch the file system: a local folder of the run's, one `mkdir` and
+    /// one `open`.
     const char *empty_file;
     const char *empty_file_folder;
 } taskloop_spawn_options;
