@@ -30,21 +30,30 @@ extern char **environ;
 
 char *const *taskloop_environment(void) { return environ; }
 
-// MARK: - Watching children exit
+// MARK: - Watching children and their pipes
 
-int taskloop_exit_watch_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+int taskloop_watch_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
-int taskloop_exit_watch_add(int epoll_fd, int pidfd, uint64_t token) {
+static int watch_control(int epoll_fd, int operation, int fd, uint64_t token) {
     struct epoll_event event;
     memset(&event, 0, sizeof event);
-    // One-shot: once reported, the pidfd stays in the set, disabled, until
-    // its owner closes it (which removes it).
+    // One-shot: once reported, the descriptor stays in the set, disabled,
+    // until it is rearmed or its owner closes it (which removes it).
+    // (A pipe's end, EPOLLHUP, is reported whether asked for or not.)
     event.events = EPOLLIN | EPOLLONESHOT;
     event.data.u64 = token;
-    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, pidfd, &event);
+    return epoll_ctl(epoll_fd, operation, fd, &event);
 }
 
-int taskloop_exit_watch_wait(int epoll_fd, uint64_t *tokens, int capacity) {
+int taskloop_watch_add(int epoll_fd, int fd, uint64_t token) {
+    return watch_control(epoll_fd, EPOLL_CTL_ADD, fd, token);
+}
+
+int taskloop_watch_rearm(int epoll_fd, int fd, uint64_t token) {
+    return watch_control(epoll_fd, EPOLL_CTL_MOD, fd, token);
+}
+
+int taskloop_watch_wait(int epoll_fd, uint64_t *tokens, int capacity) {
     struct epoll_event events[64];
     if (capacity > 64) capacity = 64;
     int count = epoll_wait(epoll_fd, events, capacity, -1);

@@ -43,14 +43,24 @@ char *const *taskloop_environment(void);
 int taskloop_get_file_limit(uint64_t *soft, uint64_t *hard);
 int taskloop_set_file_limit(uint64_t soft, uint64_t hard);
 
-/// An epoll instance that reports pidfds becoming readable, each once,
-/// under a token (`taskloop_exit_watch_*`); -1 on error.
-int taskloop_exit_watch_create(void);
-/// Adds `pidfd` (one-shot); 0, or -1 with errno.
-int taskloop_exit_watch_add(int epoll_fd, int pidfd, uint64_t token);
-/// Waits for at least one exit; fills `tokens` (up to `capacity`) and
-/// returns how many, or -1 with errno (EINTR).
-int taskloop_exit_watch_wait(int epoll_fd, uint64_t *tokens, int capacity);
+/// Makes reads of `fd` return EAGAIN instead of waiting; 0, or -1 with errno.
+static inline int taskloop_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/// An epoll instance that reports descriptors (pidfds, pipes' read ends)
+/// becoming readable, under a token, once per arming
+/// (`taskloop_watch_*`); -1 on error.
+int taskloop_watch_create(void);
+/// Adds `fd`, armed (one-shot: once reported, it stays in the set,
+/// disabled, until rearmed or closed); 0, or -1 with errno.
+int taskloop_watch_add(int epoll_fd, int fd, uint64_t token);
+/// Arms `fd` again, after it was reported; 0, or -1 with errno.
+int taskloop_watch_rearm(int epoll_fd, int fd, uint64_t token);
+/// Waits for at least one descriptor; fills `tokens` (up to `capacity`)
+/// and returns how many, or -1 with errno (EINTR).
+int taskloop_watch_wait(int epoll_fd, uint64_t *tokens, int capacity);
 
 /// What `taskloop_spawn` starts, and how.
 typedef struct {

@@ -1,54 +1,109 @@
 import CTaskloopShims
 import NIOCore
-import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Reads one output pipe of a shell step's command on the step's event loop
-/// (a NIO pipe channel that only reads) and streams it into the step line by
-/// line: each line goes to ``StepContext/write(_:to:)``, stdout is kept in the
-/// ``ShellCapture`` up to its limit, and stderr's last lines for a failure.
+/// and streams it into the step line by line: each line goes to
+/// ``StepContext/write(_:to:)``, stdout is kept in the ``ShellCapture`` up to
+/// its limit, and stderr's last lines for a failure.
+///
+/// The pipe's read end is non-blocking, and the ``ChildWatcher`` thread tells
+/// when it has data or has ended; the loop then reads it. (NIO's pipe channel
+/// did this job before; making two per step, with their pipelines and
+/// registration on the loop, was a quarter of the loop's time for a short
+/// command.)
 ///
 /// Memory stays flat however much the command prints: each chunk read is
-/// handled in full, synchronously, before the channel reads the next one, and
-/// what it is handed to is bounded (the capture, the line assembler's 64 KiB).
-/// So the pipe is drained only as fast as the step consumes it, and a command
-/// that prints faster than that blocks on a full pipe.
-struct ShellOutputReader: Sendable {
-    private let channel: any Channel
-    /// Our read end, open (and ours) while the channel is active: the channel
-    /// closes it on the event loop as it becomes inactive.
-    private let descriptor: CInt
-    /// Succeeds once the channel has closed and the last, unterminated line
-    /// (if any) has been streamed. Never fails.
-    private let ended: EventLoopFuture<Void>
+/// handed on in full, synchronously, and the pipe is watched again only once
+/// the chunks of one wake-up are handled, and what they are handed to is
+/// bounded (the capture, the line assembler's 64 KiB). So the pipe is drained
+/// only as fast as the step consumes it, and a command that prints faster
+/// than that blocks on a full pipe.
+final class ShellOutputReader: Sendable {
+    /// What the reader does on its loop, and only there.
+    private struct State {
+        /// Our read end; -1 once closed (the output has ended).
+        var descriptor: CInt
+        /// The ``ChildWatcher``'s watch of `descriptor`; nil when it has
+        /// none (then `polling` reads it).
+        var token: UInt64?
+        var polling: RepeatedTask?
+        var lines = LineAssembler()
+        /// How many more bytes to stream before the output ends, once that is
+        /// decided (``endWithPipeContents(_:)``); nil until then.
+        var remaining: Int?
+        /// Until its line has come: the start marker to take out of the output.
+        var watch: StartMarkerWatch?
+    }
 
-    /// Starts reading `descriptor`, which the reader then owns (NIO closes it
-    /// with the channel). If this throws, the descriptor may or may not have
-    /// been closed: the caller must not touch it again.
+    /// Bytes read at once, as NIO's pipe channel did at most.
+    static let chunkSize = 64 * 1024
+    /// Chunks read per wake-up before the pipe is watched again, so one busy
+    /// command does not keep the loop from the others.
+    static let chunksPerWakeUp = 4
+
+    private let eventLoop: any EventLoop
+    private let stream: StepOutputChunk.Stream
+    private let step: StepContext
+    private let capture: ShellCapture
+    private let state: NIOLoopBoundBox<State>
+    /// Succeeds once the output has ended (read to its end, cut off by
+    /// ``endWithPipeContents(_:)``, or stopped) and the last, unterminated
+    /// line (if any) has been streamed. Never fails.
+    private let ended: EventLoopPromise<Void>
+
+    private init(descriptor: CInt, stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture, watch: StartMarkerWatch?) {
+        eventLoop = step.eventLoop
+        self.stream = stream
+        self.step = step
+        self.capture = capture
+        state = NIOLoopBoundBox(State(descriptor: descriptor, watch: watch), eventLoop: step.eventLoop)
+        ended = step.eventLoop.makePromise()
+    }
+
+    /// Starts reading `descriptor`, which the reader then owns (it closes it
+    /// as the output ends). If this throws, the descriptor has been closed,
+    /// unless the step's loop has shut down.
     static func start(
         reading descriptor: CInt, as stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture,
         watching watch: StartMarkerWatch? = nil
     ) async throws -> ShellOutputReader {
-        guard let bootstrap = NIOPipeBootstrap(validatingGroup: step.eventLoop) else {
-            Glibc.close(descriptor)
-            throw StepFailure("the run's event loop cannot read pipes")
+        let eventLoop = step.eventLoop
+        if eventLoop.inEventLoop {
+            return try Self.startOnLoop(reading: descriptor, as: stream, step: step, capture: capture, watching: watch)
         }
-        return try await bootstrap.takingOwnershipOfDescriptor(input: descriptor) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let ended = channel.eventLoop.makePromise(of: Void.self)
-                do {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ShellOutputHandler(stream: stream, step: step, capture: capture, ended: ended, watch: watch))
-                } catch {
-                    ended.succeed()
-                    throw error
-                }
-                return ShellOutputReader(channel: channel, descriptor: descriptor, ended: ended.futureResult)
+        return try await eventLoop.submit {
+            try Self.startOnLoop(reading: descriptor, as: stream, step: step, capture: capture, watching: watch)
+        }.get()
+    }
+
+    private static func startOnLoop(
+        reading descriptor: CInt, as stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture,
+        watching watch: StartMarkerWatch?
+    ) throws -> ShellOutputReader {
+        guard taskloop_set_nonblocking(descriptor) == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw StepFailure("cannot read the command's output: \(SystemErrorText.describe(code))")
+        }
+        let reader = ShellOutputReader(descriptor: descriptor, stream: stream, step: step, capture: capture, watch: watch)
+        // Told from the watcher's thread; read on the loop, after this job, so
+        // the token is stored by then.
+        let token = ChildWatcher.shared.watchReadable(descriptor) { [reader] in
+            reader.eventLoop.execute { reader.readAvailable() }
+        }
+        if let token {
+            reader.state.value.token = token
+        } else {
+            // No watcher: look every 20 ms (never blocking the loop).
+            reader.state.value.polling = step.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { _ in
+                reader.readAvailable()
             }
         }
+        return reader
     }
 
     /// Ends each reader's output where its pipe's contents end now: the bytes
@@ -60,103 +115,99 @@ struct ShellOutputReader: Sendable {
     /// holds the pipe open (it would never end otherwise).
     static func endWithPipeContents(_ readers: [ShellOutputReader]) async {
         for reader in readers {
-            let channel = reader.channel
-            let descriptor = reader.descriptor
-            channel.eventLoop.execute {
-                // The descriptor is closed, on this loop, as the channel stops being active.
-                guard channel.isActive,
-                    let handler = try? channel.pipeline.syncOperations.handler(type: ShellOutputHandler.self)
-                else { return }
-                handler.end(after: { Int(taskloop_pipe_bytes_waiting(descriptor)) }, closing: channel)
-            }
+            reader.eventLoop.execute { reader.endWithContentsNow() }
         }
-        for reader in readers { try? await reader.ended.get() }
+        for reader in readers { try? await reader.ended.futureResult.get() }
     }
 
     /// Stops reading now (the command never started, or failed to).
     func close() async {
-        channel.close(promise: nil)
-        try? await ended.get()
-    }
-}
-
-/// Cuts what one pipe delivers into lines and hands them to the step. Lives
-/// on the channel's event loop.
-private final class ShellOutputHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-
-    private let stream: StepOutputChunk.Stream
-    private let step: StepContext
-    private let capture: ShellCapture
-    private let ended: EventLoopPromise<Void>
-    private var lines = LineAssembler()
-    /// How many more bytes to stream before the output ends, once that is
-    /// decided (``end(after:closing:)``); nil until then.
-    private var remaining: Int?
-    private var isFinished = false
-    /// Until its line has come: the start marker to take out of the output.
-    private var watch: StartMarkerWatch?
-
-    init(stream: StepOutputChunk.Stream, step: StepContext, capture: ShellCapture, ended: EventLoopPromise<Void>, watch: StartMarkerWatch? = nil) {
-        self.watch = watch
-        self.stream = stream
-        self.step = step
-        self.capture = capture
-        self.ended = ended
+        eventLoop.execute { self.finish() }
+        try? await ended.futureResult.get()
     }
 
-    /// Streams the number of bytes `waiting` gives (those in the pipe now),
-    /// then closes the channel. `waiting` is asked only while the channel,
-    /// and so its descriptor, is still open.
-    func end(after waiting: () -> Int, closing channel: any Channel) {
-        guard !isFinished, remaining == nil else { return }
-        let count = waiting()
-        if count > 0 {
-            remaining = count
-        } else {
-            channel.close(promise: nil)
+    // MARK: On the loop
+
+    /// Reads what the watcher said is there, then asks to be told again.
+    private func readAvailable() {
+        for _ in 0..<Self.chunksPerWakeUp {
+            switch readChunk() {
+            case .handled: continue
+            case .wouldBlock: return watchAgain()
+            case .ended: return finish()
+            }
+        }
+        watchAgain()
+    }
+
+    private func endWithContentsNow() {
+        let descriptor = state.value.descriptor
+        guard descriptor >= 0, state.value.remaining == nil else { return }
+        let waiting = Int(taskloop_pipe_bytes_waiting(descriptor))
+        state.value.remaining = max(0, waiting)
+        // Those bytes are in the pipe: reading them does not wait.
+        while state.value.remaining ?? 0 > 0, case .handled = readChunk() {}
+        finish()
+    }
+
+    private enum ReadOutcome {
+        case handled
+        case wouldBlock
+        /// The pipe's end, a read error (which ends the output as the end
+        /// would), or the bytes to stream all streamed.
+        case ended
+    }
+
+    /// Reads one chunk and hands it on.
+    private func readChunk() -> ReadOutcome {
+        let descriptor = state.value.descriptor
+        guard descriptor >= 0 else { return .ended }
+        let limit = min(Self.chunkSize, state.value.remaining ?? Int.max)
+        guard limit > 0 else { return .ended }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.chunkSize) { buffer in
+            var count: Int
+            repeat {
+                count = read(descriptor, buffer.baseAddress, limit)
+            } while count < 0 && errno == EINTR
+            if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .ended }
+            if count == 0 { return .ended }
+            handle(Array(UnsafeBufferPointer(rebasing: buffer[..<count])))
+            if let remaining = state.value.remaining {
+                state.value.remaining = remaining - count
+                if remaining - count <= 0 { return .ended }
+            }
+            return .handled
         }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isFinished else { return }
-        var bytes = Self.unwrapInboundIn(data).withUnsafeReadableBytes { Array($0) }
-        if let remaining {
-            if bytes.count >= remaining { bytes.removeLast(bytes.count - remaining) }
-            self.remaining = remaining - bytes.count
-        }
+    private func handle(_ bytes: [UInt8]) {
         if stream == .standardOutput { capture.appendOutput(bytes) }
-        for piece in lines.append(bytes) { emit(piece) }
-        if remaining == 0 { context.close(promise: nil) }
+        for piece in state.value.lines.append(bytes) { emit(piece) }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        finish()
-        context.fireChannelInactive()
+    private func watchAgain() {
+        guard let token = state.value.token, state.value.descriptor >= 0 else { return }
+        if !ChildWatcher.shared.rearm(state.value.descriptor, token: token) { finish() }
     }
 
-    /// Also reached when the channel closes without having become active.
-    func handlerRemoved(context: ChannelHandlerContext) {
-        finish()
-    }
-
-    /// A read error ends the output, as the end of the pipe would.
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
-    }
-
+    /// Closes the pipe and streams the last, unterminated line; once.
     private func finish() {
-        guard !isFinished else { return }
-        isFinished = true
-        if let rest = lines.finish() { emit(.line(rest)) }
+        let descriptor = state.value.descriptor
+        guard descriptor >= 0 else { return }
+        if let token = state.value.token { ChildWatcher.shared.stopWatching(token: token) }
+        state.value.polling?.cancel()
+        state.value.polling = nil
+        Glibc.close(descriptor)
+        state.value.descriptor = -1
+        if let rest = state.value.lines.finish() { emit(.line(rest)) }
         ended.succeed()
     }
 
     /// A piece of a long line goes on as it is (no line end is made up), so
     /// the line stays whole for the masker and the console.
     private func emit(_ piece: LineAssembler.Piece) {
-        if let watch, piece.endsLine, piece.text.hasPrefix(watch.prefix) {
-            self.watch = nil
+        if let watch = state.value.watch, piece.endsLine, piece.text.hasPrefix(watch.prefix) {
+            state.value.watch = nil
             watch.found(String(piece.text.dropFirst(watch.prefix.count)))
             return
         }

@@ -9,7 +9,7 @@ import Glibc
 /// command, a worker) inherits one and holds it open; the child's write ends
 /// become its stdout and stderr when it starts.
 ///
-/// Ownership: the read ends go to ``ShellOutputReader``s (NIO closes them),
+/// Ownership: the read ends go to ``ShellOutputReader``s (which close them),
 /// the write ends stay the step's: it closes them once the command has started
 /// (the command has its own copies) or failed to start (``closeWriteEnds()``).
 struct ShellPipes {

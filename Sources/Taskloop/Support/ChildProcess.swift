@@ -13,7 +13,7 @@ import Glibc
 /// `posix_spawn` does, plus the guardian's registration and the pidfd in the
 /// same call): the calling thread waits only until the child executes.
 /// Nothing blocks afterwards: ``waitForExit(on:beforeReaping:)`` awaits the
-/// ``ProcessExitWatcher``.
+/// ``ChildWatcher``.
 ///
 /// Invariant: every ChildProcess is waited for exactly once; its pidfd is
 /// closed only after the child has been reaped.
@@ -108,7 +108,7 @@ final class ChildProcess: Sendable {
     func waitForExit(on eventLoop: any EventLoop, beforeReaping: () -> Void) async -> ProcessTermination {
         let exited = eventLoop.makePromise(of: Void.self)
         let pidfd = self.pidfd
-        if !ProcessExitWatcher.shared.whenExited(pidfd, { exited.succeed() }) {
+        if !ChildWatcher.shared.whenExited(pidfd, { exited.succeed() }) {
             // No watcher: look every 20 ms (never blocking the loop).
             eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { task in
                 var descriptor = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)

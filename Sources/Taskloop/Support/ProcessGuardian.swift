@@ -28,7 +28,7 @@ enum ProcessGuardian {
         guard taskloop_guardian_start(&pid, &pidfd, &socket) == 0 else { return nil }
         // Reap it if it ever exits while Taskloop lives (it was killed).
         let guardian = pidfd
-        _ = ProcessExitWatcher.shared.whenExited(guardian) {
+        _ = ChildWatcher.shared.whenExited(guardian) {
             var exited: CInt = 0
             var code: CInt = 0
             _ = taskloop_reap(guardian, &exited, &code)
