@@ -46,7 +46,7 @@ struct WorkerSlot: Sendable {
     /// Runs one worker process until it exits.
     ///
     /// The worker's stdin and stdout are pipes this slot makes and reads on
-    /// the run's event loop through a NIO pipe channel; the worker is started
+    /// the run's event loop through a NIO pipe channel (``WorkerConnection``); the worker is started
     /// as a ``ChildProcess`` (its own process group, known to the guardian
     /// from the start), and its exit is awaited without blocking the loop.
     private func runOneWorker() async -> WorkerEnd {
@@ -113,38 +113,36 @@ struct WorkerSlot: Sendable {
         mailbox: AsyncStream<WorkerPool.Job>, mailboxContinuation: AsyncStream<WorkerPool.Job>.Continuation,
         inFlight: InFlightJob, saidHello: () -> Void, problem: inout String?
     ) async {
+        var opened: WorkerConnection?
         do {
-            let channel = try await NIOPipeBootstrap(group: pool.eventLoop)
+            let connection = try await NIOPipeBootstrap(group: pool.eventLoop)
                 .takingOwnershipOfDescriptors(input: input, output: output) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
+                    channel.eventLoop.makeCompletedFuture { try WorkerConnection(wrappingChannelSynchronously: channel) }
                 }
-            startup.attach(channel.channel)
-            try await channel.executeThenClose { inbound, outbound in
-                var frames = FrameReader(inbound.makeAsyncIterator())
-                let hello = try WireProtocol.decodeHello(from: try await frames.next())
-                guard hello.protocolVersion == WireProtocol.version else {
-                    throw Malformed(reason: "speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
-                }
-                guard startup.markStarted() else { throw EndOfOutput() }
-                saidHello()
-                let worker = WorkerPool.Worker(slot: number, pid: pid, group: startup.group, mailbox: mailboxContinuation)
-                await pool.ready(worker)
-                for await job in mailbox {
-                    inFlight.set(job)
-                    try await outbound.write(WireProtocol.frame(job.request))
-                    let reply = try WireProtocol.decode(WorkerReply.self, from: try await frames.next())
-                    guard reply.id == job.request.id else {
-                        throw Malformed(reason: "answered request \(reply.id) instead of \(job.request.id)")
-                    }
-                    inFlight.take()?.reply.resume(returning: reply)
-                    await pool.ready(worker)
-                }
-                // The mailbox closed: leaving this closure closes the pipes,
-                // and the worker exits at the end of its stdin.
+            opened = connection
+            startup.attach(connection.channel)
+            let hello = try WireProtocol.decodeHello(from: try await connection.nextFrame())
+            guard hello.protocolVersion == WireProtocol.version else {
+                throw Malformed(reason: "speaks protocol \(hello.protocolVersion), this runner \(WireProtocol.version)")
             }
+            guard startup.markStarted() else { throw EndOfOutput() }
+            saidHello()
+            let worker = WorkerPool.Worker(slot: number, pid: pid, group: startup.group, mailbox: mailboxContinuation)
+            await pool.ready(worker)
+            for await job in mailbox {
+                inFlight.set(job)
+                let reply = try WireProtocol.decode(WorkerReply.self, from: try await connection.request(WireProtocol.frame(job.request)))
+                guard reply.id == job.request.id else {
+                    throw Malformed(reason: "answered request \(reply.id) instead of \(job.request.id)")
+                }
+                inFlight.take()?.reply.resume(returning: reply)
+                await pool.ready(worker)
+            }
+            // The mailbox closed: closing the pipes ends the worker's stdin,
+            // and it exits.
+            await connection.close()
         } catch {
+            await opened?.close()
             let broken = Self.protocolProblem(error)
             if let broken { problem = "broke the wire protocol: \(broken)" }
             if let reason = startup.abortReason { problem = reason }
@@ -220,24 +218,6 @@ final class InFlightJob: Sendable {
         var failure = StepFailure("worker \(slot)\(pid) \(how) while running step `\(job.request.step)`")
         failure.isWorkerCrash = true
         job.reply.resume(throwing: failure)
-    }
-}
-
-/// Reads whole frames from a worker's stdout, as the pipe channel delivers it.
-struct FrameReader<Chunks: AsyncIteratorProtocol> where Chunks.Element == ByteBuffer {
-    private var chunks: Chunks
-    private var decoder = FrameDecoder()
-
-    init(_ chunks: Chunks) {
-        self.chunks = chunks
-    }
-
-    mutating func next() async throws -> [UInt8] {
-        while true {
-            if let frame = try decoder.next() { return frame }
-            guard let buffer = try await chunks.next() else { throw WorkerSlot.EndOfOutput() }
-            decoder.append(buffer.readableBytesView)
-        }
     }
 }
 
