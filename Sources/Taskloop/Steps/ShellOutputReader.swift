@@ -100,9 +100,10 @@ final class ShellOutputReader: Sendable {
         if let token {
             reader.state.value.token = token
         } else {
-            // No watcher: look every 20 ms (never blocking the loop).
+            // No watcher: look every 20 ms (never blocking the loop), and
+            // read more at a time, up to 16 chunks (some 13 MB a second).
             reader.state.value.polling = step.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { _ in
-                reader.readAvailable()
+                reader.readAvailable(chunks: 16)
             }
         }
         return reader
@@ -130,13 +131,17 @@ final class ShellOutputReader: Sendable {
 
     // MARK: On the loop
 
-    /// Reads one chunk of what the watcher said is there, then asks to be
-    /// told again (at once, if more is there).
-    private func readAvailable() {
-        switch readChunk() {
-        case .handled, .wouldBlock: watchAgain()
-        case .ended: finish()
+    /// Reads up to `chunks` chunks of what is there, then asks the watcher to
+    /// tell again (at once, if more is there).
+    private func readAvailable(chunks: Int = 1) {
+        for _ in 0..<chunks {
+            switch readChunk() {
+            case .handled: continue
+            case .wouldBlock: return watchAgain()
+            case .ended: return finish()
+            }
         }
+        watchAgain()
     }
 
     private func endWithContentsNow() {
