@@ -63,36 +63,37 @@ final class ChildProcess: Sendable {
         var pidfd: CInt = -1
         var stage: CInt = 0
         let emptyFile = configuration.emptyFile
+        // C copies of the optional strings, freed once the child has executed.
+        let directory = configuration.directory.flatMap { strdup($0) }
+        let emptyFilePath = emptyFile.flatMap { strdup($0.path) }
+        let emptyFileFolder = emptyFile.flatMap { strdup($0.folder) }
+        defer {
+            free(directory)
+            free(emptyFilePath)
+            free(emptyFileFolder)
+        }
         let error: CInt = path.withCString { path in
-            (configuration.directory ?? "").withCString { directory in
-            (emptyFile?.path ?? "").withCString { emptyFilePath in
-            (emptyFile?.folder ?? "").withCString { emptyFileFolder in
-                arguments.withUnsafeBufferPointer { argv in
-                    environment.withUnsafeBufferPointer { envp in
-                        var options = taskloop_spawn_options()
-                        options.path = path
-                        options.argv = argv.baseAddress
-                        options.envp = envp.baseAddress
-                        options.directory = configuration.directory == nil ? nil : directory
-                        if emptyFile != nil {
-                            options.empty_file = emptyFilePath
-                            options.empty_file_folder = emptyFileFolder
-                        }
-                        options.stdin_fd = configuration.standardInput ?? -1
-                        options.stdout_fd = configuration.standardOutput
-                        options.stderr_fd = configuration.standardError
-                        options.register_fd = ProcessGuardian.socket ?? -1
-                        options.new_process_group = 1
-                        if configuration.restoresFileLimit, let limit = OpenFileLimit.original {
-                            options.set_file_limit = 1
-                            options.file_limit_soft = limit.soft
-                            options.file_limit_hard = limit.hard
-                        }
-                        return taskloop_spawn(&options, &pid, &pidfd, &stage)
+            arguments.withUnsafeBufferPointer { argv in
+                environment.withUnsafeBufferPointer { envp in
+                    var options = taskloop_spawn_options()
+                    options.path = path
+                    options.argv = argv.baseAddress
+                    options.envp = envp.baseAddress
+                    options.directory = UnsafePointer(directory)
+                    options.empty_file = UnsafePointer(emptyFilePath)
+                    options.empty_file_folder = UnsafePointer(emptyFileFolder)
+                    options.stdin_fd = configuration.standardInput ?? -1
+                    options.stdout_fd = configuration.standardOutput
+                    options.stderr_fd = configuration.standardError
+                    options.register_fd = ProcessGuardian.socket ?? -1
+                    options.new_process_group = 1
+                    if configuration.restoresFileLimit, let limit = OpenFileLimit.original {
+                        options.set_file_limit = 1
+                        options.file_limit_soft = limit.soft
+                        options.file_limit_hard = limit.hard
                     }
+                    return taskloop_spawn(&options, &pid, &pidfd, &stage)
                 }
-            }
-            }
             }
         }
         guard error == 0 else {
