@@ -67,6 +67,15 @@ def mixed():
     return "\n".join(lines) + "\n"
 
 
+def flood(lines, naps):
+    """Two steps that print `lines` lines each as fast as they can, beside
+    `naps` short sleeps: how long the flood holds the loop from the others."""
+    text = ["name: flood", "limits: { io: 1000 }", "steps:"]
+    text += [f"  flood{i}: {{ shell: 'yes \"a line of output from step {i}\" | head -n {lines}' }}" for i in range(2)]
+    text += [f"  nap{i}: {{ sleep: {10 + i}ms }}" for i in range(naps)]
+    return "\n".join(text) + "\n"
+
+
 def huge_chain(count):
     lines = ["name: huge", "steps:"]
     for i in range(count):
@@ -138,6 +147,7 @@ WORKLOADS = [
     ("8 x spin 250ms, 2 workers", lambda: spins(8, "250ms"), 8, "ideal makespan 1.000 s"),
     ("400 x spin 5ms, 2 workers", lambda: spins(400, "5ms"), 400, "ideal makespan 1.000 s"),
     ("4 x spin 1s + 210 I/O steps, 2 workers", mixed, 214, "ideal makespan 2.000 s"),
+    ("2 x 300,000 lines of output + 50 sleeps", lambda: flood(300000, 50), 52, "loop lag"),
 ]
 
 
@@ -311,7 +321,7 @@ def run_once(binary, text, folder):
     wall = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(f"taskloop failed ({result.returncode}): {result.stderr.decode()}")
-    starts, ends = [], []
+    starts, ends, lag = [], [], 0
     with open(events) as handle:
         next(handle)  # format header
         for line in handle:
@@ -320,7 +330,9 @@ def run_once(binary, text, folder):
                 starts.append(event["t"])
             elif event["event"] == "step-finished":
                 ends.append(event["t"])
-    return (max(ends) - min(starts)) / 1e6, wall
+            elif event["event"] == "loop-lag":
+                lag = max(lag, event["max_us"])
+    return (max(ends) - min(starts)) / 1e6, wall, lag / 1e3
 
 
 def main():
@@ -352,10 +364,12 @@ def main():
             for name, make, steps, note in WORKLOADS:
                 text = make(base) if make.__code__.co_argcount == 1 else make()
                 runs = [run_once(args.binary, text, folder) for _ in range(args.repeat)]
-                makespan, wall = min(runs)
+                makespan, wall, _ = min(runs)
                 per_step = makespan / steps * 1e6
                 if note == "requests/s":
                     note = f"{steps / makespan:,.0f} requests/s"
+                elif note == "loop lag":
+                    note = f"the loop's worst lag {statistics.median(run[2] for run in runs):.1f} ms (median of {len(runs)} runs)"
                 print(f"{name:40} {steps:>6} {makespan:>9.3f}s {wall:>7.3f}s {per_step:>8.1f}µs  {note}")
             # The HTML report and the trace of a 10,000-step run, drawn from its event log.
             path = os.path.join(folder, "big.yaml")

@@ -44,7 +44,7 @@ final class ChildWatcher: Sendable {
         let watcher = ChildWatcher(epoll: taskloop_watch_create())
         if watcher.epoll >= 0 {
             let thread = Thread { watcher.run() }
-            thread.name = "taskloop-child-watcher"
+            thread.name = "taskloop-watch"  // At most 15 bytes, or Linux keeps the creator's name.
             thread.start()
         }
         return watcher
