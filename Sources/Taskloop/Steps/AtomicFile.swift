@@ -37,16 +37,7 @@ enum AtomicFile {
             if errno == ENOENT { return false }
             throw FileStepProblem(errno: errno)
         }
-        var failure: Int32 = 0
-        var offset = 0
-        while offset < bytes.count, failure == 0 {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written >= 0 {
-                offset += written
-            } else if errno != EINTR {
-                failure = errno
-            }
-        }
+        var failure = DescriptorWrite.all(bytes, to: descriptor).error ?? 0
         if close(descriptor) != 0, failure == 0, errno != EINTR { failure = errno }
         if failure == 0, Glibc.rename(temporary, target) != 0 { failure = errno }
         guard failure == 0 else {

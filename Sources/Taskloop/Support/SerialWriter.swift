@@ -170,7 +170,7 @@ package final class SerialWriter<Element: Sendable>: Sendable {
                 let keepsWholeLines = self.keepsWholeLines
                 let error = try? await NIOThreadPool.singleton.runIfActive { () -> CInt? in
                     let bytes = encode(batch)
-                    let (written, error) = Self.writeAll(bytes, to: descriptor)
+                    let (written, error) = DescriptorWrite.all(bytes, to: descriptor)
                     if error != nil, keepsWholeLines { Self.cutToWholeLine(descriptor, bytes: bytes, written: written) }
                     return error
                 }
@@ -186,23 +186,6 @@ package final class SerialWriter<Element: Sendable>: Sendable {
             let descriptor = self.descriptor
             _ = try? await NIOThreadPool.singleton.runIfActive { close(descriptor) }
         }
-    }
-
-    /// Writes all bytes, retrying short writes and EINTR; returns how many
-    /// were written, and errno on failure.
-    private static func writeAll(_ bytes: [UInt8], to descriptor: CInt) -> (written: Int, error: CInt?) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return (offset, errno)
-            }
-            offset += written
-        }
-        return (offset, nil)
     }
 
     /// After a failed write of `bytes` of which `written` reached the file

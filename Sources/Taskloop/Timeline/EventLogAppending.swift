@@ -44,14 +44,6 @@ enum EventLogAppending {
     }
 
     static func writeAll(_ bytes: [UInt8], to descriptor: CInt, path: String) throws(EventLogError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .cannotCreate(path: path, errno: errno)
-            }
-            offset += written
-        }
+        if let error = DescriptorWrite.all(bytes, to: descriptor).error { throw .cannotCreate(path: path, errno: error) }
     }
 }
