@@ -9,31 +9,22 @@ import Glibc
 /// trip to the thread pool: a shell step's latency is mostly such trips (a
 /// wake-up of a pool thread and of the loop), and a step of a DAG waits for
 /// every one of them. The child process creates the file as it starts;
-/// ``createEmptyFile(at:in:threadPool:)`` is for when the run's folder is gone.
+/// ``createFolders(_:forOutputFile:threadPool:)`` is for when the run's
+/// folder is gone.
 extension ShellStep {
-    /// Creates the empty file at `path` (truncating a leftover), making its
-    /// folder first if needed. Throws the system's reason.
-    static func createEmptyFile(at path: String, in folder: String, threadPool: NIOThreadPool) async throws {
-        let failure: (call: String, code: Int32)? = try await threadPool.runIfActive {
-            // One `mkdir` for the usual case, where only the run's folder exists.
-            if mkdir(folder, 0o755) != 0, errno != EEXIST {
-                do {
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                } catch {
-                    return ("mkdir \(folder)", SystemErrorText.errno(in: error) ?? EIO)
-                }
+    /// Creates `folder` and the folders above it that are missing, for the
+    /// output file at `path`. Throws the system's reason.
+    static func createFolders(_ folder: String, forOutputFile path: String, threadPool: NIOThreadPool) async throws {
+        let failure: Int32? = try await threadPool.runIfActive {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                return nil
+            } catch {
+                return SystemErrorText.errno(in: error) ?? EIO
             }
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { return ("open", errno) }
-            close(descriptor)
-            return nil
         }
         guard let failure else { return }
-        if failure.code == EMFILE || failure.code == ENFILE {
-            throw StepFailure("cannot create the output file \(path): \(OpenFileLimit.exhaustedMessage)")
-        }
-        let place = failure.call == "open" ? "" : " (\(failure.call))"
-        throw StepFailure("cannot create the output file \(path)\(place): \(SystemErrorText.describe(failure.code))")
+        throw StepFailure("cannot create the output file \(path) (mkdir \(folder)): \(SystemErrorText.describe(failure))")
     }
 
     /// The text of the file at `path`, at most `limit` bytes of it, and the

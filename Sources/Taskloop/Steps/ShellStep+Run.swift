@@ -104,8 +104,7 @@ extension ShellStep {
     /// Starts the command; the child creates the empty `$TASKLOOP_OUTPUT`
     /// file before it executes (no trip to the thread pool). Only when the
     /// run's folder itself is gone does that take a trip: the folders are
-    /// made on the thread pool and the command started without the child's
-    /// part.
+    /// made on the thread pool, and the command started again.
     private static func spawn(_ configuration: ChildProcess.Configuration, threadPool: NIOThreadPool) async throws -> ChildProcess {
         let failure: SpawnFailure
         do {
@@ -116,9 +115,7 @@ extension ShellStep {
         guard failure.stage == Int(TASKLOOP_SPAWN_STAGE_EMPTY_FILE), failure.code == ENOENT, let emptyFile = configuration.emptyFile else {
             throw failure
         }
-        try await createEmptyFile(at: emptyFile.path, in: emptyFile.folder, threadPool: threadPool)
-        var configuration = configuration
-        configuration.emptyFile = nil
+        try await createFolders(emptyFile.folder, forOutputFile: emptyFile.path, threadPool: threadPool)
         return try ChildProcess.spawn(configuration)
     }
 
