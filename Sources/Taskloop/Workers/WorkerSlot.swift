@@ -46,9 +46,10 @@ struct WorkerSlot: Sendable {
     /// Runs one worker process until it exits.
     ///
     /// The worker's stdin and stdout are pipes this slot makes and reads on
-    /// the run's event loop through a NIO pipe channel (``WorkerConnection``); the worker is started
-    /// as a ``ChildProcess`` (its own process group, known to the guardian
-    /// from the start), and its exit is awaited without blocking the loop.
+    /// the run's event loop through a NIO pipe channel
+    /// (``WorkerConnection``); the worker is started as a ``ChildProcess``
+    /// (its own process group, known to the guardian from the start), and
+    /// its exit is awaited without blocking the loop.
     private func runOneWorker() async -> WorkerEnd {
         let (mailbox, mailboxContinuation) = AsyncStream.makeStream(of: WorkerPool.Job.self)
         let launch = pool.launch
