@@ -60,7 +60,14 @@ let package = Package(
         .executableTarget(
             name: "taskloop",
             dependencies: ["TaskloopCLI"],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // Linked with `--static-swift-stdlib`, the toolchain exports every
+            // symbol of every module (35,000) to the dynamic symbol table,
+            // which nothing here looks up; each start then pays for it in the
+            // dynamic loader and in the runtime's one `dladdr`. Only this
+            // executable target carries the flag: the `Taskloop` and
+            // `TaskloopCLI` products that plugin packages depend on have none.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
         ),
         .target(
             name: "TaskloopTestServer",
