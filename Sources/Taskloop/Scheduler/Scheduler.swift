@@ -10,7 +10,10 @@ import NIOPosix
 /// code of every I/O step runs on the loop's one thread. The scheduler's own
 /// state (the plan, the stop signals) is local to ``run(interruption:)`` and
 /// only touched between awaits of that one task: no locks, no actor.
-package struct Scheduler: Sendable {
+///
+/// A class of constants: every step's task and closures capture one
+/// reference to it, not a copy of a dozen fields to retain and release.
+package final class Scheduler: Sendable {
     package let pipeline: Pipeline
     package let options: RunOptions
     package let eventLoop: any EventLoop
@@ -24,7 +27,9 @@ package struct Scheduler: Sendable {
     /// Decides for steps with `sources:` whether they run (nil when no step has them).
     package let incremental: IncrementalHook?
     /// The environment Taskloop was started with, read once per run.
-    private let inheritedEnvironment = ProcessInfo.processInfo.environment
+    private let inheritedEnvironment: [String: String]
+    /// Masks the pipeline's `secrets:` in what steps print; made once per run.
+    private let secretMasker: SecretMasker
     /// The pipeline's folder as an absolute path, resolved once (not per step, on the loop).
     private let pipelineDirectory: String
 
@@ -33,6 +38,10 @@ package struct Scheduler: Sendable {
         clock: RunClock, httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
         loopLagMonitor: LoopLagMonitor? = nil, incremental: IncrementalHook? = nil
     ) {
+        let inheritedEnvironment = ProcessInfo.processInfo.environment
+        self.inheritedEnvironment = inheritedEnvironment
+        self.secretMasker = pipeline.secrets.isEmpty
+            ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment)
         self.incremental = incremental
         self.loopLagMonitor = loopLagMonitor
         self.workerPool = workerPool
@@ -155,13 +164,13 @@ package struct Scheduler: Sendable {
                     let started = StepStarted(step: step.id, attempt: 1, lane: startLane(of: step))
                     guard let incremental, incremental.covers(step) else {
                         emit(.stepStarted(started))
-                        group.addTask(executorPreference: stepExecutor(for: step.id)) {
+                        group.addTask(executorPreference: stepExecutor(for: step.id)) { [self] in
                             .step(index, await runAttempts(of: prepared, stopSignal: signal))
                         }
                         continue
                     }
-                    group.addTask(executorPreference: stepExecutor(for: step.id)) {
-                        .step(index, await incremental.run(step, resolved: prepared, emit: { emit($0) }) { conditionalRequest in
+                    group.addTask(executorPreference: stepExecutor(for: step.id)) { [self] in
+                        .step(index, await incremental.run(step, resolved: prepared, emit: { [self] in emit($0) }) { conditionalRequest in
                             emit(.stepStarted(started))
                             return await runAttempts(of: prepared, stopSignal: signal, conditionalRequest: conditionalRequest)
                         })
@@ -310,8 +319,7 @@ package struct Scheduler: Sendable {
             eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
             httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
             executor: step.executor.flatMap { pipeline.executors[$0.name] },
-            secretMasker: pipeline.secrets.isEmpty
-                ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment),
+            secretMasker: secretMasker,
             conditionalRequest: conditionalRequest,
             eventHandler: { [self] payload in emit(payload) },
             outputHandler: { [observers] chunk in
