@@ -72,6 +72,26 @@ import Testing
         #expect(try evaluate("success()", in: stopping) == .bool(false))
     }
 
+    /// A member of a context is read without making the whole context a
+    /// value; it must be what the whole context holds.
+    @Test(arguments: [
+        ("steps.api", "fromJSON(toJSON(steps)).api"), ("steps['broken']", "fromJSON(toJSON(steps))['broken']"),
+        ("steps.missing", "fromJSON(toJSON(steps)).missing"), ("env.HOME", "fromJSON(toJSON(env)).HOME"),
+        ("env['EMPTY']", "fromJSON(toJSON(env))['EMPTY']"), ("params.count", "fromJSON(toJSON(params)).count"),
+        ("params[format('{0}', 'target')]", "fromJSON(toJSON(params)).target"), ("matrix.os", "fromJSON(toJSON(matrix)).os"),
+    ])
+    func aMemberOfAContextIsWhatTheWholeContextHolds(member: String, throughWholeContext: String) throws {
+        let value = try evaluate(member)
+        #expect(value == (try evaluate(throughWholeContext)))
+        if member.hasPrefix("steps.api") { #expect(value != .null) }
+    }
+
+    @Test func anUnknownContextIsAnErrorHoweverItsMemberIsRead() {
+        for text in ["nope.x", "nope['x']", "nope"] {
+            #expect(throws: ExpressionError(.unknownContext("nope"), at: 0)) { try evaluate(text) }
+        }
+    }
+
     @Test func evaluationErrorsSayWhatWentWrong() {
         #expect(throws: ExpressionError(.evaluation("format: `{1}` has no argument (given 1)"), at: 0)) {
             try evaluate("format('{1}', 'a')")

@@ -27,14 +27,17 @@ public struct ExpressionEvaluator: Sendable {
             case "params": return .object(context.parameters.mapValues { .string($0) })
             case "matrix": return .object(context.matrix)
             case "steps":
-                return .object(Dictionary(uniqueKeysWithValues: context.steps.map { id, state in
-                    (id.rawValue, JSONValue.object(["status": .string(state.status.rawValue), "outputs": .object(state.outputs)]))
-                }))
+                return .object(Dictionary(uniqueKeysWithValues: context.steps.map { id, state in (id.rawValue, Self.value(of: state)) }))
             default: throw ExpressionError(.unknownContext(name), at: offset)
             }
+        case .member(.name(let name, let offset), let key, _):
+            return try member(key, ofContext: name, at: offset)
         case .member(let base, let name, _):
             if case .object(let members) = try evaluate(base) { return members[name] ?? .null }
             return .null
+        case .index(.name(let name, let offset), let index):
+            guard Self.contexts.contains(name) else { throw ExpressionError(.unknownContext(name), at: offset) }
+            return try member(evaluate(index).description, ofContext: name, at: offset)
         case .index(let base, let index):
             let container = try evaluate(base)
             switch (container, try evaluate(index)) {
@@ -59,6 +62,27 @@ public struct ExpressionEvaluator: Sendable {
         case .call(let name, let arguments, let offset):
             return try call(name, arguments.map { argument throws(ExpressionError) in try evaluate(argument) }, at: offset)
         }
+    }
+
+    /// The names of the contexts expressions read.
+    private static let contexts: Set<String> = ["env", "params", "matrix", "steps"]
+
+    /// One member of a context (`steps.build`, `env.HOME`), read without
+    /// making the whole context a value: a step late in a run of thousands
+    /// that reads one of them costs one lookup, not one value per step.
+    private func member(_ key: String, ofContext name: String, at offset: Int) throws(ExpressionError) -> JSONValue {
+        switch name {
+        case "env": return context.environment[key].map(JSONValue.string) ?? .null
+        case "params": return context.parameters[key].map(JSONValue.string) ?? .null
+        case "matrix": return context.matrix[key] ?? .null
+        case "steps": return context.steps[StepID(key)].map(Self.value(of:)) ?? .null
+        default: throw ExpressionError(.unknownContext(name), at: offset)
+        }
+    }
+
+    /// What `steps.ID` is: its status and its outputs.
+    private static func value(of step: ExpressionContext.StepState) -> JSONValue {
+        .object(["status": .string(step.status.rawValue), "outputs": .object(step.outputs)])
     }
 
     /// The longest text `toJSON` and `format` make. Each `toJSON` of a
