@@ -10,9 +10,8 @@ func loadPipeline(_ path: String, registry: StepKindRegistry = TaskloopMain.regi
         let pipeline = try PipelineLoader(registry: registry).load(file: path)
         if !pipeline.warnings.isEmpty {
             // A warning may be about a step of an included file: show that file's line.
-            let text = pipeline.warnings.map { warning in
-                warning.rendered(in: try? String(contentsOfFile: warning.location?.file ?? path, encoding: .utf8))
-            }.joined(separator: "\n\n")
+            let text = Diagnostic.render(pipeline.warnings) { file in try? String(contentsOfFile: file, encoding: .utf8) }
+                .joined(separator: "\n\n")
             FileHandleOutput.standardError(text + "\n\n")
         }
         return pipeline

@@ -146,4 +146,25 @@ import Testing
         let diagnostic = Diagnostic(.badStepID("x y"), at: SourceLocation(file: "t.yaml", line: 1, column: 3))
         #expect(diagnostic.rendered(in: "\t\tx y: 1\n") == "t.yaml:1:3: error: step id `x y` may contain only letters, digits, `_`, `.` and `-`\n\t\tx y: 1\n\t\t^")
     }
+
+    @Test func manyDiagnosticsAreRenderedAsEachAloneWithEachFileAskedForOnce() {
+        let texts = ["a.yaml": "steps:\n  x y: 1\r\n  z w: 2\n", "b.yaml": "q r: 1"]
+        let diagnostics = [
+            Diagnostic(.badStepID("x y"), at: SourceLocation(file: "a.yaml", line: 2, column: 3)),
+            Diagnostic(.badStepID("q r"), at: SourceLocation(file: "b.yaml", line: 1, column: 1)),
+            Diagnostic(.badStepID("z w"), at: SourceLocation(file: "a.yaml", line: 3, column: 3), severity: .warning),
+            Diagnostic(.badStepID("past the end"), at: SourceLocation(file: "a.yaml", line: 9, column: 1)),
+            Diagnostic(.noSteps, at: nil),
+            Diagnostic(.badStepID("no file"), at: SourceLocation(file: "gone.yaml", line: 1, column: 1)),
+        ]
+        var asked: [String: Int] = [:]
+        let rendered = Diagnostic.render(diagnostics) { path in
+            asked[path, default: 0] += 1
+            return texts[path]
+        }
+        #expect(rendered == diagnostics.map { $0.rendered(in: $0.location.flatMap { texts[$0.file] }) })
+        #expect(rendered[0].hasSuffix("\n  x y: 1\n  ^"))
+        #expect(rendered[3] == diagnostics[3].summary)
+        #expect(asked == ["a.yaml": 1, "b.yaml": 1, "gone.yaml": 1])
+    }
 }

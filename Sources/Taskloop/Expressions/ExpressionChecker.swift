@@ -4,7 +4,6 @@
 /// `matrix` only in a step with a matrix.
 struct ExpressionChecker {
     let pipeline: Pipeline
-    let graph: StepGraph
     /// The text of every file that declares steps, by path, to find where in
     /// its line an expression stands.
     let sources: [String: SourceText]
@@ -17,6 +16,24 @@ struct ExpressionChecker {
     /// How messages name each step (by index): a matrix step's expansions
     /// are named by the id written in the file. Empty: by their ids.
     var names: [String] = []
+    /// What a misspelt `steps.NAME` may have meant: every step id and every
+    /// matrix step's written id.
+    var stepNames: [String] = []
+    /// The position of each step id (the first, should ids repeat).
+    private let stepIndex: [String: Int]
+    private let reachability: DependencyReachability
+
+    init(pipeline: Pipeline, graph: StepGraph, sources: [String: SourceText]) {
+        self.pipeline = pipeline
+        self.sources = sources
+        var stepIndex: [String: Int] = [:]
+        stepIndex.reserveCapacity(pipeline.steps.count)
+        for (index, step) in pipeline.steps.enumerated() where stepIndex[step.id.rawValue] == nil {
+            stepIndex[step.id.rawValue] = index
+        }
+        self.stepIndex = stepIndex
+        reachability = DependencyReachability(graph: graph)
+    }
 
     /// A scalar value of a step, with the words that name it in messages.
     struct Value {
@@ -56,8 +73,6 @@ struct ExpressionChecker {
         for error in callErrors(in: expression) {
             problems.append(diagnostic(ExpressionError(error.kind, at: offset + error.offset), in: value, bare: bare))
         }
-        let reachable = graph.transitiveDependencies(of: index)
-        let ids = pipeline.steps.map(\.id.rawValue)
         for (path, nameOffset) in expression.references {
             let at = offset + nameOffset
             var problem: ExpressionError.Kind?
@@ -91,8 +106,8 @@ struct ExpressionChecker {
                 }
             case "steps":
                 guard path.count > 1 else { break }
-                if let target = ids.firstIndex(of: path[1]) {
-                    if !reachable.contains(target) {
+                if let target = stepIndex[path[1]] {
+                    if !reachability.needs(index, target) {
                         problem = .stepNotNeeded(path[1], step: stepID)
                     } else if path.count > 2, !["outputs", "status"].contains(path[2]) {
                         problem = .unknownStepField(path[2])
@@ -104,7 +119,7 @@ struct ExpressionChecker {
                 } else if let expansions = matrixSteps[path[1]], let first = expansions.first {
                     problem = .matrixStepReference(path[1], example: first.rawValue)
                 } else {
-                    problem = .unknownStep(path[1], known: ids + matrixSteps.keys.sorted())
+                    problem = .unknownStep(path[1], nearest: NearestName.find(path[1], among: stepNames))
                 }
             default:
                 problem = .unknownContext(path[0])

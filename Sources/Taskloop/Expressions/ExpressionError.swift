@@ -8,7 +8,8 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
         case wrongArgumentCount(function: String, expected: String, found: Int)
         case unknownContext(String)
         case unknownParameter(String, known: [String])
-        case unknownStep(String, known: [String])
+        /// `nearest`: the step it most likely meant, if one is close.
+        case unknownStep(String, nearest: String?)
         case stepNotNeeded(String, step: String)
         case unknownStepField(String)
         /// `matrix.KEY` in a step that has no `matrix:`.
@@ -61,8 +62,8 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
             return "unknown name `\(name)`: " + reads
         case .unknownParameter(let name, let known):
             return "unknown parameter `\(name)`" + PipelineProblem.suggestion(for: name, among: known, listing: true)
-        case .unknownStep(let name, let known):
-            return "`steps.\(name)`: no step `\(name)` in this pipeline" + PipelineProblem.suggestion(for: name, among: known, listing: false)
+        case .unknownStep(let name, let nearest):
+            return "`steps.\(name)`: no step `\(name)` in this pipeline" + PipelineProblem.suggestion(nearest: nearest)
         case .stepNotNeeded(let name, let step):
             return "step `\(step)` reads `steps.\(name)`, but `\(name)` is not among its `needs` (directly or indirectly): add it to `needs` so it has run first"
         case .unknownStepField(let field):

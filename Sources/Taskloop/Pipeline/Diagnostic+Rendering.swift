@@ -6,9 +6,26 @@ extension Diagnostic {
     ///         need: [compile]
     ///         ^
     public func rendered(in source: String?) -> String {
-        guard let location, let source, let line = Self.line(location.line, of: source) else {
-            return summary
+        rendered(line: location.flatMap { location in source.flatMap { SourceText($0).line(location.line) } })
+    }
+
+    /// Each of `diagnostics` rendered as ``rendered(in:)`` does, the text of
+    /// each file they name asked of `text` once and its lines found once, so
+    /// that thousands of warnings about one large file cost one pass over it,
+    /// not one per warning.
+    public static func render(_ diagnostics: [Diagnostic], text: (_ path: String) -> String?) -> [String] {
+        var sources: [String: SourceText?] = [:]
+        return diagnostics.map { diagnostic in
+            guard let location = diagnostic.location else { return diagnostic.summary }
+            if sources[location.file] == nil { sources[location.file] = .some(text(location.file).map(SourceText.init)) }
+            return diagnostic.rendered(line: sources[location.file]??.line(location.line))
         }
+    }
+
+    /// The summary, then `line` (the one the location names) with a caret
+    /// under the column; the summary alone without it.
+    private func rendered(line: Substring?) -> String {
+        guard let location, let line else { return summary }
         // The caret is placed by counting Unicode scalars, as libyaml does; tabs
         // are kept so that the caret lines up under them in a terminal.
         var caretPadding = ""
@@ -16,15 +33,5 @@ extension Diagnostic {
             caretPadding.append(scalar == "\t" ? "\t" : " ")
         }
         return "\(summary)\n\(line)\n\(caretPadding)^"
-    }
-
-    /// Line `number` (1-based) of `source`, without its line break (`\n` or `\r\n`).
-    static func line(_ number: Int, of source: String) -> Substring? {
-        guard number >= 1 else { return nil }
-        let lines = source.utf8.split(separator: UInt8(ascii: "\n"), maxSplits: number, omittingEmptySubsequences: false)
-        guard number <= lines.count else { return nil }
-        var line = lines[number - 1]
-        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-        return Substring(line)
     }
 }

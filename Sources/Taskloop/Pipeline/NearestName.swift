@@ -5,9 +5,20 @@ enum NearestName {
         let typed = Array(word.lowercased())
         // Allow one edit for short names, about a third of the length for long ones.
         let allowed = max(1, min(3, typed.count / 3))
+        // Names are mostly ASCII: compared as bytes, without making Characters.
+        let typedBytes = word.utf8.allSatisfy { $0 < 0x80 } ? word.utf8.map(Self.lowercased) : nil
         var best: (name: String, distance: Int)?
         for candidate in candidates {
-            let distance = editDistance(typed, Array(candidate.lowercased()))
+            // The distance is at least the difference in length: most
+            // candidates are passed over without a copy or a table.
+            let distance: Int
+            if let typedBytes, candidate.utf8.allSatisfy({ $0 < 0x80 }) {
+                guard abs(candidate.utf8.count - typedBytes.count) <= allowed else { continue }
+                distance = editDistance(typedBytes, candidate.utf8.map(Self.lowercased), limit: allowed)
+            } else {
+                guard abs(candidate.count - typed.count) <= allowed else { continue }
+                distance = editDistance(typed, Array(candidate.lowercased()), limit: allowed)
+            }
             if distance <= allowed, distance < (best?.distance ?? .max) {
                 best = (candidate, distance)
             }
@@ -15,7 +26,13 @@ enum NearestName {
         return best?.name
     }
 
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+    }
+
+    /// The distance, or any number above `limit` once it is sure to exceed it
+    /// (every entry of a row of the table is, and later rows never shrink).
+    static func editDistance<Element: Equatable>(_ a: [Element], _ b: [Element], limit: Int = .max) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previousPrevious = [Int](repeating: 0, count: b.count + 1)
@@ -31,6 +48,8 @@ enum NearestName {
                 }
                 current[j] = value
             }
+            // A transposition reaches back two rows, so both must be over the limit.
+            if current.min()! > limit, previous.min()! > limit { return limit + 1 }
             (previousPrevious, previous, current) = (previous, current, previousPrevious)
         }
         return previous[b.count]

@@ -10,6 +10,7 @@ extension PipelineLoader {
         checker.matrixKeys = steps.map(\.matrixKeys)
         checker.matrixSteps = expansions
         checker.names = steps.map(\.name)
+        checker.stepNames = pipeline.steps.map(\.id.rawValue) + expansions.keys.sorted()
         var problems: [Diagnostic] = []
         for (index, expanded) in steps.enumerated() {
             let name = expanded.name

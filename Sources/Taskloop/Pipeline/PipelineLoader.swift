@@ -382,10 +382,7 @@ public struct PipelineLoadError: Error, Sendable, CustomStringConvertible {
     /// Every diagnostic with its source line and caret, then a count.
     public var rendered: String {
         let errors = diagnostics.filter { $0.severity == .error }.count
-        let body = diagnostics.map { diagnostic in
-            let path = diagnostic.location?.file ?? file
-            return diagnostic.rendered(in: path == file ? source : sources[path])
-        }.joined(separator: "\n\n")
+        let body = Diagnostic.render(diagnostics) { path in path == file ? source : sources[path] }.joined(separator: "\n\n")
         return body + "\n\n\(errors) error\(errors == 1 ? "" : "s") in \(file)"
     }
 

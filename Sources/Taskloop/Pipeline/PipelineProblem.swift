@@ -54,7 +54,8 @@ public enum PipelineProblem: Sendable, Hashable {
     case withWithoutUses(step: String)
     case multipleKinds(step: String, kinds: [String])
     case unknownKind(String, step: String, known: [String])
-    case unknownNeed(String, step: String, known: [String])
+    /// `nearest`: the step id it most likely meant, if one is close.
+    case unknownNeed(String, step: String, nearest: String?)
     /// `cpu: { function: NAME }` names no built-in CPU function.
     case unknownCPUFunction(String, step: String, known: [String])
     case dependencyCycle([String])
@@ -151,9 +152,8 @@ public enum PipelineProblem: Sendable, Hashable {
             }
             let suffix = Self.suggestion(for: name, among: known, listing: true)
             return "step `\(step)` uses unknown kind `\(name)`\(suffix)"
-        case .unknownNeed(let need, let step, let known):
-            let suffix = Self.suggestion(for: need, among: known, listing: false)
-            return "step `\(step)` needs `\(need)`, which is not a step of this pipeline\(suffix)"
+        case .unknownNeed(let need, let step, let nearest):
+            return "step `\(step)` needs `\(need)`, which is not a step of this pipeline\(Self.suggestion(nearest: nearest))"
         case .dependencyCycle(let path):
             return "dependency cycle: \(path.joined(separator: " -> ")); remove one of these `needs` to break it"
         case .unknownPool(let pool, let step, let known):
@@ -210,10 +210,15 @@ public enum PipelineProblem: Sendable, Hashable {
     /// `listing`) the names that are allowed.
     static func suggestion(for word: String, among known: [String], listing: Bool) -> String {
         if let nearest = NearestName.find(word, among: known) {
-            return "; did you mean `\(nearest)`?"
+            return suggestion(nearest: nearest)
         }
         guard listing, !known.isEmpty else { return "" }
         return "; expected one of \(list(known.sorted()))"
+    }
+
+    /// `; did you mean `build`?`, or nothing without a name to suggest.
+    static func suggestion(nearest: String?) -> String {
+        nearest.map { "; did you mean `\($0)`?" } ?? ""
     }
 }
 

@@ -13,10 +13,12 @@ struct PipelineValidator {
         var problems: [Diagnostic] = []
         let ids = pipeline.steps.map(\.id.rawValue)
         let known = Set(ids)
+        lazy var candidates = ids + knownNames
         for (index, step) in pipeline.steps.enumerated() {
             let name = names.indices.contains(index) ? names[index] : step.id.rawValue
             for need in step.needs where !known.contains(need.id.rawValue) {
-                problems.append(Diagnostic(.unknownNeed(need.id.rawValue, step: name, known: ids + knownNames), at: need.location))
+                let nearest = NearestName.find(need.id.rawValue, among: candidates)
+                problems.append(Diagnostic(.unknownNeed(need.id.rawValue, step: name, nearest: nearest), at: need.location))
             }
         }
         let graph = StepGraph(steps: pipeline.steps)

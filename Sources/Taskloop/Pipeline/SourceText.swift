@@ -24,6 +24,16 @@ struct SourceText {
     /// The lines' characters, by 0-based line number, without the line end.
     private var lines: Lines { Lines(text: text, starts: lineStarts) }
 
+    /// Line `number` (1-based), without its line break (`\n` or `\r\n`);
+    /// nil past the last line.
+    func line(_ number: Int) -> Substring? {
+        guard number >= 1, number <= lineStarts.count else { return nil }
+        let start = lineStarts[number - 1]
+        let end = number < lineStarts.count ? text.utf8.index(before: lineStarts[number]) : text.endIndex
+        let line = text[start..<end]
+        return line.utf8.last == UInt8(ascii: "\r") ? Substring(line.utf8.dropLast()) : line
+    }
+
     private struct Lines {
         let text: String
         let starts: [String.Index]

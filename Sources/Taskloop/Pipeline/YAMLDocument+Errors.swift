@@ -63,7 +63,7 @@ extension YAMLDocument {
     /// Whether the error stands on a tab that only blanks precede on its line:
     /// a tab used to indent.
     static func isTabIndentation(at mark: Mark, in text: String) -> Bool {
-        guard let line = Diagnostic.line(mark.line, of: text) else { return false }
+        guard let line = SourceText(text).line(mark.line) else { return false }
         let prefix = line.unicodeScalars.prefix(mark.column)
         return prefix.count == mark.column && prefix.last == "\t" && prefix.allSatisfy { $0 == " " || $0 == "\t" }
     }
