@@ -101,6 +101,19 @@ struct ThreadProbeStep: StepKind {
         #expect(report.status("next") == .success)
     }
 
+    @Test func aToleratedFailureConcludesAsASuccessForTheIfOfItsDependents() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              flaky: { shell: exit 4, continue-on-error: true }
+              whenFine: { needs: flaky, if: success(), shell: echo ran }
+              whenFailed: { needs: flaky, if: failure(), shell: echo ran }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("flaky") == .failure)
+        #expect(report.status("whenFine") == .success)
+        #expect(report.status("whenFailed") == .skipped)
+    }
+
     @Test func anInterruptCancelsRunningStepsAndSkipsWaitingOnes() async throws {
         let interrupter = RunInterrupter()
         async let run = runPipeline("""

@@ -80,6 +80,8 @@ package final class Scheduler: Sendable {
         var stopSignals: [Int: StopSignal] = [:]
         /// What expressions see of the steps that have finished or been skipped.
         var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
+        /// The steps with `continue-on-error`, for the conclusions of needs (few or none).
+        let continuingOnError = Set(pipeline.steps.lazy.filter(\.continueOnError).map(\.id))
         var interrupted = false
         var stopReason: String?
         var counts = (succeeded: 0, failed: 0, cancelled: 0, skipped: 0, reused: 0, upToDate: 0, restored: 0)
@@ -140,7 +142,8 @@ package final class Scheduler: Sendable {
                     let step = pipeline.steps[index]
                     var prepared = step
                     if step.usesExpressions {
-                        let evaluator = ExpressionEvaluator(context: expressionContext(for: step, finishedSteps, isStopping: plan.isStopping))
+                        let evaluator = ExpressionEvaluator(context: expressionContext(
+                            for: step, finishedSteps, continuingOnError: continuingOnError, isStopping: plan.isStopping))
                         if let condition = step.condition {
                             do {
                                 guard ExpressionEvaluator.isTruthy(try evaluator.evaluate(condition.expression)) else {
@@ -288,14 +291,14 @@ package final class Scheduler: Sendable {
     /// the steps that have finished, and the conclusions of its own needs (a
     /// failure with `continue-on-error` concludes as a success).
     private func expressionContext(
-        for step: Step, _ finished: [StepID: ExpressionContext.StepState], isStopping: Bool
+        for step: Step, _ finished: [StepID: ExpressionContext.StepState], continuingOnError: Set<StepID>, isStopping: Bool
     ) -> ExpressionContext {
         let environment = inheritedEnvironment
             .merging(pipeline.environment) { _, pipelineValue in pipelineValue }
             .merging(step.environment.filter { !Template.containsExpression($0.value) }) { _, stepValue in stepValue }
         let needStatuses = step.needs.map { need -> StepStatus in
             let status = finished[need.id]?.status ?? .skipped
-            return status == .failure && pipeline.step(need.id)?.continueOnError == true ? .success : status
+            return status == .failure && continuingOnError.contains(need.id) ? .success : status
         }
         return ExpressionContext(
             environment: environment, parameters: pipeline.parameters, steps: finished,
