@@ -76,6 +76,19 @@ def flood(lines, naps):
     return "\n".join(text) + "\n"
 
 
+def reading_chain(count, field):
+    """A chain whose every link reads the one before it in an expression:
+    `if:` (evaluated as the run goes) or its shell command (checked on
+    loading, a warning per link). Each is one lookup, however long the run."""
+    lines = ["name: reading-chain", "steps:", "  s0: { sleep: 0s }"]
+    for i in range(1, count):
+        if field == "if":
+            lines.append(f"  s{i}: {{ needs: s{i - 1}, if: \"steps.s{i - 1}.status == 'success'\", sleep: 0s }}")
+        else:
+            lines.append(f"  s{i}: {{ needs: s{i - 1}, shell: 'echo ${{{{ steps.s{i - 1}.outputs.x }}}}' }}")
+    return "\n".join(lines) + "\n"
+
+
 def huge_chain(count):
     lines = ["name: huge", "steps:"]
     for i in range(count):
@@ -125,7 +138,7 @@ def shell_dag_ninja(count):
 def measure_child(command):
     """Wall time and peak resident memory (KiB) of one run of `command`."""
     started = time.monotonic()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
         sys.exit(f"{command} failed")
@@ -148,6 +161,7 @@ WORKLOADS = [
     ("400 x spin 5ms, 2 workers", lambda: spins(400, "5ms"), 400, "ideal makespan 1.000 s"),
     ("4 x spin 1s + 210 I/O steps, 2 workers", mixed, 214, "ideal makespan 2.000 s"),
     ("2 x 300,000 lines of output + 50 sleeps", lambda: flood(300000, 50), 52, "loop lag"),
+    ("8,000-link chain, `if:` reads its need", lambda: reading_chain(8000, "if"), 8000, "per-link latency"),
 ]
 
 
@@ -390,11 +404,16 @@ def main():
             huge = os.path.join(folder, "huge.yaml")
             with open(huge, "w") as handle:
                 handle.write(huge_chain(100000))
-            for name, command in [("load + validate 100,000 steps", ["validate", huge]),
-                                  ("load + plan 100,000 steps (--dry-run)", ["run", huge, "--dry-run"])]:
+            # Validating a chain whose every command reads its need: 7,999 warnings.
+            reading = os.path.join(folder, "reading.yaml")
+            with open(reading, "w") as handle:
+                handle.write(reading_chain(8000, "shell"))
+            for name, command, steps in [("load + validate 100,000 steps", ["validate", huge], 100000),
+                                         ("load + plan 100,000 steps (--dry-run)", ["run", huge, "--dry-run"], 100000),
+                                         ("validate 8,000 links reading their need", ["validate", reading], 8000)]:
                 results = [measure_child([args.binary] + command) for _ in range(args.repeat)]
                 wall, rss = min(results)
-                print(f"{name:40} {100000:>6} {'':>10} {wall:>7.3f}s {'':>10}  peak memory {rss / 1024:,.0f} MiB")
+                print(f"{name:40} {steps:>6} {'':>10} {wall:>7.3f}s {'':>10}  peak memory {rss / 1024:,.0f} MiB")
     finally:
         server.terminate()
         server.wait()
