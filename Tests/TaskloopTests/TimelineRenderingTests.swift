@@ -57,6 +57,14 @@ import Testing
         #expect(events.contains { $0["ph"] as? String == "i" && ($0["name"] as? String)?.hasPrefix("loop stall 250ms: test") == true })
     }
 
+    /// The trace is written by hand: it must be the compact JSON, keys
+    /// sorted, that a JSON library writes of the same document.
+    @Test func theTraceIsCompactJSONWithItsKeysSorted() throws {
+        let data = ChromeTrace(record: try knownRecord()).render()
+        let document = try JSONSerialization.jsonObject(with: data)
+        #expect(data == (try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])))
+    }
+
     @Test func theTextGanttDrawsAFixedRun() throws {
         let gantt = TextGantt(record: try knownRecord(), width: 60, style: .plain).render()
         #expect(gantt == """

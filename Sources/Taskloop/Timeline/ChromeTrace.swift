@@ -7,7 +7,7 @@ public import Foundation
 /// run), instants for cancellations and loop stalls, and counters for steps
 /// in flight, steps waiting and busy workers.
 public struct ChromeTrace: Sendable {
-    struct Event: Encodable {
+    struct Event {
         var name: String
         var ph: String
         var ts: Int64
@@ -17,12 +17,38 @@ public struct ChromeTrace: Sendable {
         var cat: String?
         var s: String?
         var args: [String: JSONValue]?
-    }
 
-    struct Document: Encodable {
-        var traceEvents: [Event]
-        var displayTimeUnit = "ms"
-        var metadata: [String: JSONValue]
+        /// The event as an object, its keys sorted (absent ones left out).
+        func write(to writer: inout JSONLineWriter) {
+            writer.beginObject()
+            if let args {
+                writer.key("args")
+                writer.object(args) { writer, value in writer.json(value) }
+            }
+            if let cat {
+                writer.key("cat")
+                writer.string(cat)
+            }
+            if let dur {
+                writer.key("dur")
+                writer.integer(dur)
+            }
+            writer.key("name")
+            writer.string(name)
+            writer.key("ph")
+            writer.string(ph)
+            writer.key("pid")
+            writer.integer(pid)
+            if let s {
+                writer.key("s")
+                writer.string(s)
+            }
+            writer.key("tid")
+            writer.integer(tid)
+            writer.key("ts")
+            writer.integer(ts)
+            writer.endObject()
+        }
     }
 
     static let loopProcess = 1
@@ -104,9 +130,20 @@ public struct ChromeTrace: Sendable {
             metadata["reused_steps"] = .object(Dictionary(
                 reused.map { ($0.id.rawValue, JSONValue.string($0.reusedFrom ?? "")) }, uniquingKeysWith: { first, _ in first }))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(Document(traceEvents: events, metadata: metadata))) ?? Data("{}".utf8)
+        // Written as `JSONEncoder` with sorted keys writes it, by hand: its
+        // reflection was half the time of `taskloop timeline` on 10,000 steps.
+        var writer = JSONLineWriter()
+        writer.beginObject()
+        writer.key("displayTimeUnit")
+        writer.string("ms")
+        writer.key("metadata")
+        writer.object(metadata) { writer, value in writer.json(value) }
+        writer.key("traceEvents")
+        writer.beginArray()
+        for event in events { event.write(to: &writer) }
+        writer.endArray()
+        writer.endObject()
+        return Data(writer.bytes)
     }
 
     private func pid(_ lane: TimelineLanes.Lane) -> Int {
