@@ -10,16 +10,17 @@
 /// (Listing the transitive needs of each reading step instead costs the
 /// length of the chain per step: quadratic.)
 final class DependencyReachability {
-    private let dependencies: [[Int]]
+    private let graph: StepGraph
+    private var dependencies: [[Int]] { graph.dependencies }
     /// In a graph with a cycle, a search cut short where it met a step
-    /// already on its path settles nothing negative.
-    private let isAcyclic: Bool
+    /// already on its path settles nothing negative. Found on the first
+    /// search (most pipelines' expressions read only direct needs).
+    private lazy var isAcyclic = graph.topologicalOrder().count == graph.dependencies.count
     /// Per target: for each settled step, whether it is the target or needs it.
     private var settled: [Int: [Int: Bool]] = [:]
 
     init(graph: StepGraph) {
-        dependencies = graph.dependencies
-        isAcyclic = graph.topologicalOrder().count == graph.dependencies.count
+        self.graph = graph
     }
 
     /// Whether `step` needs `target`, directly or not (a step does not need
