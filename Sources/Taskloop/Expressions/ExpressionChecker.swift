@@ -12,20 +12,22 @@ struct ExpressionChecker {
     var matrixKeys: [[String]?] = []
     /// The steps that have a matrix, by their written id, with the ids of
     /// the steps they expand into.
-    var matrixSteps: [String: [StepID]] = [:]
+    let matrixSteps: [String: [StepID]]
     /// How messages name each step (by index): a matrix step's expansions
     /// are named by the id written in the file. Empty: by their ids.
     var names: [String] = []
     /// What a misspelt `steps.NAME` may have meant: every step id and every
     /// matrix step's written id.
-    var stepNames: [String] = []
+    private let stepNames: [String]
     /// The position of each step id (the first, should ids repeat).
     private let stepIndex: [String: Int]
     private let reachability: DependencyReachability
 
-    init(pipeline: Pipeline, graph: StepGraph, sources: [String: SourceText]) {
+    init(pipeline: Pipeline, graph: StepGraph, sources: [String: SourceText], matrixSteps: [String: [StepID]] = [:]) {
         self.pipeline = pipeline
         self.sources = sources
+        self.matrixSteps = matrixSteps
+        stepNames = pipeline.steps.map(\.id.rawValue) + matrixSteps.keys.sorted()
         var stepIndex: [String: Int] = [:]
         stepIndex.reserveCapacity(pipeline.steps.count)
         for (index, step) in pipeline.steps.enumerated() where stepIndex[step.id.rawValue] == nil {

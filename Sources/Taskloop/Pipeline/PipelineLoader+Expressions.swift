@@ -6,11 +6,9 @@ extension PipelineLoader {
     func checkExpressions(
         of pipeline: inout Pipeline, steps: [ExpandedStep], expansions: [String: [StepID]], sources: [String: SourceText]
     ) -> [Diagnostic] {
-        var checker = ExpressionChecker(pipeline: pipeline, graph: StepGraph(steps: pipeline.steps), sources: sources)
+        var checker = ExpressionChecker(pipeline: pipeline, graph: StepGraph(steps: pipeline.steps), sources: sources, matrixSteps: expansions)
         checker.matrixKeys = steps.map(\.matrixKeys)
-        checker.matrixSteps = expansions
         checker.names = steps.map(\.name)
-        checker.stepNames = pipeline.steps.map(\.id.rawValue) + expansions.keys.sorted()
         var problems: [Diagnostic] = []
         for (index, expanded) in steps.enumerated() {
             let name = expanded.name
