@@ -99,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskloopTests",
-            dependencies: ["Taskloop", "TaskloopTestServer", "taskloop"],
+            dependencies: ["Taskloop", "TaskloopTestServer", "taskloop", .product(name: "NIOEmbedded", package: "swift-nio")],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import NIOEmbedded
 import NIOPosix
 import Synchronization
 import Testing
@@ -27,6 +28,17 @@ import Glibc
                 continuation.resume(returning: data)
             }
             thread.start()
+        }
+    }
+
+    /// Whether `body` returns within `limit`; one that does not is left running.
+    func finishes(within limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+        let answer = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        let settle = { @Sendable (finished: Bool) in answer.withLock { $0.take() }?.resume(returning: finished) }
+        return await withCheckedContinuation { continuation in
+            answer.withLock { $0 = continuation }
+            Task { await body(); settle(true) }
+            Task { try? await Task.sleep(for: limit); settle(false) }
         }
     }
 
@@ -69,6 +81,54 @@ import Glibc
         // Fewer batches than writes: at the least, a burst's writes after its
         // first find the wake-up queued.
         #expect(batches.withLock { $0.count } < 20_000)
+    }
+
+    /// A write on the loop reaches the descriptor by itself, within the
+    /// burst window, while the writer is still open: the log of a run that
+    /// is killed holds what happened up to that window before.
+    @Test func aWriteOnTheLoopArrivesWithoutWaitingForTheEnd() async throws {
+        var ends: [CInt] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let writer = SerialWriter<String>(descriptor: ends[1], closesDescriptor: true, eventLoop: loop) { Array($0.joined().utf8) }
+        try await loop.submit { writer.write("early\n") }.get()
+        let readEnd = ends[0]
+        let firstLine = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            Thread {
+                // Nothing within 10 s (the window is milliseconds) counts as never.
+                var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, 10_000) == 1 else { return continuation.resume(returning: "") }
+                var buffer = [UInt8](repeating: 0, count: 64)
+                let count = read(readEnd, &buffer, buffer.count)
+                continuation.resume(returning: String(decoding: buffer[0..<max(0, count)], as: UTF8.self))
+            }.start()
+        }
+        #expect(firstLine == "early\n")
+        writer.write("late\n")
+        writer.finish()
+        await writer.run()
+        #expect(String(decoding: await readToEnd(ends[0]), as: UTF8.self) == "late\n")
+    }
+
+    /// ``SerialWriter/finish()`` drains at once: what the loop wrote last is
+    /// written even when the loop never runs the drain its burst scheduled
+    /// (a loop that stops first). The testing loop's clock stands still, so
+    /// that scheduled drain never comes.
+    @Test func finishWritesWhatTheLoopQueuedEvenIfTheLoopNeverDrains() async throws {
+        var ends: [CInt] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let loop = NIOAsyncTestingEventLoop()
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let writer = SerialWriter<String>(descriptor: writeEnd, closesDescriptor: true, eventLoop: loop) { Array($0.joined().utf8) }
+        async let output = readToEnd(readEnd)
+        try await loop.executeInContext { for number in 0..<100 { writer.write("\(number)\n") } }
+        writer.finish()
+        let finished = await finishes(within: .seconds(10)) { await writer.run() }
+        #expect(finished)
+        // Stuck: end the pipe here, so that the reader ends too.
+        if !finished { close(writeEnd) }
+        #expect(String(decoding: await output, as: UTF8.self) == (0..<100).map { "\($0)\n" }.joined())
+        try await loop.shutdownGracefully()
     }
 
     /// A reader that does not keep up: droppable elements beyond the limit are
