@@ -11,13 +11,33 @@ enum StepFileName {
     static let readableLength = 64
 
     static func make(for id: StepID) -> String {
-        let readable = id.rawValue.unicodeScalars.prefix(readableLength).map { scalar -> Character in
-            let safe = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-=".unicodeScalars.contains(scalar))
-            return safe ? Character(scalar) : "_"
+        // Byte by byte: a shell step makes its output file's name as it starts.
+        var name: [UInt8] = []
+        name.reserveCapacity(readableLength + 13)
+        for scalar in id.rawValue.unicodeScalars.prefix(readableLength) {
+            let isSafe = scalar.isASCII && isSafeASCII(UInt8(scalar.value))
+            // A name starting with `.` would be hidden, and `..` is not a name.
+            if name.isEmpty, scalar == "." { continue }
+            name.append(isSafe ? UInt8(scalar.value) : UInt8(ascii: "_"))
         }
-        let digest = SHA256.hash(data: Array(id.rawValue.utf8)).prefix(6).map { String(zeroPadded: $0, digits: 2, radix: 16) }.joined()
-        // A name starting with `.` would be hidden, and `..` is not a name.
-        let prefix = String(readable).drop { $0 == "." }
-        return prefix + "-" + digest
+        name.append(UInt8(ascii: "-"))
+        let hexDigits = Array("0123456789abcdef".utf8)
+        for byte in SHA256.hash(data: Array(id.rawValue.utf8)).prefix(6) {
+            name.append(hexDigits[Int(byte >> 4)])
+            name.append(hexDigits[Int(byte & 0xF)])
+        }
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    /// `A-Z a-z 0-9 . _ - =`.
+    private static func isSafeASCII(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "="):
+            return true
+        default:
+            return false
+        }
     }
 }
