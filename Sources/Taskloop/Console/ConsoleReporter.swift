@@ -262,8 +262,9 @@ package final class ConsoleReporter: RunObserver {
         writer.write(.text(text.hasSuffix("\n") ? text : text + "\n"))
     }
 
-    /// Writes until ``finish()``; with live progress, redraws the status area
-    /// ten times a second meanwhile, so its clocks move.
+    /// Returns once ``finish()`` has been called and everything is written;
+    /// with live progress, redraws the status area ten times a second
+    /// meanwhile, so its clocks move.
     package func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.writer.run() }

@@ -62,7 +62,8 @@ package final class EventLogWriter: RunObserver {
 
     package func stepOutput(_ chunk: StepOutputChunk) {}
 
-    /// Writes until ``finish()``; run it as a child task beside the run.
+    /// Returns once ``finish()`` has been called and every event is written;
+    /// await it beside the run.
     package func run() async { await writer.run() }
 
     package func finish() { writer.finish() }
