@@ -128,7 +128,7 @@ import Glibc
         // Stuck: end the pipe here, so that the reader ends too.
         if !finished { close(writeEnd) }
         #expect(String(decoding: await output, as: UTF8.self) == (0..<100).map { "\($0)\n" }.joined())
-        try await loop.shutdownGracefully()
+        await loop.shutdownGracefully()
     }
 
     /// A reader that does not keep up: droppable elements beyond the limit are
