@@ -34,14 +34,17 @@ enum ContentDigest {
         hex(SHA256.hash(data: bytes))
     }
 
+    /// `digest` in lowercase hex, two digits a byte.
     static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64)
         for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0xF)])
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0xF)])
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// The lowercase hex digits, by value.
+    static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -21,17 +21,8 @@ public enum StepFingerprint {
 
     /// The lowercase hex SHA-256 of `step`'s canonical form in `pipeline`.
     public static func digest(of step: Step, in pipeline: Pipeline) -> String {
-        let digest = SHA256.hash(data: canonicalForm(of: step, in: pipeline))
-        var hex: [UInt8] = []
-        hex.reserveCapacity(SHA256.byteCount * 2)
-        for byte in digest {
-            hex.append(hexDigits[Int(byte >> 4)])
-            hex.append(hexDigits[Int(byte & 0xF)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        ContentDigest.hex(SHA256.hash(data: canonicalForm(of: step, in: pipeline)))
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The digest of every step of `pipeline`, in its order, computed in
     /// chunks on the global concurrent executor (every core): a few
@@ -109,8 +100,8 @@ public enum StepFingerprint {
                     bytes.append(byte)
                 case ..<0x20:
                     bytes += "\\u00".utf8
-                    bytes.append(hexDigits[Int(byte >> 4)])
-                    bytes.append(hexDigits[Int(byte & 0xF)])
+                    bytes.append(ContentDigest.hexDigits[Int(byte >> 4)])
+                    bytes.append(ContentDigest.hexDigits[Int(byte & 0xF)])
                 default: bytes.append(byte)
                 }
             }

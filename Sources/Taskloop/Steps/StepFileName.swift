@@ -13,20 +13,14 @@ enum StepFileName {
     static func make(for id: StepID) -> String {
         // Byte by byte: a shell step makes its output file's name as it starts.
         var name: [UInt8] = []
-        name.reserveCapacity(readableLength + 13)
+        name.reserveCapacity(readableLength)
         for scalar in id.rawValue.unicodeScalars.prefix(readableLength) {
             let isSafe = scalar.isASCII && isSafeASCII(UInt8(scalar.value))
             // A name starting with `.` would be hidden, and `..` is not a name.
             if name.isEmpty, scalar == "." { continue }
             name.append(isSafe ? UInt8(scalar.value) : UInt8(ascii: "_"))
         }
-        name.append(UInt8(ascii: "-"))
-        let hexDigits = Array("0123456789abcdef".utf8)
-        for byte in SHA256.hash(data: Array(id.rawValue.utf8)).prefix(6) {
-            name.append(hexDigits[Int(byte >> 4)])
-            name.append(hexDigits[Int(byte & 0xF)])
-        }
-        return String(decoding: name, as: UTF8.self)
+        return String(decoding: name, as: UTF8.self) + "-" + ContentDigest.hex(SHA256.hash(data: Array(id.rawValue.utf8)).prefix(6))
     }
 
     /// `A-Z a-z 0-9 . _ - =`.
