@@ -32,8 +32,9 @@ import Darwin
 /// ``burstWindow`` later, on the loop, and the writes made meanwhile join the
 /// same batch. So a burst of events costs one wake-up of one pool thread,
 /// which writes the batch and is done, and a loop that finishes a step every
-/// few microseconds wakes no thread for each (a tenth of a 2,000-step
-/// chain's time on the loop went to those wake-ups). An event reaches the
+/// few microseconds wakes no thread for each (a 2,000-step chain made 10,393
+/// futex calls when each burst woke a task of the cooperative pool, which
+/// woke a pool thread; 295 now). An event reaches the
 /// descriptor at most that window after it happened; ``finish()`` drains at
 /// once. Writes from other threads are handed to the pool at once. A drain
 /// that finds more buffered after its batch queues itself again behind the
