@@ -26,7 +26,19 @@ public enum TaskloopMain {
         arguments: [String]? = nil, plugins: [any StepKind.Type] = [], cpuFunctions: [any CPUFunction.Type] = []
     ) async -> Never {
         MallocArenas.limit()
+        // Step output goes to pipes that may close early (`taskloop run | head`):
+        // a failed write is an error to handle, not a signal that kills the run.
+        signal(SIGPIPE, SIG_IGN)
         let registry = StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)
+        let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if arguments == WorkerLaunch.workerModeArguments {
+            // A worker process, started by a run that waits for its hello:
+            // the exact command line the runner gives needs no parsing, and
+            // swift-argument-parser's reflection over every command's options
+            // is about half of a worker's start (see README, Figures).
+            // `taskloop worker --help` and the like still go through the parser.
+            WorkerMain.run(registry: registry)
+        }
         let status = await $registry.withValue(registry) {
             await dispatch(arguments)
         }
@@ -34,12 +46,9 @@ public enum TaskloopMain {
     }
 
     /// Runs the command line; returns the exit status.
-    private static func dispatch(_ arguments: [String]?) async -> Int32 {
-        // Step output goes to pipes that may close early (`taskloop run | head`):
-        // a failed write is an error to handle, not a signal that kills the run.
-        signal(SIGPIPE, SIG_IGN)
+    private static func dispatch(_ arguments: [String]) async -> Int32 {
         do {
-            var command = try TaskloopCommand.parseAsRoot(ForceArgument.normalize(ResumeArgument.normalize(arguments ?? Array(CommandLine.arguments.dropFirst()))))
+            var command = try TaskloopCommand.parseAsRoot(ForceArgument.normalize(ResumeArgument.normalize(arguments)))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -15,10 +15,14 @@ public struct WorkerLaunch: Sendable, Hashable {
         self.executor = executor
     }
 
+    /// The arguments that put `taskloop` (or a plugin's runner) in its hidden
+    /// worker mode.
+    public static let workerModeArguments = ["worker"]
+
     /// This very executable in its hidden worker mode: `<self> worker`. A
     /// plugin's runner re-runs itself, so its CPU functions exist in its workers.
     public static var currentExecutable: WorkerLaunch {
         let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return WorkerLaunch(executable: path, arguments: ["worker"])
+        return WorkerLaunch(executable: path, arguments: workerModeArguments)
     }
 }

@@ -28,16 +28,22 @@ enum TaskloopBinary {
         var standardError: String
     }
 
-    /// Runs `taskloop arguments…` to completion in `folder`.
-    static func run(_ arguments: [String], in folder: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = try start(arguments, in: folder, environment: environment)
+    /// Runs `taskloop arguments…` to completion in `folder`; `input`, when
+    /// given, is its stdin (else it shares the test's).
+    static func run(
+        _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:], input: FileHandle? = nil
+    ) throws -> Result {
+        let process = try start(arguments, in: folder, environment: environment, input: input)
         return process.finish()
     }
 
     /// Starts `taskloop arguments…`; stdout and stderr go to files, so the
     /// child never blocks on a full pipe, whatever the test does meanwhile.
-    static func start(_ arguments: [String], in folder: String? = nil, environment: [String: String] = [:]) throws -> Running {
+    static func start(
+        _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:], input: FileHandle? = nil
+    ) throws -> Running {
         let process = Process()
+        if let input { process.standardInput = input }
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
