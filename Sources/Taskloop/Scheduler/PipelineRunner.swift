@@ -81,10 +81,43 @@ public struct PipelineRunner: Sendable {
         // few for `limits.io`, fewer I/O steps run at once (said below).
         var pipeline = pipeline
         let fileLimit = OpenFileLimit.raise()
-        let workerCount = pipeline.steps.contains(where: \.runsInWorker) ? pipeline.limits.workers ?? Limits.defaultWorkers : 0
+        let hasCPUSteps = pipeline.steps.contains(where: \.runsInWorker)
+        let workerCount = hasCPUSteps ? pipeline.limits.workers ?? Limits.defaultWorkers : 0
         let ioWithinFileLimit = OpenFileLimit.ioSteps(within: fileLimit, workers: workerCount)
         let requestedIO = pipeline.limits.io
         if ioWithinFileLimit < requestedIO { pipeline.limits.io = ioWithinFileLimit }
+        // Workers start only for pipelines with CPU steps, once per run, and
+        // are reused. They start first: a worker takes milliseconds to say
+        // hello, which the run's set-up (the event log, the steps'
+        // fingerprints) spends on the other core instead of before the first
+        // CPU step. The pool outlives the run's body: it is shut down when
+        // the scheduler is done, or when the set-up fails.
+        let workerPool = hasCPUSteps
+            ? WorkerPool(
+                size: workerCount, launch: pipeline.workerLaunch(options.workerLaunch),
+                eventLoop: eventLoop, startTimeout: options.workerStartTimeout)
+            : nil
+        return try await withThrowingTaskGroup(of: Void.self) { workers in
+            if let workerPool {
+                workers.addTask(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop)) { await workerPool.run() }
+            }
+            do {
+                return try await run(
+                    pipeline, on: eventLoop, workerPool: workerPool, fileLimit: fileLimit, requestedIO: requestedIO,
+                    console: consoleOptions, interrupter: interrupter)
+            } catch {
+                await workerPool?.shutdown()
+                throw error
+            }
+        }
+    }
+
+    /// The run itself, once its workers (if any) are starting; shuts the
+    /// pool down once the scheduler is done.
+    private func run(
+        _ pipeline: Pipeline, on eventLoop: any EventLoop, workerPool: WorkerPool?, fileLimit: Int, requestedIO: Int,
+        console consoleOptions: ConsoleOptions?, interrupter: RunInterrupter
+    ) async throws -> Report {
         let runID = options.runID ?? Self.makeRunID(at: .now)
         let eventLogPath = options.eventLogPath
             ?? StepContext.resolve(".taskloop/runs/\(runID)/events.jsonl", against: pipeline.directory)
@@ -106,12 +139,6 @@ public struct PipelineRunner: Sendable {
         }
         observers.append(monitor)
         let httpClient = SharedHTTPClient(eventLoop: eventLoop, connectionsPerHost: pipeline.limits.io)
-        // Workers start only for pipelines with CPU steps, once per run, and are reused.
-        let workerPool = pipeline.steps.contains(where: \.runsInWorker)
-            ? WorkerPool(
-                size: pipeline.limits.workers ?? Limits.defaultWorkers, launch: pipeline.workerLaunch(options.workerLaunch),
-                eventLoop: eventLoop, startTimeout: options.workerStartTimeout)
-            : nil
         let incremental = try await openIncrementalEngine()
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,
@@ -130,9 +157,6 @@ public struct PipelineRunner: Sendable {
         let report = await withTaskGroup(of: Void.self) { writers in
             writers.addTask { await eventLog.run() }
             if let console { writers.addTask { await console.run() } }
-            if let workerPool {
-                writers.addTask(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop)) { await workerPool.run() }
-            }
 
             let event = TimelineEvent(time: clock.microsecondsSinceStart(), .runStarted(started))
             for observer in observers { observer.observe(event) }
