@@ -119,6 +119,27 @@ enum WordCountFunction: CPUFunction {
         #expect(workerProcesses().isEmpty)
     }
 
+    /// Workers start before the rest of the run's set-up; a set-up that
+    /// fails (an event log that cannot be created) ends them before the
+    /// error reaches the caller, leaving no worker behind.
+    @Test func aRunWhoseSetUpFailsLeavesNoWorkerBehind() async throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/pipeline.yaml"
+        try """
+            limits: { workers: 2 }
+            steps:
+              burn: { cpu: { function: spin, with: { for: 10ms } } }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        try "".write(toFile: folder + "/not-a-folder", atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader(registry: .builtIn).load(file: file)
+        let options = RunOptions(eventLogPath: folder + "/not-a-folder/events.jsonl", workerLaunch: workerLaunch)
+        await #expect(throws: EventLogError.cannotCreate(path: folder + "/not-a-folder/events.jsonl", errno: ENOTDIR)) {
+            _ = try await PipelineRunner(pipeline: pipeline, options: options).run(console: nil)
+        }
+        #expect(workerProcesses().isEmpty)
+    }
+
     /// A worker that cannot start fails the CPU steps with why, instead of
     /// leaving them waiting for a worker for ever.
     @Test func workersThatCannotStartFailTheStepsWithWhy() async throws {

@@ -32,7 +32,14 @@ package final class EventLogWriter: RunObserver {
     package static func create(at path: String, eventLoop: (any EventLoop)? = nil) async throws -> EventLogWriter {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
-            try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
+            do {
+                try await FileSystem.shared.createDirectory(at: FilePath(folder), withIntermediateDirectories: true)
+            } catch {
+                // No permission, or a file where a folder should be (which
+                // `mkdir` reports as EEXIST): said as the log's own error.
+                let code = ((error as? FileSystemError)?.cause as? FileSystemError.SystemCallError)?.errno.rawValue ?? EIO
+                throw EventLogError.cannotCreate(path: path, errno: code == EEXIST ? ENOTDIR : code)
+            }
         }
         let descriptor = try await NIOThreadPool.singleton.runIfActive { () throws -> CInt in
             let existed = access(path, F_OK) == 0
