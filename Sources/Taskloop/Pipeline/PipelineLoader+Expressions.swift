@@ -6,9 +6,20 @@ extension PipelineLoader {
     func checkExpressions(
         of pipeline: inout Pipeline, steps: [ExpandedStep], expansions: [String: [StepID]], sources: [String: SourceText]
     ) -> [Diagnostic] {
-        var checker = ExpressionChecker(pipeline: pipeline, graph: StepGraph(steps: pipeline.steps), sources: sources, matrixSteps: expansions)
-        checker.matrixKeys = steps.map(\.matrixKeys)
-        checker.names = steps.map(\.name)
+        // Most steps hold no expression. The checker (an index of every step
+        // and of what each needs, transitively) is made at the first value
+        // that does, from the pipeline as loaded, before any `if:` is read
+        // into it; a value without `${{` is not even named.
+        let loaded = pipeline
+        var made: ExpressionChecker?
+        func checker() -> ExpressionChecker {
+            if let made { return made }
+            var checker = ExpressionChecker(pipeline: loaded, graph: StepGraph(steps: loaded.steps), sources: sources, matrixSteps: expansions)
+            checker.matrixKeys = steps.map(\.matrixKeys)
+            checker.names = steps.map(\.name)
+            made = checker
+            return checker
+        }
         var problems: [Diagnostic] = []
         for (index, expanded) in steps.enumerated() {
             let name = expanded.name
@@ -18,20 +29,21 @@ extension PipelineLoader {
                 switch entry.name {
                 case "env":
                     guard case .mapping(let variables) = entry.value.content else { continue }
-                    for variable in variables {
+                    for variable in variables where variable.value.holdsExpression {
                         values.append(.init(node: variable.value, field: "`env.\(variable.name)` of step `\(name)`"))
                     }
                 case _ where registry.builtInNames.contains(entry.name):
                     let isShell = entry.name == ShellStep.name
-                    for scalar in entry.value.scalarValues {
+                    for scalar in entry.value.scalarValues where scalar.holdsExpression {
                         values.append(.init(node: scalar, field: "`\(entry.name)` of step `\(name)`", isShellCommand: isShell))
                     }
                 case "with", "cpu":
-                    for scalar in entry.value.scalarValues {
+                    for scalar in entry.value.scalarValues where scalar.holdsExpression {
                         values.append(.init(node: scalar, field: "`with` of step `\(name)`"))
                     }
                 case "if":
                     let value = ExpressionChecker.Value(node: entry.value, field: "`if` of step `\(name)`")
+                    let checker = checker()
                     switch condition(of: value, checker: checker) {
                     case .success(var condition):
                         problems += checker.check(condition: condition.expression, step: index, in: value)
@@ -47,7 +59,7 @@ extension PipelineLoader {
                     continue
                 }
             }
-            problems += checker.check(step: index, values: values)
+            if !values.isEmpty { problems += checker().check(step: index, values: values) }
         }
         return problems
     }
@@ -81,5 +93,13 @@ extension PipelineLoader {
         } catch {
             return .failure(PipelineDiagnostics([checker.diagnostic(error, in: value, bare: true)]))
         }
+    }
+}
+
+extension ConfigNode {
+    /// Whether the node is a scalar with a `${{ }}` in it.
+    fileprivate var holdsExpression: Bool {
+        guard case .scalar(let text, _) = content else { return false }
+        return Template.containsExpression(text)
     }
 }
