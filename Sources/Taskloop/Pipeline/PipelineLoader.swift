@@ -179,6 +179,7 @@ public struct PipelineLoader: Sendable {
     /// the place of the first.
     static func withoutDuplicateIDs(_ steps: [ConfigNode.Entry], problems: inout [Diagnostic]) -> [ConfigNode.Entry] {
         var first: [String: SourceLocation] = [:]
+        first.reserveCapacity(steps.count)
         return steps.filter { entry in
             if let location = first[entry.name] {
                 problems.append(Diagnostic(.duplicateStepID(entry.name, first: location), at: entry.key.location))

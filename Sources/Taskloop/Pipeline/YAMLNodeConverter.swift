@@ -97,7 +97,10 @@ struct YAMLNodeConverter {
         // `steps:`); a step's few keys are compared one by one.
         let hashesKeys = mapping.count > 16
         var firstLines: [String: Int] = [:]
-        for (key, value) in mapping {
+        if hashesKeys { firstLines.reserveCapacity(mapping.count) }
+        // By index: the mapping's iterator first copies every pair into an array.
+        for index in mapping.indices {
+            let (key, value) = mapping[index]
             let convertedKey = try convert(key)
             let convertedValue = try convert(value)
             guard case .scalar(let name, _) = convertedKey.content else {
