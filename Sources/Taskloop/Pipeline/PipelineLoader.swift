@@ -109,10 +109,9 @@ public struct PipelineLoader: Sendable {
         var expanded: [ExpandedStep] = []
         for entry in declared {
             for step in expand(entry, problems: &problems) {
-                let (decoded, stepProblems) = decodeStep(id: step.name, entry: step.entry, pools: pipeline.limits.pools)
+                let (decoded, stepProblems) = decodeStep(id: step.name, as: StepID(step.id), entry: step.entry, pools: pipeline.limits.pools)
                 problems += stepProblems
-                if var decoded {
-                    decoded.id = StepID(step.id)
+                if let decoded {
                     pipeline.steps.append(decoded)
                     expanded.append(step)
                 }
@@ -193,7 +192,9 @@ public struct PipelineLoader: Sendable {
     /// Decodes one step. A step whose kind or fields are wrong still comes
     /// back (with a placeholder action) when its `needs` could be read, so
     /// that reference and cycle checks report their problems too.
-    private func decodeStep(id: String, entry: ConfigNode.Entry, pools: [String: Int]) -> (Step?, [Diagnostic]) {
+    /// `id` is the step's id as written (what messages name), `stepID` its
+    /// own (a matrix combination's).
+    private func decodeStep(id: String, as stepID: StepID, entry: ConfigNode.Entry, pools: [String: Int]) -> (Step?, [Diagnostic]) {
         let field = "step `\(id)`"
         let known = knownStepKeys
         var problems: [Diagnostic] = []
@@ -268,7 +269,7 @@ public struct PipelineLoader: Sendable {
         let incremental = collect { () throws(PipelineDiagnostics) in try IncrementalSettings.decode(mapping) }
 
         var step = Step(
-            id: StepID(id), action: action ?? UndecodableStep(), kindName: kindName,
+            id: stepID, action: action ?? UndecodableStep(), kindName: kindName,
             needs: needs.map { Step.Dependency(StepID($0.scalarText ?? ""), at: $0.location) },
             timeout: timeout, pool: pool, environment: environment, workingDirectory: cwd,
             continueOnError: continueOnError ?? false, location: entry.key.location)
