@@ -107,4 +107,58 @@ import Testing
         #expect(all == pipeline.steps.map { StepFingerprint.digest(of: $0, in: pipeline) })
         #expect(Set(all).count == 7)
     }
+
+    /// Digests are recorded in event logs and incremental caches, and
+    /// compared with those of later runs (`--resume`, `sources:`): the
+    /// canonical form must not change from one Taskloop to the next. Pinned
+    /// here for steps of every shape: nested mappings and lists, quoting, a
+    /// control character, a parameter read, a matrix, a step's `if:`.
+    @Test func digestsAreThoseEarlierTaskloopsRecorded() throws {
+        let yaml = #"""
+            env: { MODE: fast, "Z": "quo\"te" }
+            limits: { pools: { net: 2 } }
+            params: { target: debug, other: x }
+            steps:
+              fetch: { shell: "echo fetch\tdone", pool: net, continue-on-error: true }
+              build:
+                needs: [pack-b, fetch]
+                env: { LEVEL: "2", B: '1' }
+                shell: make ${{ params.target }}
+                timeout: 10m
+                retry: { attempts: 3, delay: 1s }
+                if: ${{ params.other == 'x' }}
+              pack-b:
+                needs: fetch
+                cpu: { function: gzip, with: { from: a.tar, to: "ü/b.gz" } }
+              wide:
+                matrix: { os: [linux, mac], n: [1, 2] }
+                needs: [fetch]
+                shell: echo ${{ matrix.os }} ${{ matrix.n }}
+                sources: ["src/**/*.swift", Package.swift]
+            """#
+        let pipeline = try PipelineLoader().load(contents: yaml, file: "p.yaml")
+        let digests = pipeline.steps.map { "\($0.id.rawValue) \(StepFingerprint.digest(of: $0, in: pipeline))" }
+        #expect(digests == [
+            "fetch 6a32b3378b6a430e2d48305467978528e70c261a54e6c9636a7e225e10960b7c",
+            "build 3406102e900dea463ccb99f4d59c3cfa842061448b46c53aa853548aa8f01214",
+            "pack-b 08dac7508867e9f21520bb387f85b66342710265ea7484a83c4e0b8a5b8afa6b",
+            "wide[os=linux,n=1] 59147235b56c03a6a5853a5546e9f4a2bd682da538173ef36d975a5d6fd07f5d",
+            "wide[os=linux,n=2] 309d834ff78e1507d6d53751b737ac5b50cb3b19c60740217d468e3c6295f0b3",
+            "wide[os=mac,n=1] 45e6392ab1c29e098470c5e3959b77a11607807df9d88167a743c040bbd85781",
+            "wide[os=mac,n=2] 2141ed67e63aece52b8c6e20e150a46239e770b41ef29762597b4ec1c8105f30",
+        ])
+        // The parts `taskloop why` names, hashed one by one into the incremental key.
+        let build = pipeline.steps[1]
+        #expect(StepFingerprint.canonicalParts(of: build, asWritten: build, in: pipeline) == [
+            "env": #"{"B":"1","LEVEL":"2"}"#,
+            "if": #""${{ params.other == 'x' }}""#,
+            "needs": #"["fetch","pack-b"]"#,
+            "param:other": #""x""#,
+            "param:target": #""debug""#,
+            "pipeline-env": #"{"MODE":"fast","Z":"quo\"te"}"#,
+            "retry": #"{"attempts":"3","delay":"1s"}"#,
+            "shell": #""make ${{ params.target }}""#,
+            "timeout": #""10m""#,
+        ])
+    }
 }
