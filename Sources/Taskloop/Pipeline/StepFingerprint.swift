@@ -21,21 +21,26 @@ public enum StepFingerprint {
 
     /// The lowercase hex SHA-256 of `step`'s canonical form in `pipeline`.
     public static func digest(of step: Step, in pipeline: Pipeline) -> String {
-        ContentDigest.hex(SHA256.hash(data: canonicalForm(of: step, in: pipeline)))
+        digest(of: step, in: pipeline, environment: environmentText(of: pipeline))
+    }
+
+    private static func digest(of step: Step, in pipeline: Pipeline, environment: [UInt8]) -> String {
+        ContentDigest.hex(SHA256.hash(data: canonicalForm(of: step, in: pipeline, environment: environment)))
     }
 
     /// The digest of every step of `pipeline`, in its order, computed in
-    /// chunks on the global concurrent executor (every core): a few
-    /// microseconds a step, which is most of a second for 100,000 steps on one.
+    /// chunks on the global concurrent executor (every core): a microsecond
+    /// or two a step, which is a good part of a second for 100,000 steps on one.
     public static func digests(of pipeline: Pipeline) async -> [String] {
         let steps = pipeline.steps
+        let environment = environmentText(of: pipeline)
         let chunkSize = max(512, steps.count / (4 * ProcessInfo.processInfo.activeProcessorCount) + 1)
         let chunks = stride(from: 0, to: steps.count, by: chunkSize).map { $0..<min($0 + chunkSize, steps.count) }
-        guard chunks.count > 1 else { return steps.map { digest(of: $0, in: pipeline) } }
+        guard chunks.count > 1 else { return steps.map { digest(of: $0, in: pipeline, environment: environment) } }
         return await withTaskGroup(of: (Int, [String]).self) { group in
             for (number, chunk) in chunks.enumerated() {
                 group.addTask(executorPreference: globalConcurrentExecutor) {
-                    (number, steps[chunk].map { digest(of: $0, in: pipeline) })
+                    (number, steps[chunk].map { digest(of: $0, in: pipeline, environment: environment) })
                 }
             }
             var parts = [[String]](repeating: [], count: chunks.count)
@@ -44,19 +49,31 @@ public enum StepFingerprint {
         }
     }
 
-    /// The bytes that are hashed: JSON with keys sorted and no spaces.
-    static func canonicalForm(of step: Step, in pipeline: Pipeline) -> Data {
-        let readParameters = parametersRead(by: step, among: pipeline.parameters.keys)
-        let form: JSONValue = .object([
-            "scheme": .number(1),
-            "step": definition(of: step),
-            "pipeline-env": .object(pipeline.environment.mapValues(JSONValue.string)),
-            "params": .object(pipeline.parameters.filter { readParameters.contains($0.key) }.mapValues(JSONValue.string)),
-        ])
+    /// The pipeline's `env` as it stands in every step's canonical form.
+    private static func environmentText(of pipeline: Pipeline) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        write(form, into: &bytes)
-        return Data(bytes)
+        write(.object(pipeline.environment.mapValues(JSONValue.string)), into: &bytes)
+        return bytes
+    }
+
+    /// The bytes that are hashed: JSON with keys sorted and no spaces, the
+    /// object `{"params":…,"pipeline-env":…,"scheme":1,"step":…}` written
+    /// straight into bytes (its keys are in sorted order); `environment` is
+    /// ``environmentText(of:)``, the same for every step.
+    private static func canonicalForm(of step: Step, in pipeline: Pipeline, environment: [UInt8]) -> [UInt8] {
+        let readParameters = parametersRead(by: step, among: pipeline.parameters.keys)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + environment.count)
+        bytes += #"{"params":"#.utf8
+        write(.object(pipeline.parameters.filter { readParameters.contains($0.key) }.mapValues(JSONValue.string)), into: &bytes)
+        bytes += #","pipeline-env":"#.utf8
+        bytes += environment
+        bytes += #","scheme":"#.utf8
+        write(.number(1), into: &bytes)
+        bytes += #","step":"#.utf8
+        writeDefinition(of: step, into: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 
     /// The canonical JSON text of each part of what a step does, by name:
@@ -73,7 +90,13 @@ public enum StepFingerprint {
             write(value, into: &bytes)
             return String(decoding: bytes, as: UTF8.self)
         }
-        if case .object(let fields) = definition(of: resolved) {
+        if let entries = fingerprintedEntries(of: resolved) {
+            for entry in entries {
+                var bytes: [UInt8] = []
+                writeField(entry, into: &bytes)
+                parts[entry.name] = String(decoding: bytes, as: UTF8.self)
+            }
+        } else if case .object(let fields) = codeBuiltDefinition(of: resolved) {
             for (name, value) in fields { parts[name] = text(value) }
         }
         parts["pipeline-env"] = text(.object(pipeline.environment.mapValues(JSONValue.string)))
@@ -127,35 +150,79 @@ public enum StepFingerprint {
 
     /// The step's YAML in canonical form, or for a step built in code, the
     /// decoded fields that describe it.
-    private static func definition(of step: Step) -> JSONValue {
-        guard let node = step.definition, case .mapping(let entries) = node.content else {
-            var fields: [String: JSONValue] = [
-                "kind": .string(step.kindName), "action": .string(step.action.detail),
-                "needs": .array(step.needs.map(\.id.rawValue).sorted().map(JSONValue.string)),
-                "env": .object(step.environment.mapValues(JSONValue.string)),
-            ]
-            fields["cwd"] = step.workingDirectory.map(JSONValue.string)
-            fields["if"] = step.condition.map { .string($0.text) }
-            fields["timeout"] = step.timeout.map { .string($0.compactDescription) }
-            fields["retry"] = step.retry.map { .string(String(describing: $0)) }
-            return .object(fields)
+    private static func writeDefinition(of step: Step, into bytes: inout [UInt8]) {
+        guard let entries = fingerprintedEntries(of: step) else { return write(codeBuiltDefinition(of: step), into: &bytes) }
+        bytes.append(UInt8(ascii: "{"))
+        for (index, entry) in entries.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            write(.string(entry.name), into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            writeField(entry, into: &bytes)
         }
-        var fields: [String: JSONValue] = [:]
-        for entry in entries where !ignoredKeys.contains(entry.name) {
-            fields[entry.name] = entry.name == "needs"
-                ? .array(entry.value.scalarValues.compactMap(\.scalarText).sorted().map(JSONValue.string))
-                : canonical(entry.value)
-        }
-        return .object(fields)
+        bytes.append(UInt8(ascii: "}"))
     }
 
-    private static func canonical(_ node: ConfigNode) -> JSONValue {
+    /// The keys of the step's YAML mapping that make its fingerprint, sorted
+    /// by name (a key written twice counts once, as its last); nil for a
+    /// step built in code.
+    private static func fingerprintedEntries(of step: Step) -> [ConfigNode.Entry]? {
+        guard let node = step.definition, case .mapping(let entries) = node.content else { return nil }
+        return sortedUniquely(entries.filter { !ignoredKeys.contains($0.name) })
+    }
+
+    /// One key's value: `needs` as a sorted list of names, anything else in
+    /// canonical form.
+    private static func writeField(_ entry: ConfigNode.Entry, into bytes: inout [UInt8]) {
+        guard entry.name == "needs" else { return writeCanonical(entry.value, into: &bytes) }
+        write(.array(entry.value.scalarValues.compactMap(\.scalarText).sorted().map(JSONValue.string)), into: &bytes)
+    }
+
+    /// A node as JSON: every scalar as its text, mappings with their keys sorted.
+    private static func writeCanonical(_ node: ConfigNode, into bytes: inout [UInt8]) {
         switch node.content {
-        case .scalar(let text, _): return .string(text)
-        case .sequence(let items): return .array(items.map(canonical))
+        case .scalar(let text, _):
+            write(.string(text), into: &bytes)
+        case .sequence(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeCanonical(item, into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
         case .mapping(let entries):
-            return .object(Dictionary(entries.map { ($0.name, canonical($0.value)) }, uniquingKeysWith: { _, last in last }))
+            bytes.append(UInt8(ascii: "{"))
+            for (index, entry) in sortedUniquely(entries).enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(.string(entry.name), into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                writeCanonical(entry.value, into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// `entries` sorted by name, of each name only the last written: the
+    /// order and choice of a dictionary built from them, then sorted.
+    private static func sortedUniquely(_ entries: [ConfigNode.Entry]) -> [ConfigNode.Entry] {
+        // The sort is stable, so of equal names the last written comes last.
+        let sorted = entries.sorted { $0.name < $1.name }
+        return sorted.indices.compactMap { index in
+            index + 1 < sorted.count && sorted[index + 1].name == sorted[index].name ? nil : sorted[index]
+        }
+    }
+
+    /// What describes a step built in code, without YAML.
+    private static func codeBuiltDefinition(of step: Step) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "kind": .string(step.kindName), "action": .string(step.action.detail),
+            "needs": .array(step.needs.map(\.id.rawValue).sorted().map(JSONValue.string)),
+            "env": .object(step.environment.mapValues(JSONValue.string)),
+        ]
+        fields["cwd"] = step.workingDirectory.map(JSONValue.string)
+        fields["if"] = step.condition.map { .string($0.text) }
+        fields["timeout"] = step.timeout.map { .string($0.compactDescription) }
+        fields["retry"] = step.retry.map { .string(String(describing: $0)) }
+        return .object(fields)
     }
 
     /// The names of the parameters `step`'s expressions read: `params.NAME`
