@@ -35,9 +35,9 @@ public struct CriticalPath: Sendable, Hashable {
     public init(record: RunRecord) {
         // Steps by their index in the record: a step record is a large value,
         // and this runs at the end of every run, for every step.
+        // The record's own index of ids serves the needs along the path; no
+        // table of every step is made here.
         let steps = record.steps
-        let indexByID = Dictionary(steps.indices.map { (steps[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
-        let needs = Dictionary((record.started?.steps ?? []).map { ($0.id, $0.needs) }, uniquingKeysWith: { first, _ in first })
         func decided(_ index: Int) -> Bool { steps[index].finishedAt != nil && steps[index].status != .cancelled }
         func finishedEarlier(_ first: Int, _ second: Int) -> Bool { steps[first].finishedAt! < steps[second].finishedAt! }
         guard var current = steps.indices.filter(decided).max(by: finishedEarlier),
@@ -49,7 +49,7 @@ public struct CriticalPath: Sendable, Hashable {
         }
         var path = [current]
         var visited: Set<Int> = [current]
-        while let previous = (needs[steps[current].id] ?? []).compactMap({ indexByID[$0] })
+        while let previous = record.needs(ofStepAt: current).compactMap({ record.index(of: $0) })
             .filter({ decided($0) && !visited.contains($0) })
             .max(by: finishedEarlier)
         {

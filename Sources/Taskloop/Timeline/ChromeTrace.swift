@@ -62,7 +62,6 @@ public struct ChromeTrace: Sendable {
 
     public func render() -> Data {
         let lanes = TimelineLanes(record: record)
-        let steps = Dictionary(record.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var events: [Event] = [
             Event(name: "process_name", ph: "M", ts: 0, pid: Self.loopProcess, tid: 0, args: ["name": .string("event loop")]),
             Event(name: "process_name", ph: "M", ts: 0, pid: Self.workerProcess, tid: 0, args: ["name": .string("worker pool")]),
@@ -72,7 +71,8 @@ public struct ChromeTrace: Sendable {
             events.append(Event(name: "thread_sort_index", ph: "M", ts: 0, pid: pid(lane), tid: lane.number, args: ["sort_index": JSONValue(lane.number)]))
         }
         for bar in lanes.bars {
-            guard let step = steps[bar.step] else { continue }
+            guard let index = record.index(of: bar.step) else { continue }
+            let step = record.steps[index]
             var args: [String: JSONValue] = ["kind": .string(step.kind), "detail": .string(step.detail)]
             if bar.isQueueWait {
                 args["waited_for"] = .string(bar.lane.group == .workers ? "a worker" : "capacity (limits.io or its pool)")

@@ -19,9 +19,12 @@ public struct FailureSummary: Sendable {
 
     /// Empty when nothing failed or was cancelled.
     public func render() -> String {
-        let failed = record.steps.filter { $0.status == .failure }
+        // Indices first: a step record is a large value, and most steps of a
+        // large run neither failed nor were cancelled.
+        let steps = record.steps
+        let failed = steps.indices.filter { steps[$0].status == .failure }.map { steps[$0] }
             .sorted { ($0.finishedAt ?? .max, $0.line) < ($1.finishedAt ?? .max, $1.line) }
-        let cancelled = record.steps.filter { $0.status == .cancelled }
+        let cancelled = steps.indices.filter { steps[$0].status == .cancelled }.map { steps[$0] }
         guard !failed.isEmpty || !cancelled.isEmpty else { return "" }
         var lines: [String] = []
         if !failed.isEmpty {

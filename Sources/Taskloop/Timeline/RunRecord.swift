@@ -212,24 +212,49 @@ public struct RunRecord: Sendable {
     /// From the first step's start to the last step's end, in microseconds;
     /// a step running when the log ends runs to the log's last event.
     public var makespan: Int64 {
-        // A retried step's first attempt started before its last.
-        let starts = steps.compactMap { $0.earlierAttempts.first?.start ?? $0.startedAt }
-        let ends = steps.compactMap(end(of:))
-        guard let first = starts.min(), let last = ends.max() else { return 0 }
+        // By index: a step record is a large value, and this runs at the end
+        // of every run over every step; reading a field copies no record.
+        var first: Int64?
+        var last: Int64?
+        for index in steps.indices {
+            // A retried step's first attempt started before its last.
+            if let start = steps[index].earlierAttempts.first?.start ?? steps[index].startedAt { first = min(first ?? start, start) }
+            if let end = end(of: steps[index]) { last = max(last ?? end, end) }
+        }
+        guard let first, let last else { return 0 }
         return last - first
     }
 
     /// The sum of every step's run time, in microseconds (a step running when
     /// the log ends counts up to the log's last event).
     public var totalStepTime: Int64 {
-        steps.reduce(0) { sum, step in
-            guard let started = step.startedAt, let end = end(of: step) else { return sum }
-            return sum + end - started
+        var sum: Int64 = 0
+        for index in steps.indices {
+            guard let started = steps[index].startedAt, let end = end(of: steps[index]) else { continue }
+            sum += end - started
         }
+        return sum
+    }
+
+    /// The index in ``steps`` of the step `id` (the first, should ids repeat).
+    func index(of id: StepID) -> Int? {
+        indexOfStep[id]
+    }
+
+    /// What the step at `index` of ``steps`` needs, as the run's start recorded it.
+    func needs(ofStepAt index: Int) -> [StepID] {
+        // `steps` is made from the start's steps, in their order.
+        guard let started, started.steps.indices.contains(index) else { return [] }
+        return started.steps[index].needs
     }
 
     /// How many steps ran at once on average: total step time over makespan.
     public var achievedConcurrency: Double {
-        makespan > 0 ? Double(totalStepTime) / Double(makespan) : 0
+        Self.concurrency(stepTime: totalStepTime, makespan: makespan)
+    }
+
+    /// Total step time over makespan; 0 for a run that took no time.
+    static func concurrency(stepTime: Int64, makespan: Int64) -> Double {
+        makespan > 0 ? Double(stepTime) / Double(makespan) : 0
     }
 }

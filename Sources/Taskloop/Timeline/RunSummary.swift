@@ -21,9 +21,11 @@ public struct RunSummary: Sendable {
             // Indices, not the (large) step records, are filtered and sorted.
             let steps = record.steps
             let notable = steps.indices.filter { steps[$0].status != .success }.prefix(Self.fullListingLimit / 2)
+            // Slowest first; of equal durations, the earlier step.
             let slowest = steps.indices.filter { steps[$0].status == .success }
-                .sorted { (steps[$0].duration ?? 0) > (steps[$1].duration ?? 0) }
-                .prefix(max(10, Self.fullListingLimit / 2 - notable.count))
+                .map { (duration: steps[$0].duration ?? 0, index: $0) }
+                .sorted { $0.duration != $1.duration ? $0.duration > $1.duration : $0.index < $1.index }
+                .prefix(max(10, Self.fullListingLimit / 2 - notable.count)).map(\.index)
             listed = Set(notable).union(slowest).sorted().map { steps[$0] }
             note = "(\(listed.count) of \(record.steps.count) steps shown: the slowest and any that did not succeed)"
         }
@@ -77,16 +79,21 @@ public struct RunSummary: Sendable {
     /// `makespan 0.26s · step time 0.51s · concurrency 1.96x · 3 succeeded`;
     /// reused steps are counted apart (`· 2 reused`): they did not run.
     public var figures: String {
-        let counts = record.steps.reduce(into: [StepStatus: Int]()) { counts, step in
-            if let status = step.status, !RunRecord.didNotRun(step) { counts[status, default: 0] += 1 }
+        // One pass, by index (a step record is a large value).
+        let steps = record.steps
+        var counts: [StepStatus: Int] = [:]
+        var (reused, upToDate, restored) = (0, 0, 0)
+        for index in steps.indices {
+            if let status = steps[index].status, !RunRecord.didNotRun(steps[index]) { counts[status, default: 0] += 1 }
+            if steps[index].reusedFrom != nil { reused += 1 }
+            if steps[index].checked == .upToDate { upToDate += 1 }
+            if steps[index].checked == .restored { restored += 1 }
         }
-        let reused = record.steps.count { $0.reusedFrom != nil }
-        let upToDate = record.steps.count { $0.checked == .upToDate }
-        let restored = record.steps.count { $0.checked == .restored }
+        let (makespan, stepTime) = (record.makespan, record.totalStepTime)
         var parts = [
-            "makespan \(Duration.microseconds(record.makespan).compactDescription)",
-            "step time \(Duration.microseconds(record.totalStepTime).compactDescription)",
-            "concurrency \(String(format2: record.achievedConcurrency))x",
+            "makespan \(Duration.microseconds(makespan).compactDescription)",
+            "step time \(Duration.microseconds(stepTime).compactDescription)",
+            "concurrency \(String(format2: RunRecord.concurrency(stepTime: stepTime, makespan: makespan)))x",
         ]
         if let worst = record.lagSamples.map(\.lag.maximum).max() {
             parts.append("loop lag max \(Duration.microseconds(worst).compactDescription)")
