@@ -130,36 +130,44 @@ public enum StepFingerprint {
             }
             bytes.append(UInt8(ascii: "\""))
         case .array(let items):
-            bytes.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(item, into: &bytes)
-            }
-            bytes.append(UInt8(ascii: "]"))
+            writeList(items, into: &bytes) { item, bytes in write(item, into: &bytes) }
         case .object(let fields):
-            bytes.append(UInt8(ascii: "{"))
-            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(.string(field.key), into: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                write(field.value, into: &bytes)
-            }
-            bytes.append(UInt8(ascii: "}"))
+            writeObject(fields.sorted(by: { $0.key < $1.key }), into: &bytes, name: \.key) { field, bytes in write(field.value, into: &bytes) }
         }
+    }
+
+    /// `[…]`: each item as `item` writes it, in order.
+    private static func writeList<Items: Collection>(
+        _ items: Items, into bytes: inout [UInt8], _ item: (Items.Element, inout [UInt8]) -> Void
+    ) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, element) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            item(element, &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `{…}`: each field's name, then its value as `value` writes it, in the
+    /// order given (sorted by the caller).
+    private static func writeObject<Fields: Collection>(
+        _ fields: Fields, into bytes: inout [UInt8], name: (Fields.Element) -> String, _ value: (Fields.Element, inout [UInt8]) -> Void
+    ) {
+        bytes.append(UInt8(ascii: "{"))
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            write(.string(name(field)), into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            value(field, &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
     }
 
     /// The step's YAML in canonical form, or for a step built in code, the
     /// decoded fields that describe it.
     private static func writeDefinition(of step: Step, into bytes: inout [UInt8]) {
         guard let entries = fingerprintedEntries(of: step) else { return write(codeBuiltDefinition(of: step), into: &bytes) }
-        bytes.append(UInt8(ascii: "{"))
-        for (index, entry) in entries.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            write(.string(entry.name), into: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            writeField(entry, into: &bytes)
-        }
-        bytes.append(UInt8(ascii: "}"))
+        writeObject(entries, into: &bytes, name: \.name) { entry, bytes in writeField(entry, into: &bytes) }
     }
 
     /// The keys of the step's YAML mapping that make its fingerprint, sorted
@@ -183,21 +191,9 @@ public enum StepFingerprint {
         case .scalar(let text, _):
             write(.string(text), into: &bytes)
         case .sequence(let items):
-            bytes.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                writeCanonical(item, into: &bytes)
-            }
-            bytes.append(UInt8(ascii: "]"))
+            writeList(items, into: &bytes) { item, bytes in writeCanonical(item, into: &bytes) }
         case .mapping(let entries):
-            bytes.append(UInt8(ascii: "{"))
-            for (index, entry) in sortedUniquely(entries).enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(.string(entry.name), into: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                writeCanonical(entry.value, into: &bytes)
-            }
-            bytes.append(UInt8(ascii: "}"))
+            writeObject(sortedUniquely(entries), into: &bytes, name: \.name) { entry, bytes in writeCanonical(entry.value, into: &bytes) }
         }
     }
 
