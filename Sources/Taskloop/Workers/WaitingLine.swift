@@ -3,7 +3,10 @@ import Synchronization
 /// Tasks waiting, first come first served, for a value another task hands
 /// over (a worker that became free). Unlike a bare continuation, a wait
 /// ends when its task is cancelled: a step's timeout or a Ctrl-C reaches a
-/// step that waits for a worker.
+/// step that waits for a worker. Once the line is closed (no value will
+/// come: the pool shut down, or no worker can start), every wait ends with
+/// why, those that had not joined yet included: a task that asked before
+/// the close and joins after it must not wait for ever.
 final class WaitingLine<Element: Sendable>: Sendable {
     private struct State {
         var waiters: [(id: Int, continuation: CheckedContinuation<Element, any Error>)] = []
@@ -12,13 +15,15 @@ final class WaitingLine<Element: Sendable>: Sendable {
         var notJoined: Set<Int> = []
         var cancelled: Set<Int> = []
         var nextID = 0
+        /// Why the line is closed, once it is.
+        var closure: (any Error)?
     }
 
     private let state = Mutex(State())
 
     /// Waits until ``handOver(_:)`` gives this task a value; throws
-    /// CancellationError when the task is cancelled first, or what
-    /// ``failAll(_:)`` gives.
+    /// CancellationError when the task is cancelled first, or why the line
+    /// is closed (``close(failingWith:)``).
     func wait() async throws -> Element {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
@@ -27,13 +32,14 @@ final class WaitingLine<Element: Sendable>: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let wasCancelled = state.withLock { state in
+                let ended = state.withLock { state -> (any Error)? in
                     state.notJoined.remove(id)
-                    if state.cancelled.remove(id) != nil { return true }
+                    if state.cancelled.remove(id) != nil { return CancellationError() }
+                    if let closure = state.closure { return closure }
                     state.waiters.append((id, continuation))
-                    return false
+                    return nil
                 }
-                if wasCancelled { continuation.resume(throwing: CancellationError()) }
+                if let ended { continuation.resume(throwing: ended) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Element, any Error>? in
@@ -56,12 +62,14 @@ final class WaitingLine<Element: Sendable>: Sendable {
         return waiter != nil
     }
 
-    /// Ends every wait with `error`.
-    func failAll(_ error: any Error) {
-        let waiters = state.withLock { state in
+    /// Closes the line: every wait, now or to come, ends with `error` (or
+    /// with the first close's, if it was closed already).
+    func close(failingWith error: any Error) {
+        let (waiters, closure) = state.withLock { state in
+            state.closure = state.closure ?? error
             defer { state.waiters.removeAll() }
-            return state.waiters.map(\.continuation)
+            return (state.waiters.map(\.continuation), state.closure ?? error)
         }
-        for waiter in waiters { waiter.resume(throwing: error) }
+        for waiter in waiters { waiter.resume(throwing: closure) }
     }
 }

@@ -97,7 +97,7 @@ package actor WorkerPool {
         idle.removeAll()
         for startup in starting.values { startup.abort("was still starting when the run ended") }
         starting.removeAll()
-        waitingForWorker.failAll(CancellationError())
+        waitingForWorker.close(failingWith: CancellationError())
     }
 
     var isShuttingDown: Bool { state == .shuttingDown }
@@ -181,7 +181,7 @@ package actor WorkerPool {
         abandonedSlots += 1
         startProblem = reason
         guard abandonedSlots == size else { return }
-        waitingForWorker.failAll(noWorkerFailure)
+        waitingForWorker.close(failingWith: noWorkerFailure)
     }
 
     private var noWorkerFailure: StepFailure {
