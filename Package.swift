@@ -92,6 +92,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "taskloop-task-floor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/TaskFloor",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "taskloop-fuzz",
             dependencies: ["Taskloop"],
             path: "Benchmarks/Fuzz",

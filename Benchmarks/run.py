@@ -13,10 +13,12 @@ Builds nothing itself: pass a release binary, the default being
 .build/release/taskloop, built as README says
 (`swift build -c release --static-swift-stdlib`; a dynamically linked binary
 spends about 5 ms more starting, loading the Swift runtime's libraries). The
-floor under loading comes from `taskloop-yaml-floor`, built the same way. Each workload is a pipeline file written
-to a temporary folder and run with `taskloop run`; the figures come from the
-run's event log (makespan: first step start to last step end) and from the wall
-clock around the whole command (process start, load, validate, run, exit).
+floor under loading comes from `taskloop-yaml-floor`, and the floor under a
+no-op step from `taskloop-task-floor`, both built beside it. Each workload is
+a pipeline file written to a temporary folder and run with `taskloop run`;
+the figures come from the run's event log (makespan: first step start to last
+step end) and from the wall clock around the whole command (process start,
+load, validate, run, exit).
 """
 import argparse
 import json
@@ -260,6 +262,25 @@ def against_peers(binary, repeat, folder):
             figures.append((float(fields["compose_seconds"]), int(fields["peak_kib"])))
         return statistics.median(f[0] for f in figures), statistics.median(f[1] for f in figures)
 
+    task_floor_binary = os.path.join(os.path.dirname(binary), "taskloop-task-floor")
+
+    def task_floor(count, limit):
+        """Median makespan per task, in microseconds, of `count` Swift tasks
+        on one NIO event loop, `limit` at once, each yielding once, with no
+        scheduler, events or step kind: one executor shared, then one per
+        task (as Taskloop's steps have). The floor under a no-op step."""
+        if not os.access(task_floor_binary, os.X_OK):
+            return None
+        figures = []
+        for mode in ("shared", "per-task"):
+            runs = []
+            for _ in range(max(repeat, 5)):
+                output = subprocess.run([task_floor_binary, mode, str(count), str(limit)],
+                                        stdout=subprocess.PIPE, check=True).stdout.decode()
+                runs.append(float(output.strip().split("=")[1]))
+            figures.append(statistics.median(runs))
+        return figures
+
     def floor_row(name, seconds, note):
         print(f"{'  ' + name:38} {seconds * 1000:7.1f}ms {'':>9} {'':>7}  {note}")
 
@@ -286,6 +307,10 @@ def against_peers(binary, repeat, folder):
     if floor:
         floor_row("start-up + Yams composing its tree", floor[0] + start_up,
                   f"floor; 10x Python needs {theirs / 10 * 1000:.0f} ms in all")
+    tasks = task_floor(10000, 1000)
+    if tasks:
+        print(f"{'  a task per step on the loop, alone':38} {tasks[0]:6.1f}us {'':>9} {'':>7}  "
+              f"floor: makespan per step; {tasks[1]:.1f} us with an executor per task")
 
     wall, _, _ = taskloop("chain", chain(2000))
     theirs, _ = median_child(peer + ["chain", "2000"], repeat)

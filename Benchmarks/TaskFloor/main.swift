@@ -1,0 +1,87 @@
+// The floor under a run of no-op steps: what Swift concurrency alone costs
+// to run a task per step on one NIO event loop, the way Taskloop's scheduler
+// does, with no plan, no events, no observers and no step kind. The driver
+// and every task prefer the loop as their executor; the driver keeps at
+// most LIMIT tasks at once, adding one as each ends, and each task yields
+// once, as a `sleep: 0s` step does. Prints the makespan per task (first
+// task added to last task ended, as the benchmark's makespan is first step
+// started to last step ended) of one run, the first in its process like a
+// run's. `shared` gives every task one executor; `per-task` gives each its
+// own that reads the clock around each job, as Taskloop gives each step
+// (see `EventLoopTaskExecutor`).
+//
+// Usage: taskloop-task-floor shared|per-task [COUNT [LIMIT]]
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func printError(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+/// Runs every job on one event loop; with a threshold, times each job
+/// against it as Taskloop's per-step executor does.
+final class LoopExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+    let threshold: Duration?
+
+    init(eventLoop: any EventLoop, threshold: Duration?) {
+        self.eventLoop = eventLoop
+        self.threshold = threshold
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        guard let threshold else {
+            eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            return
+        }
+        eventLoop.execute {
+            let start = ContinuousClock.now
+            job.runSynchronously(on: self.asUnownedTaskExecutor())
+            let ran = ContinuousClock.now - start
+            if ran > threshold { printError("a job held the loop for \(ran)") }
+        }
+    }
+}
+
+/// Microseconds per task of `count` tasks, at most `limit` at once.
+func makespanPerTask(count: Int, limit: Int, on eventLoop: any EventLoop, executorPerTask: Bool) async -> Double {
+    let shared = LoopExecutor(eventLoop: eventLoop, threshold: nil)
+    return await withTaskExecutorPreference(shared) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            var added = 0
+            func add() {
+                let executor = executorPerTask ? LoopExecutor(eventLoop: eventLoop, threshold: .seconds(1)) : shared
+                group.addTask(executorPreference: executor) { await Task.yield() }
+                added += 1
+            }
+            while added < min(limit, count) { add() }
+            while await group.next() != nil {
+                if added < count { add() }
+            }
+        }
+        let elapsed = clock.now - started
+        let microseconds = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        return microseconds / Double(count)
+    }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let numbers = arguments.dropFirst().map { Int($0) ?? 0 }
+guard let mode = arguments.first, mode == "shared" || mode == "per-task", numbers.count <= 2, numbers.allSatisfy({ $0 > 0 }) else {
+    printError("usage: taskloop-task-floor shared|per-task [COUNT [LIMIT]]")
+    exit(2)
+}
+let count = numbers.first ?? 10_000
+let limit = numbers.dropFirst().first ?? 1_000
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let perTask = await makespanPerTask(count: count, limit: limit, on: group.next(), executorPerTask: mode == "per-task")
+print("makespan_us_per_task=\(perTask)")
+try await group.shutdownGracefully()
