@@ -99,7 +99,7 @@ public enum StepFingerprint {
         } else if case .object(let fields) = codeBuiltDefinition(of: resolved) {
             for (name, value) in fields { parts[name] = text(value) }
         }
-        parts["pipeline-env"] = text(.object(pipeline.environment.mapValues(JSONValue.string)))
+        parts["pipeline-env"] = String(decoding: environmentText(of: pipeline), as: UTF8.self)
         for name in parametersRead(by: step, among: pipeline.parameters.keys) {
             parts["param:" + name] = text(pipeline.parameters[name].map(JSONValue.string) ?? .null)
         }
