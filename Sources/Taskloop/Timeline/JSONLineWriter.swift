@@ -126,7 +126,6 @@ struct JSONLineWriter {
     private static let trueText = Array("true".utf8)
     private static let falseText = Array("false".utf8)
     private static let nullText = Array("null".utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func appendEscaped(_ byte: UInt8, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\\"))
@@ -139,8 +138,8 @@ struct JSONLineWriter {
         case 0x0D: bytes.append(UInt8(ascii: "r"))
         default:
             bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-            bytes.append(hexDigits[Int(byte >> 4)])
-            bytes.append(hexDigits[Int(byte & 0xF)])
+            bytes.append(ContentDigest.hexDigits[Int(byte >> 4)])
+            bytes.append(ContentDigest.hexDigits[Int(byte & 0xF)])
         }
     }
 }
