@@ -17,10 +17,9 @@ package struct StepAttempt: Sendable {
         case stopped(StopReason?)
     }
 
+    /// The attempt's result, with the lane it ended on.
     package func run() async -> StepResult {
-        var result = step.timeout == nil ? await runInThisTask() : await runRacingStops()
-        result.lane = context.lane
-        return result
+        step.timeout == nil ? await runInThisTask() : await runRacingStops()
     }
 
     private func runRacingStops() async -> StepResult {
@@ -48,23 +47,29 @@ package struct StepAttempt: Sendable {
 
             let first = await group.next()!
             group.cancelAll()
+            var result: StepResult
             switch first {
-            case .ran(let result):
-                return Self.result(of: result)
+            case .ran(let outcome):
+                result = Self.result(of: outcome)
             case .stopped(nil):
                 // A watcher ended because the group was cancelled from outside.
-                return StepResult(status: .cancelled, error: "cancelled")
+                result = StepResult(status: .cancelled, error: "cancelled")
             case .stopped(let reason):
                 // Wait for the step to wind down; its own result no longer counts.
                 var failure: StepFailure?
                 while let next = await group.next() {
-                    if case .ran(let result) = next, case .failure(let error as StepFailure) = result { failure = error }
+                    if case .ran(let outcome) = next, case .failure(let error as StepFailure) = outcome { failure = error }
                 }
-                return Self.stoppedResult(reason, failure: failure)
+                result = Self.stoppedResult(reason, failure: failure)
             }
+            result.lane = context.lane
+            return result
         }
     }
 
+    // Not inlined, here and below: in an async caller, the strings these
+    // build would widen the frame of every step's task.
+    @inline(never)
     static func result(of result: Result<StepOutputs, any Error>) -> StepResult {
         switch result {
         case .success(let outputs):
@@ -88,6 +93,7 @@ package struct StepAttempt: Sendable {
         }
     }
 
+    @inline(never)
     static func stoppedResult(_ reason: StopReason?, failure: StepFailure?) -> StepResult {
         switch reason {
         case .timeout(let limit):

@@ -14,11 +14,25 @@ package enum StopReason: Sendable, Hashable {
 /// wins; later ones are ignored. Any number of tasks may wait on it, one after
 /// another or at once (a step's attempts, the wait between them).
 package final class StopSignal: Sendable {
+    /// The task of a step's attempt, cancelled when the signal fires (see
+    /// ``cancelOnFire(_:)``).
+    ///
+    /// `@unchecked Sendable` because `UnsafeCurrentTask` is not: it is a
+    /// reference that is valid only while its task runs. That holds here: the
+    /// task itself arms the signal with it and releases it (``release()``)
+    /// before its attempt returns, and ``fire(_:)`` cancels it only under the
+    /// lock that releasing takes, and only while armed, so no cancel reaches a
+    /// task that has moved on. Cancelling a running task from another thread
+    /// is what `cancel()` is for.
+    private struct ArmedTask: @unchecked Sendable {
+        let task: UnsafeCurrentTask
+    }
+
     private struct State {
         var reason: StopReason?
         var waiters: [Int: CheckedContinuation<StopReason?, Never>] = [:]
-        /// Called once when the signal fires (see ``whenFired(_:)``).
-        var handlers: [Int: @Sendable (StopReason) -> Void] = [:]
+        /// Cancelled when the signal fires; at most one at a time.
+        var armed: ArmedTask?
         /// Waits whose task was cancelled before they registered.
         var cancelled: Set<Int> = []
         var nextWaiter = 0
@@ -32,41 +46,36 @@ package final class StopSignal: Sendable {
     package var isFired: Bool { state.withLock { $0.reason != nil } }
 
     package func fire(_ reason: StopReason) {
-        let (waiters, handlers) = state.withLock { state in
-            guard state.reason == nil else { return ([CheckedContinuation<StopReason?, Never>](), [@Sendable (StopReason) -> Void]()) }
+        let waiters = state.withLock { state in
+            guard state.reason == nil else { return [CheckedContinuation<StopReason?, Never>]() }
             state.reason = reason
-            defer {
-                state.waiters.removeAll()
-                state.handlers.removeAll()
-            }
-            return (Array(state.waiters.values), Array(state.handlers.values))
+            state.armed?.task.cancel()
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume(returning: reason) }
-        for handler in handlers { handler(reason) }
     }
 
-    /// Calls `handler` (on the firing thread) when the signal fires, or at
-    /// once when it has already fired, in which case this returns nil.
-    /// Otherwise it returns a token for ``removeHandler(_:)``. A waiting
-    /// task costs a task; a handler costs an entry in a dictionary.
-    package func whenFired(_ handler: @escaping @Sendable (StopReason) -> Void) -> Int? {
-        let fired = state.withLock { state -> (reason: StopReason?, token: Int) in
-            if let reason = state.reason { return (reason, 0) }
-            state.nextWaiter += 1
-            state.handlers[state.nextWaiter] = handler
-            return (nil, state.nextWaiter)
+    /// Cancels `task`, the current task, when the signal fires (at once if
+    /// it has fired), until ``release()``. A step's attempt without its own
+    /// timeout runs in the step's task this way: a wait would cost a task, a
+    /// handler a closure; this costs a field. One task at a time: a step's
+    /// attempts run one after another.
+    package func cancelOnFire(_ task: UnsafeCurrentTask?) {
+        guard let task else { return }
+        state.withLock { state in
+            state.armed = ArmedTask(task: task)
+            if state.reason != nil { task.cancel() }
         }
-        if let reason = fired.reason {
-            handler(reason)
-            return nil
-        }
-        return fired.token
     }
 
-    /// Forgets a handler; it is not called after this returns (unless it
-    /// is being called already, on the firing thread).
-    package func removeHandler(_ token: Int) {
-        _ = state.withLock { $0.handlers.removeValue(forKey: token) }
+    /// Ends ``cancelOnFire(_:)``: no cancel reaches the task after this.
+    /// Returns why the signal fired, if it fired before.
+    package func release() -> StopReason? {
+        state.withLock { state in
+            state.armed = nil
+            return state.reason
+        }
     }
 
     /// Returns the reason once fired, or nil when the waiting task is cancelled.
