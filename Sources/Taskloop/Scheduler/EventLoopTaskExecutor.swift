@@ -14,37 +14,34 @@ public import NIOCore
 public final class EventLoopTaskExecutor: TaskExecutor {
     public let eventLoop: any EventLoop
     private let step: StepID?
-    private let slowJob: (@Sendable (StepID, Duration) -> Void)?
-    private let slowJobThreshold: Duration
+    /// Hears of the step's jobs that held the loop past its threshold.
+    private let monitor: LoopLagMonitor?
 
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
         self.step = nil
-        self.slowJob = nil
-        self.slowJobThreshold = .zero
+        self.monitor = nil
     }
 
-    /// An executor for one step's task: `slowJob` hears of every job of the
-    /// step that ran for longer than `threshold`.
-    package init(eventLoop: any EventLoop, step: StepID, threshold: Duration, slowJob: @escaping @Sendable (StepID, Duration) -> Void) {
+    /// An executor for one step's task: `monitor` hears of every job of the
+    /// step that ran for longer than its threshold.
+    package init(eventLoop: any EventLoop, step: StepID, monitor: LoopLagMonitor) {
         self.eventLoop = eventLoop
         self.step = step
-        self.slowJob = slowJob
-        self.slowJobThreshold = threshold
+        self.monitor = monitor
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        guard let step, let slowJob else {
+        guard let step, let monitor else {
             eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
             return
         }
-        let threshold = slowJobThreshold
         eventLoop.execute {
             let start = ContinuousClock.now
             job.runSynchronously(on: self.asUnownedTaskExecutor())
             let ran = ContinuousClock.now - start
-            if ran > threshold { slowJob(step, ran) }
+            if ran > monitor.threshold { monitor.stepBlockedLoop(step, for: ran) }
         }
     }
 }

@@ -309,9 +309,7 @@ package final class Scheduler: Sendable {
     /// step that blocks the loop is named in a `loop-stall` event.
     private func stepExecutor(for step: StepID) -> EventLoopTaskExecutor {
         guard let loopLagMonitor else { return EventLoopTaskExecutor(eventLoop: eventLoop) }
-        return EventLoopTaskExecutor(eventLoop: eventLoop, step: step, threshold: loopLagMonitor.threshold) { step, duration in
-            loopLagMonitor.stepBlockedLoop(step, for: duration)
-        }
+        return EventLoopTaskExecutor(eventLoop: eventLoop, step: step, monitor: loopLagMonitor)
     }
 
     private func makeContext(for step: Step, attempt: Int = 1, conditionalRequest: HTTPConditionalRequest? = nil) -> StepContext {
