@@ -247,32 +247,87 @@ package final class Scheduler: Sendable {
     /// the policy's delay between, until one succeeds, the attempts run out, or
     /// the run stops. Every attempt but the last is recorded here; the last is
     /// the step's result.
+    ///
+    /// Every step's task runs this, and an async function's frame holds what
+    /// any of its paths keeps across an await: the retry path (events, the
+    /// delay, messages) lives in functions of its own, so that the frames of a
+    /// step's task fit the task allocator's first slab.
     private func runAttempts(of step: Step, stopSignal: StopSignal, conditionalRequest: HTTPConditionalRequest? = nil) async -> StepResult {
+        let first = await runAttempt(1, of: step, stopSignal: stopSignal, conditionalRequest: conditionalRequest)
+        guard first.status == .failure else { return first }
+        return await retryAttempts(of: step, after: first, stopSignal: stopSignal, conditionalRequest: conditionalRequest)
+    }
+
+    /// The attempts after a failed first one, as its `retry:` says (none
+    /// without one).
+    @inline(never)
+    private func retryAttempts(
+        of step: Step, after first: StepResult, stopSignal: StopSignal, conditionalRequest: HTTPConditionalRequest?
+    ) async -> StepResult {
         var attempt = 1
+        var result = first
         while true {
-            let context = makeContext(for: step, attempt: attempt, conditionalRequest: conditionalRequest)
-            var result = await StepAttempt(step: step, context: context, stopSignal: stopSignal).run()
-            result.attempt = attempt
-            guard result.status == .failure, let policy = step.retry, attempt < policy.attempts, !stopSignal.isFired,
-                policy.retries(code: result.code, timedOut: result.timedOut, workerCrashed: result.workerCrashed)
-            else {
-                if attempt > 1, result.status == .failure {
-                    result.error = (result.error ?? "failed") + " (after \(attempt) attempts)"
-                }
-                return result
-            }
-            let delay = policy.delay(before: attempt + 1)
-            emit(.stepFinished(StepFinished(
-                step: step.id, attempt: attempt, lane: result.lane, status: .failure, exitCode: result.exitCode,
-                error: result.error, details: result.details.isEmpty ? nil : result.details,
-                outputs: result.outputs.isEmpty ? nil : result.outputs, retryDelay: delay.microseconds)))
-            guard await wait(delay, unless: stopSignal) else {
-                result.error = (result.error ?? "failed") + " (after \(attempt) attempt\(attempt == 1 ? "" : "s"); the run stopped before the next)"
+            guard let delay = Self.retryDelay(of: step, after: &result, stopSignal: stopSignal) else { return result }
+            guard await retry(step, after: result, delay: delay, unless: stopSignal) else {
+                Self.noteRunStopped(after: attempt, in: &result)
                 return result
             }
             attempt += 1
-            emit(.stepStarted(StepStarted(step: step.id, attempt: attempt, lane: startLane(of: step))))
+            result = await runAttempt(attempt, of: step, stopSignal: stopSignal, conditionalRequest: conditionalRequest)
         }
+    }
+
+    /// The delay before retrying `result`, a finished attempt of `step`; nil
+    /// when it is the step's result (it passed, or its `retry:` does not
+    /// cover it, or the attempts ran out, or the run stopped), in which case a
+    /// failure after several attempts says how many.
+    @inline(never)
+    private static func retryDelay(of step: Step, after result: inout StepResult, stopSignal: StopSignal) -> Duration? {
+        guard result.status == .failure, let policy = step.retry else { return nil }
+        guard result.attempt < policy.attempts, !stopSignal.isFired,
+            policy.retries(code: result.code, timedOut: result.timedOut, workerCrashed: result.workerCrashed)
+        else {
+            if result.attempt > 1 {
+                result.error = (result.error ?? "failed") + " (after \(result.attempt) attempts)"
+            }
+            return nil
+        }
+        return policy.delay(before: result.attempt + 1)
+    }
+
+    /// One attempt, numbered.
+    @inline(never)
+    private func runAttempt(
+        _ attempt: Int, of step: Step, stopSignal: StopSignal, conditionalRequest: HTTPConditionalRequest?
+    ) async -> StepResult {
+        let context = makeContext(for: step, attempt: attempt, conditionalRequest: conditionalRequest)
+        var result = await StepAttempt(step: step, context: context, stopSignal: stopSignal).run()
+        result.attempt = attempt
+        return result
+    }
+
+    /// Records a failed attempt that is retried after `delay`, waits, and
+    /// starts the next; false (and nothing started) if the run stops first.
+    @inline(never)
+    private func retry(_ step: Step, after failed: StepResult, delay: Duration, unless stopSignal: StopSignal) async -> Bool {
+        emitRetried(step, failed, delay: delay)
+        guard await wait(delay, unless: stopSignal) else { return false }
+        emit(.stepStarted(StepStarted(step: step.id, attempt: failed.attempt + 1, lane: startLane(of: step))))
+        return true
+    }
+
+    @inline(never)
+    private func emitRetried(_ step: Step, _ result: StepResult, delay: Duration) {
+        emit(.stepFinished(StepFinished(
+            step: step.id, attempt: result.attempt, lane: result.lane, status: .failure, exitCode: result.exitCode,
+            error: result.error, details: result.details.isEmpty ? nil : result.details,
+            outputs: result.outputs.isEmpty ? nil : result.outputs, retryDelay: delay.microseconds)))
+    }
+
+    @inline(never)
+    private static func noteRunStopped(after attempts: Int, in result: inout StepResult) {
+        result.error = (result.error ?? "failed")
+            + " (after \(attempts) attempt\(attempts == 1 ? "" : "s"); the run stopped before the next)"
     }
 
     /// Waits `delay` on the loop's timer; false if the stop signal fires first.
@@ -312,6 +367,7 @@ package final class Scheduler: Sendable {
         return EventLoopTaskExecutor(eventLoop: eventLoop, step: step, monitor: loopLagMonitor)
     }
 
+    @inline(never)
     private func makeContext(for step: Step, attempt: Int = 1, conditionalRequest: HTTPConditionalRequest? = nil) -> StepContext {
         let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
         let base = StepContext.resolve(step.workingDirectory ?? "", against: pipelineDirectory)

@@ -12,6 +12,13 @@ extension EventLoop {
             try Task.checkCancellation()
             return
         }
+        try await sleepOnTimer(for: duration)
+    }
+
+    /// The timer's part of ``sleep(for:)``, a function of its own so that a
+    /// yield's async frame is small (thousands of tasks may hold one).
+    @inline(never)
+    private func sleepOnTimer(for duration: Duration) async throws {
         let scheduled = scheduleTask(in: .nanoseconds(duration.nanosecondsClamped)) {}
         do {
             try await withTaskCancellationHandler {
