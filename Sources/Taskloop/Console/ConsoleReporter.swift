@@ -151,8 +151,14 @@ package final class ConsoleReporter: RunObserver {
 
     private func finish(_ finished: StepFinished, at time: Int64) {
         let (rest, held, started) = state.withLock { state in
-            (state.partialLines.removeValue(forKey: finished.step), finished.retryDelay == nil ? state.heldOutput.removeValue(forKey: finished.step) : nil,
-             state.startTimes[finished.step])
+            // A step's last attempt takes its entries with it: the tables
+            // hold the running steps only. Most steps print nothing, and
+            // an empty table is not searched.
+            let isLast = finished.retryDelay == nil
+            return (
+                state.partialLines.isEmpty ? nil : state.partialLines.removeValue(forKey: finished.step),
+                isLast && !state.heldOutput.isEmpty ? state.heldOutput.removeValue(forKey: finished.step) : nil,
+                isLast ? state.startTimes.removeValue(forKey: finished.step) : state.startTimes[finished.step])
         }
         if let rest { stepOutputLines(finished.step, [rest]) }
         let took = Duration.microseconds(time - (started ?? time)).compactDescription

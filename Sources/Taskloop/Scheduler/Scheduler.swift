@@ -77,9 +77,11 @@ package final class Scheduler: Sendable {
         loopLagMonitor?.start()
         let selection = options.selection ?? .all(pipeline)
         var plan = Plan(pipeline: pipeline, policy: options.policy, choices: selection.choices)
-        var stopSignals: [Int: StopSignal] = [:]
+        /// The stop signal of each running step, by index.
+        var stopSignals = [StopSignal?](repeating: nil, count: pipeline.steps.count)
         /// What expressions see of the steps that have finished or been skipped.
         var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
+        finishedSteps.reserveCapacity(pipeline.steps.count)
         /// The steps with `continue-on-error`, for the conclusions of needs (few or none).
         let continuingOnError = Set(pipeline.steps.lazy.filter(\.continueOnError).map(\.id))
         var interrupted = false
@@ -101,11 +103,11 @@ package final class Scheduler: Sendable {
                 for (step, reason) in decision.skipped {
                     counts.skipped += 1
                     finishedSteps[pipeline.steps[step].id] = .init(status: .skipped, outputs: [:])
-                    emit(.stepSkipped(StepSkipped(step: pipeline.steps[step].id, reason: reason.description)))
+                    emit(.stepSkipped(StepSkipped(step: pipeline.steps[step].id, reason: reason.description)), step: step)
                 }
-                for step in decision.ready { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id))) }
+                for step in decision.ready { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id)), step: step) }
                 if decision.cancelRunning {
-                    for signal in stopSignals.values { signal.fire(.cancelled) }
+                    for case let signal? in stopSignals { signal.fire(.cancelled) }
                 }
             }
 
@@ -116,13 +118,13 @@ package final class Scheduler: Sendable {
                 finishedSteps[id] = .init(status: result.status, outputs: [:])
                 if let skipReason {
                     counts.skipped += 1
-                    emit(.stepSkipped(StepSkipped(step: id, reason: skipReason)))
+                    emit(.stepSkipped(StepSkipped(step: id, reason: skipReason)), step: index)
                 } else {
                     counts.failed += 1
-                    emit(.stepStarted(StepStarted(step: id, attempt: 1, lane: "loop")))
+                    emit(.stepStarted(StepStarted(step: id, attempt: 1, lane: "loop")), step: index)
                     emit(.stepFinished(StepFinished(
                         step: id, attempt: 1, lane: "loop", status: result.status, exitCode: nil,
-                        error: result.error, details: nil, outputs: nil)))
+                        error: result.error, details: nil, outputs: nil)), step: index)
                 }
                 apply(plan.finish(index, result.status))
             }
@@ -133,7 +135,7 @@ package final class Scheduler: Sendable {
                 let reused = selection.reused[id] ?? ReusedStep(fromRun: selection.resumedFrom ?? "", outputs: [:])
                 counts.reused += 1
                 finishedSteps[id] = .init(status: .success, outputs: reused.outputs)
-                emit(.stepReused(StepReused(step: id, fromRun: reused.fromRun, outputs: reused.outputs.isEmpty ? nil : reused.outputs)))
+                emit(.stepReused(StepReused(step: id, fromRun: reused.fromRun, outputs: reused.outputs.isEmpty ? nil : reused.outputs)), step: index)
             }
             apply(plan.begin())
 
@@ -166,7 +168,7 @@ package final class Scheduler: Sendable {
                     stopSignals[index] = signal
                     let started = StepStarted(step: step.id, attempt: 1, lane: startLane(of: step))
                     guard let incremental, incremental.covers(step) else {
-                        emit(.stepStarted(started))
+                        emit(.stepStarted(started), step: index)
                         group.addTask(executorPreference: stepExecutor(for: step.id)) { [self] in
                             .step(index, await runAttempts(of: prepared, stopSignal: signal))
                         }
@@ -174,7 +176,7 @@ package final class Scheduler: Sendable {
                     }
                     group.addTask(executorPreference: stepExecutor(for: step.id)) { [self] in
                         .step(index, await incremental.run(step, resolved: prepared, emit: { [self] in emit($0) }) { conditionalRequest in
-                            emit(.stepStarted(started))
+                            emit(.stepStarted(started), step: index)
                             return await runAttempts(of: prepared, stopSignal: signal, conditionalRequest: conditionalRequest)
                         })
                     }
@@ -189,7 +191,7 @@ package final class Scheduler: Sendable {
                     apply(plan.interrupt())
                 case .timedOut(let limit):
                     stopReason = "the pipeline's timeout of \(limit.compactDescription) was reached"
-                    for signal in stopSignals.values { signal.fire(.pipelineTimeout(limit)) }
+                    for case let signal? in stopSignals { signal.fire(.pipelineTimeout(limit)) }
                     apply(plan.interrupt(reason: .pipelineTimeout(limit)))
                 case .watcherEnded:
                     continue
@@ -203,7 +205,7 @@ package final class Scheduler: Sendable {
                             // It started (an http step asked its server, which said 304): its span ends here.
                             emit(.stepFinished(StepFinished(
                                 step: pipeline.steps[index].id, attempt: result.attempt, lane: result.lane, status: result.status,
-                                outputs: result.outputs.isEmpty ? nil : result.outputs)))
+                                outputs: result.outputs.isEmpty ? nil : result.outputs)), step: index)
                         }
                         apply(plan.finish(index, result.status))
                         startReadySteps()
@@ -219,7 +221,7 @@ package final class Scheduler: Sendable {
                         step: pipeline.steps[index].id, attempt: result.attempt, lane: result.lane, status: result.status,
                         exitCode: result.exitCode, error: result.error,
                         details: result.details.isEmpty ? nil : result.details,
-                        outputs: result.outputs.isEmpty ? nil : result.outputs)))
+                        outputs: result.outputs.isEmpty ? nil : result.outputs)), step: index)
                     apply(plan.finish(index, result.status))
                     startReadySteps()
                 }
@@ -393,8 +395,10 @@ package final class Scheduler: Sendable {
         return "loop"
     }
 
-    private func emit(_ payload: TimelineEvent.Payload) {
-        let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload)
+    /// `step`: the index in the pipeline's steps of the step the event is
+    /// about, when known (see ``TimelineEvent/stepIndex``).
+    private func emit(_ payload: TimelineEvent.Payload, step: Int? = nil) {
+        let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload, stepIndex: step)
         for observer in observers { observer.observe(event) }
     }
 }

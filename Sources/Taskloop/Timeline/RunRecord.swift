@@ -129,9 +129,9 @@ public struct RunRecord: Sendable {
             }
             indexOfStep = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         case .stepQueued(let queued):
-            update(queued.step) { $0.queuedAt = event.time }
+            update(queued.step, at: event.stepIndex) { $0.queuedAt = event.time }
         case .stepStarted(let started):
-            update(started.step) {
+            update(started.step, at: event.stepIndex) {
                 $0.startedAt = event.time
                 $0.runningAt = nil
                 // A step on Slurm starts queued there (its lane says so).
@@ -139,21 +139,21 @@ public struct RunRecord: Sendable {
                 $0.lane = started.lane
             }
         case .stepRunning(let running):
-            update(running.step) {
+            update(running.step, at: event.stepIndex) {
                 guard $0.startedAt != nil, $0.attempts == running.attempt else { return }
                 $0.runningAt = event.time
                 $0.executorQueue = running.queue
                 $0.lane = running.lane
             }
         case .stepFinished(let finished) where finished.retryDelay != nil:
-            update(finished.step) {
+            update(finished.step, at: event.stepIndex) {
                 $0.earlierAttempts.append(EarlierAttempt(
                     attempt: finished.attempt, start: $0.startedAt ?? event.time, end: event.time, lane: finished.lane, error: finished.error,
                     runningAt: $0.runningAt ?? ($0.executorQueue != nil ? event.time : nil)))
                 $0.runningAt = nil
             }
         case .stepFinished(let finished):
-            update(finished.step) {
+            update(finished.step, at: event.stepIndex) {
                 $0.finishedAt = event.time
                 // The run stopped while this attempt waited to be retried: it is the last one after all.
                 if let waited = $0.earlierAttempts.last, waited.attempt == finished.attempt {
@@ -170,18 +170,18 @@ public struct RunRecord: Sendable {
                 $0.outputsMasked = finished.outputsMasked ?? false
             }
         case .stepSkipped(let skipped):
-            update(skipped.step) {
+            update(skipped.step, at: event.stepIndex) {
                 $0.status = .skipped
                 $0.skipReason = skipped.reason
             }
         case .stepReused(let reused):
-            update(reused.step) {
+            update(reused.step, at: event.stepIndex) {
                 $0.status = .success
                 $0.reusedFrom = reused.fromRun
                 $0.outputs = reused.outputs
             }
         case .stepChecked(let checked):
-            update(checked.step) {
+            update(checked.step, at: event.stepIndex) {
                 $0.checkReason = checked.reason
                 guard checked.outcome != .run else { return }
                 $0.checked = checked.outcome
@@ -198,7 +198,11 @@ public struct RunRecord: Sendable {
         }
     }
 
-    private mutating func update(_ id: StepID, _ change: (inout StepRecord) -> Void) {
+    private mutating func update(_ id: StepID, at hint: Int?, _ change: (inout StepRecord) -> Void) {
+        if let hint, steps.indices.contains(hint), steps[hint].id == id {
+            change(&steps[hint])
+            return
+        }
         guard let index = indexOfStep[id] else { return }
         change(&steps[index])
     }

@@ -21,10 +21,31 @@ public struct TimelineEvent: Sendable, Hashable, Codable {
     /// Microseconds since the run started.
     public var time: Int64
     public var payload: Payload
+    /// Where the step the event is about stands in the run's steps (the
+    /// pipeline's order, as `run-started` declares them), when the scheduler
+    /// knows: a hint that spares observers a lookup by id, which a run of
+    /// many short steps pays several times a step. Not part of the event: it
+    /// is not written to the log, and equality ignores it.
+    package var stepIndex: Int?
 
     public init(time: Int64, _ payload: Payload) {
         self.time = time
         self.payload = payload
+    }
+
+    package init(time: Int64, _ payload: Payload, stepIndex: Int?) {
+        self.time = time
+        self.payload = payload
+        self.stepIndex = stepIndex
+    }
+
+    public static func == (lhs: TimelineEvent, rhs: TimelineEvent) -> Bool {
+        lhs.time == rhs.time && lhs.payload == rhs.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(time)
+        hasher.combine(payload)
     }
 
     private enum CodingKeys: String, CodingKey {
