@@ -297,9 +297,12 @@ package final class Scheduler: Sendable {
         return policy.delay(before: result.attempt + 1)
     }
 
-    /// One attempt, numbered.
+    /// One attempt, numbered. Like the attempt's own functions, it runs on
+    /// its caller's executor (`nonisolated(nonsending)`): the step's task is
+    /// on the loop already, and a call that hopped would ask the runtime for
+    /// the task's executor, under a lock, on the way in and out.
     @inline(never)
-    private func runAttempt(
+    nonisolated(nonsending) private func runAttempt(
         _ attempt: Int, of step: Step, stopSignal: StopSignal, conditionalRequest: HTTPConditionalRequest?
     ) async -> StepResult {
         let context = makeContext(for: step, attempt: attempt, conditionalRequest: conditionalRequest)

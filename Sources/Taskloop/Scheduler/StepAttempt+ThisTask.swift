@@ -10,7 +10,7 @@
 /// further attempt starts, while after a timeout one may.
 extension StepAttempt {
     @inline(never)
-    func runInThisTask() async -> StepResult {
+    nonisolated(nonsending) func runInThisTask() async -> StepResult {
         withUnsafeCurrentTask { task in stopSignal.cancelOnFire(task) }
         let outcome: Result<StepOutputs, any Error>
         do {

@@ -18,7 +18,7 @@ package struct StepAttempt: Sendable {
     }
 
     /// The attempt's result, with the lane it ended on.
-    package func run() async -> StepResult {
+    nonisolated(nonsending) package func run() async -> StepResult {
         step.timeout == nil ? await runInThisTask() : await runRacingStops()
     }
 

@@ -4,8 +4,9 @@ extension EventLoop {
     /// Suspends the calling task for `duration` using this loop's timer: no
     /// thread waits. Throws `CancellationError` if the task is cancelled first.
     /// A duration of zero or less only yields to the other tasks, as
-    /// `asyncio.sleep(0)` does: no timer is scheduled.
-    public func sleep(for duration: Duration) async throws {
+    /// `asyncio.sleep(0)` does: no timer is scheduled. Runs on the caller's
+    /// executor.
+    nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
         if duration <= .zero {
             try Task.checkCancellation()
             await Task.yield()
