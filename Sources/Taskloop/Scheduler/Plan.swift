@@ -144,6 +144,15 @@ package struct Plan: Sendable {
     /// that will not run) in an order where every step comes after its needs.
     package mutating func begin() -> Decision {
         var decision = Decision()
+        if choices.allSatisfy({ $0 == .run }) {
+            // Nothing is reused or left out, so each step waits for all its
+            // needs, as it was made to: only the steps without needs change.
+            for step in states.indices where dependencies[step].isEmpty {
+                makeReady(step)
+                decision.ready.append(step)
+            }
+            return decision
+        }
         for step in graph.topologicalOrder() {
             switch choices[step] {
             case .reuse:
