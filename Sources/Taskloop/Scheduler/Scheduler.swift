@@ -79,9 +79,16 @@ package final class Scheduler: Sendable {
         var plan = Plan(pipeline: pipeline, policy: options.policy, choices: selection.choices)
         /// The stop signal of each running step, by index.
         var stopSignals = [StopSignal?](repeating: nil, count: pipeline.steps.count)
-        /// What expressions see of the steps that have finished or been skipped.
+        /// Which steps have an `if:` or fill in `${{ }}`, worked out once.
+        let usesExpressions = pipeline.steps.map(\.usesExpressions)
+        /// What expressions see of the steps that have finished or been
+        /// skipped; kept only when some step reads it.
         var finishedSteps: [StepID: ExpressionContext.StepState] = [:]
-        finishedSteps.reserveCapacity(pipeline.steps.count)
+        let keepsFinishedSteps = usesExpressions.contains(true)
+        if keepsFinishedSteps { finishedSteps.reserveCapacity(pipeline.steps.count) }
+        func noteFinished(_ index: Int, _ state: ExpressionContext.StepState) {
+            if keepsFinishedSteps { finishedSteps[pipeline.steps[index].id] = state }
+        }
         /// The steps with `continue-on-error`, for the conclusions of needs (few or none).
         let continuingOnError = Set(pipeline.steps.lazy.filter(\.continueOnError).map(\.id))
         var interrupted = false
@@ -102,7 +109,7 @@ package final class Scheduler: Sendable {
             func apply(_ decision: Plan.Decision) {
                 for (step, reason) in decision.skipped {
                     counts.skipped += 1
-                    finishedSteps[pipeline.steps[step].id] = .init(status: .skipped, outputs: [:])
+                    noteFinished(step, .init(status: .skipped, outputs: [:]))
                     emit(.stepSkipped(StepSkipped(step: pipeline.steps[step].id, reason: reason.description)), step: step)
                 }
                 for step in decision.ready { emit(.stepQueued(StepQueued(step: pipeline.steps[step].id)), step: step) }
@@ -115,7 +122,7 @@ package final class Scheduler: Sendable {
             /// false, or its values could not be filled in.
             func finishWithoutRunning(_ index: Int, _ result: StepResult, skipReason: String? = nil) {
                 let id = pipeline.steps[index].id
-                finishedSteps[id] = .init(status: result.status, outputs: [:])
+                noteFinished(index, .init(status: result.status, outputs: [:]))
                 if let skipReason {
                     counts.skipped += 1
                     emit(.stepSkipped(StepSkipped(step: id, reason: skipReason)), step: index)
@@ -134,7 +141,7 @@ package final class Scheduler: Sendable {
                 let id = pipeline.steps[index].id
                 let reused = selection.reused[id] ?? ReusedStep(fromRun: selection.resumedFrom ?? "", outputs: [:])
                 counts.reused += 1
-                finishedSteps[id] = .init(status: .success, outputs: reused.outputs)
+                noteFinished(index, .init(status: .success, outputs: reused.outputs))
                 emit(.stepReused(StepReused(step: id, fromRun: reused.fromRun, outputs: reused.outputs.isEmpty ? nil : reused.outputs)), step: index)
             }
             apply(plan.begin())
@@ -143,7 +150,7 @@ package final class Scheduler: Sendable {
                 while let index = plan.nextStep() {
                     let step = pipeline.steps[index]
                     var prepared = step
-                    if step.usesExpressions {
+                    if usesExpressions[index] {
                         let evaluator = ExpressionEvaluator(context: expressionContext(
                             for: step, finishedSteps, continuingOnError: continuingOnError, isStopping: plan.isStopping))
                         if let condition = step.condition {
@@ -197,7 +204,7 @@ package final class Scheduler: Sendable {
                     continue
                 case .step(let index, let result):
                     stopSignals[index] = nil
-                    finishedSteps[pipeline.steps[index].id] = .init(status: result.status, outputs: result.outputs)
+                    noteFinished(index, .init(status: result.status, outputs: result.outputs))
                     if let checked = result.checked {
                         // Up to date or restored: its `step-checked` event ended it.
                         if checked == .restored { counts.restored += 1 } else { counts.upToDate += 1 }
