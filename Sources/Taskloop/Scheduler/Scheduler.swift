@@ -28,10 +28,11 @@ package final class Scheduler: Sendable {
     package let incremental: IncrementalHook?
     /// The environment Taskloop was started with, read once per run.
     private let inheritedEnvironment: [String: String]
-    /// Masks the pipeline's `secrets:` in what steps print; made once per run.
-    private let secretMasker: SecretMasker
     /// The pipeline's folder as an absolute path, resolved once (not per step, on the loop).
     private let pipelineDirectory: String
+    /// What every step's context shares, among it the masker of the
+    /// pipeline's `secrets:` in what steps print.
+    private let stepServices: StepContext.RunServices
 
     package init(
         pipeline: Pipeline, options: RunOptions, eventLoop: any EventLoop, observers: [any RunObserver],
@@ -40,7 +41,7 @@ package final class Scheduler: Sendable {
     ) {
         let inheritedEnvironment = ProcessInfo.processInfo.environment
         self.inheritedEnvironment = inheritedEnvironment
-        self.secretMasker = pipeline.secrets.isEmpty
+        let secretMasker = pipeline.secrets.isEmpty
             ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment)
         self.incremental = incremental
         self.loopLagMonitor = loopLagMonitor
@@ -53,6 +54,13 @@ package final class Scheduler: Sendable {
         self.eventLoop = eventLoop
         self.observers = observers
         self.clock = clock
+        self.stepServices = StepContext.RunServices(
+            eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
+            httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool, secretMasker: secretMasker,
+            eventHandler: { payload in Self.emit(payload, step: nil, at: clock, to: observers) },
+            outputHandler: { chunk in
+                for observer in observers { observer.stepOutput(chunk) }
+            })
     }
 
     private enum Completion: Sendable {
@@ -384,16 +392,8 @@ package final class Scheduler: Sendable {
         let environment = pipeline.environment.merging(step.environment) { _, stepValue in stepValue }
         let base = StepContext.resolve(step.workingDirectory ?? "", against: pipelineDirectory)
         return StepContext(
-            stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment,
-            eventLoop: eventLoop, threadPool: .singleton, terminationGracePeriod: options.terminationGracePeriod,
-            httpClient: httpClient, runDirectory: runDirectory, workerPool: workerPool,
-            executor: step.executor.flatMap { pipeline.executors[$0.name] },
-            secretMasker: secretMasker,
-            conditionalRequest: conditionalRequest,
-            eventHandler: { [self] payload in emit(payload) },
-            outputHandler: { [observers] chunk in
-                for observer in observers { observer.stepOutput(chunk) }
-            })
+            stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment, services: stepServices,
+            executor: step.executor.flatMap { pipeline.executors[$0.name] }, conditionalRequest: conditionalRequest)
     }
 
     /// Where a step is as it starts: `worker` (a CPU step, until it has
@@ -408,6 +408,10 @@ package final class Scheduler: Sendable {
     /// `step`: the index in the pipeline's steps of the step the event is
     /// about, when known (see ``TimelineEvent/stepIndex``).
     private func emit(_ payload: TimelineEvent.Payload, step: Int? = nil) {
+        Self.emit(payload, step: step, at: clock, to: observers)
+    }
+
+    private static func emit(_ payload: TimelineEvent.Payload, step: Int?, at clock: RunClock, to observers: [any RunObserver]) {
         let event = TimelineEvent(time: clock.microsecondsSinceStart(), payload, stepIndex: step)
         for observer in observers { observer.observe(event) }
     }

@@ -9,6 +9,39 @@ import Synchronization
 /// A context lives for one attempt of one step. Every member may be used from
 /// the step's task, which runs on ``eventLoop``.
 public final class StepContext: Sendable {
+    /// What every step of a run shares, made once per run: a context points
+    /// at it rather than holding a copy of each field (a context is made for
+    /// every attempt of every step).
+    package final class RunServices: Sendable {
+        let eventLoop: any EventLoop
+        let threadPool: NIOThreadPool
+        let terminationGracePeriod: Duration
+        let httpClient: SharedHTTPClient
+        let runDirectory: String
+        let workerPool: WorkerPool?
+        let secretMasker: SecretMasker
+        /// Records a timeline event (called on `eventLoop`).
+        let eventHandler: @Sendable (TimelineEvent.Payload) -> Void
+        let outputHandler: @Sendable (StepOutputChunk) -> Void
+
+        package init(
+            eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
+            httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool?, secretMasker: SecretMasker,
+            eventHandler: @escaping @Sendable (TimelineEvent.Payload) -> Void,
+            outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
+        ) {
+            self.eventLoop = eventLoop
+            self.threadPool = threadPool
+            self.terminationGracePeriod = terminationGracePeriod
+            self.httpClient = httpClient
+            self.runDirectory = runDirectory
+            self.workerPool = workerPool
+            self.secretMasker = secretMasker
+            self.eventHandler = eventHandler
+            self.outputHandler = outputHandler
+        }
+    }
+
     public let stepID: StepID
     /// 1 for the first attempt.
     public let attempt: Int
@@ -18,57 +51,42 @@ public final class StepContext: Sendable {
     /// environment, which shell steps add beneath).
     public let environment: [String: String]
     /// The single event loop every I/O step runs on.
-    public let eventLoop: any EventLoop
+    public var eventLoop: any EventLoop { services.eventLoop }
     /// For blocking system calls that have no asynchronous form.
-    public let threadPool: NIOThreadPool
+    public var threadPool: NIOThreadPool { services.threadPool }
     /// How long a process gets between SIGTERM and SIGKILL when its step is
     /// cancelled or times out.
-    public let terminationGracePeriod: Duration
+    public var terminationGracePeriod: Duration { services.terminationGracePeriod }
     /// The run's HTTP client: it runs on ``eventLoop`` and shares one
     /// connection pool among all steps. Made when a step first asks for it.
-    public var httpClient: HTTPClient { sharedHTTPClient.client }
-    private let sharedHTTPClient: SharedHTTPClient
+    public var httpClient: HTTPClient { services.httpClient.client }
     /// This run's folder (`.taskloop/runs/<run-id>`), for files a step keeps
     /// for the run, such as its `$TASKLOOP_OUTPUT` file.
-    public let runDirectory: String
+    public var runDirectory: String { services.runDirectory }
     /// The run's worker processes, for CPU steps (nil when the pipeline has none).
-    package let workerPool: WorkerPool?
+    package var workerPool: WorkerPool? { services.workerPool }
     /// The run's secrets, for a step that cuts output it keeps (so a cut
     /// never leaves the start of a secret, which masking would not catch).
-    package let secretMasker: SecretMasker
+    package var secretMasker: SecretMasker { services.secretMasker }
     /// Where a shell step's command runs (nil: on this machine).
     package let executor: Executor?
     /// For an http step with `save:` in an incremental run: the validators
     /// of the response it saved, to ask the server whether that changed.
     package let conditionalRequest: HTTPConditionalRequest?
-    private let outputHandler: @Sendable (StepOutputChunk) -> Void
-    /// Records a timeline event of this step (called on ``eventLoop``).
-    private let eventHandler: @Sendable (TimelineEvent.Payload) -> Void
+    private let services: RunServices
     private let laneName = Mutex("loop")
 
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
-        eventLoop: any EventLoop, threadPool: NIOThreadPool, terminationGracePeriod: Duration,
-        httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil, executor: Executor? = nil,
-        secretMasker: SecretMasker = SecretMasker(values: []), conditionalRequest: HTTPConditionalRequest? = nil,
-        eventHandler: @escaping @Sendable (TimelineEvent.Payload) -> Void = { _ in },
-        outputHandler: @escaping @Sendable (StepOutputChunk) -> Void
+        services: RunServices, executor: Executor? = nil, conditionalRequest: HTTPConditionalRequest? = nil
     ) {
-        self.conditionalRequest = conditionalRequest
-        self.eventHandler = eventHandler
-        self.workerPool = workerPool
-        self.executor = executor
-        self.secretMasker = secretMasker
-        self.sharedHTTPClient = httpClient
-        self.runDirectory = runDirectory
         self.stepID = stepID
         self.attempt = attempt
         self.workingDirectory = workingDirectory
         self.environment = environment
-        self.eventLoop = eventLoop
-        self.threadPool = threadPool
-        self.terminationGracePeriod = terminationGracePeriod
-        self.outputHandler = outputHandler
+        self.services = services
+        self.executor = executor
+        self.conditionalRequest = conditionalRequest
     }
 
     /// Where the step runs: `loop`, or the worker a CPU step was given (`worker-2`).
@@ -81,13 +99,13 @@ public final class StepContext: Sendable {
     /// records a `step-running` event. Call it on ``eventLoop``.
     package func reportRunning(on lane: String, queue: String) {
         reportLane(lane)
-        eventHandler(.stepRunning(StepRunning(step: stepID, attempt: attempt, lane: lane, queue: queue)))
+        services.eventHandler(.stepRunning(StepRunning(step: stepID, attempt: attempt, lane: lane, queue: queue)))
     }
 
     /// Streams text to the user as this step's output (prefixed with the step
     /// id when it is printed). Text may end mid-line; lines are assembled.
     public func write(_ text: String, to stream: StepOutputChunk.Stream = .standardOutput) {
-        outputHandler(StepOutputChunk(step: stepID, stream: stream, text: text))
+        services.outputHandler(StepOutputChunk(step: stepID, stream: stream, text: text))
     }
 
     /// An absolute path for `path`, resolved against ``workingDirectory``.
