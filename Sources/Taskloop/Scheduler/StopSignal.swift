@@ -60,7 +60,9 @@ package final class StopSignal: Sendable {
     /// it has fired), until ``release()``. A step's attempt without its own
     /// timeout runs in the step's task this way: a wait would cost a task, a
     /// handler a closure; this costs a field. One task at a time: a step's
-    /// attempts run one after another.
+    /// attempts run one after another. The task's cancellation handlers run
+    /// under this signal's lock, so none of them may use this signal (a
+    /// step's kind never sees it).
     package func cancelOnFire(_ task: UnsafeCurrentTask?) {
         guard let task else { return }
         state.withLock { state in
