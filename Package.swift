@@ -94,6 +94,7 @@ let package = Package(
         .executableTarget(
             name: "taskloop-task-floor",
             dependencies: [
+                "Taskloop",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -6,13 +6,15 @@
 // once, as a `sleep: 0s` step does. Prints the makespan per task (first
 // task added to last task ended, as the benchmark's makespan is first step
 // started to last step ended) of one run, the first in its process like a
-// run's. `shared` gives every task one executor; `per-task` gives each its
-// own that reads the clock around each job, as Taskloop gives each step
-// (see `EventLoopTaskExecutor`).
+// run's. Both modes use Taskloop's own executor (`EventLoopTaskExecutor`):
+// `shared` gives every task one, as the scheduler's driver has; `per-task`
+// gives each task its own, which times each job against the loop-lag
+// monitor's threshold, as Taskloop gives each step.
 //
 // Usage: taskloop-task-floor shared|per-task [COUNT [LIMIT]]
 import NIOCore
 import NIOPosix
+import Taskloop
 
 #if canImport(Glibc)
 import Glibc
@@ -23,42 +25,21 @@ func printError(_ text: String) {
     line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
 
-/// Runs every job on one event loop; with a threshold, times each job
-/// against it as Taskloop's per-step executor does.
-final class LoopExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-    let threshold: Duration?
-
-    init(eventLoop: any EventLoop, threshold: Duration?) {
-        self.eventLoop = eventLoop
-        self.threshold = threshold
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        guard let threshold else {
-            eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-            return
-        }
-        eventLoop.execute {
-            let start = ContinuousClock.now
-            job.runSynchronously(on: self.asUnownedTaskExecutor())
-            let ran = ContinuousClock.now - start
-            if ran > threshold { printError("a job held the loop for \(ran)") }
-        }
-    }
-}
-
 /// Microseconds per task of `count` tasks, at most `limit` at once.
 func makespanPerTask(count: Int, limit: Int, on eventLoop: any EventLoop, executorPerTask: Bool) async -> Double {
-    let shared = LoopExecutor(eventLoop: eventLoop, threshold: nil)
+    let shared = EventLoopTaskExecutor(eventLoop: eventLoop)
+    // Never started: it only holds the threshold a step's executor times its
+    // jobs against, and would record a job that held the loop past it.
+    let monitor = LoopLagMonitor(eventLoop: eventLoop, clock: RunClock(), threshold: .seconds(1)) { _ in
+        printError("a job held the loop for more than a second")
+    }
     return await withTaskExecutorPreference(shared) {
         let clock = ContinuousClock()
         let started = clock.now
         await withTaskGroup(of: Void.self) { group in
             var added = 0
             func add() {
-                let executor = executorPerTask ? LoopExecutor(eventLoop: eventLoop, threshold: .seconds(1)) : shared
+                let executor = executorPerTask ? EventLoopTaskExecutor(eventLoop: eventLoop, step: "floor", monitor: monitor) : shared
                 group.addTask(executorPreference: executor) { await Task.yield() }
                 added += 1
             }
