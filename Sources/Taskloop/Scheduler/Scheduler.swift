@@ -19,9 +19,6 @@ package final class Scheduler: Sendable {
     package let eventLoop: any EventLoop
     package let observers: [any RunObserver]
     package let clock: RunClock
-    package let httpClient: SharedHTTPClient
-    package let runDirectory: String
-    package let workerPool: WorkerPool?
     /// Watches the loop for stalls while the steps run.
     package let loopLagMonitor: LoopLagMonitor?
     /// Decides for steps with `sources:` whether they run (nil when no step has them).
@@ -45,10 +42,7 @@ package final class Scheduler: Sendable {
             ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment)
         self.incremental = incremental
         self.loopLagMonitor = loopLagMonitor
-        self.workerPool = workerPool
         self.pipelineDirectory = PipelineRunner.absolute(pipeline.directory)
-        self.httpClient = httpClient
-        self.runDirectory = runDirectory
         self.pipeline = pipeline
         self.options = options
         self.eventLoop = eventLoop
@@ -281,16 +275,14 @@ package final class Scheduler: Sendable {
     private func retryAttempts(
         of step: Step, after first: StepResult, stopSignal: StopSignal, conditionalRequest: HTTPConditionalRequest?
     ) async -> StepResult {
-        var attempt = 1
         var result = first
         while true {
             guard let delay = Self.retryDelay(of: step, after: &result, stopSignal: stopSignal) else { return result }
             guard await retry(step, after: result, delay: delay, unless: stopSignal) else {
-                Self.noteRunStopped(after: attempt, in: &result)
+                Self.noteRunStopped(after: result.attempt, in: &result)
                 return result
             }
-            attempt += 1
-            result = await runAttempt(attempt, of: step, stopSignal: stopSignal, conditionalRequest: conditionalRequest)
+            result = await runAttempt(result.attempt + 1, of: step, stopSignal: stopSignal, conditionalRequest: conditionalRequest)
         }
     }
 
@@ -330,18 +322,13 @@ package final class Scheduler: Sendable {
     /// starts the next; false (and nothing started) if the run stops first.
     @inline(never)
     private func retry(_ step: Step, after failed: StepResult, delay: Duration, unless stopSignal: StopSignal) async -> Bool {
-        emitRetried(step, failed, delay: delay)
+        emit(.stepFinished(StepFinished(
+            step: step.id, attempt: failed.attempt, lane: failed.lane, status: .failure, exitCode: failed.exitCode,
+            error: failed.error, details: failed.details.isEmpty ? nil : failed.details,
+            outputs: failed.outputs.isEmpty ? nil : failed.outputs, retryDelay: delay.microseconds)))
         guard await wait(delay, unless: stopSignal) else { return false }
         emit(.stepStarted(StepStarted(step: step.id, attempt: failed.attempt + 1, lane: startLane(of: step))))
         return true
-    }
-
-    @inline(never)
-    private func emitRetried(_ step: Step, _ result: StepResult, delay: Duration) {
-        emit(.stepFinished(StepFinished(
-            step: step.id, attempt: result.attempt, lane: result.lane, status: .failure, exitCode: result.exitCode,
-            error: result.error, details: result.details.isEmpty ? nil : result.details,
-            outputs: result.outputs.isEmpty ? nil : result.outputs, retryDelay: delay.microseconds)))
     }
 
     @inline(never)
