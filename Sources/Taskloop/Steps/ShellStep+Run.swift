@@ -44,6 +44,7 @@ extension ShellStep {
             limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines, masker: context.secretMasker)
         let pipes = try ShellPipes()
         let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture, watch: watch)
+        let processGroup = ProcessGroupHandle()
         let process: ChildProcess
         do {
             var configuration = ChildProcess.Configuration(
@@ -51,7 +52,7 @@ extension ShellStep {
                 directory: context.workingDirectory.isEmpty ? nil : context.workingDirectory,
                 standardInput: nil, standardOutput: pipes.outputWrite, standardError: pipes.errorWrite)
             configuration.emptyFile = outputFile
-            process = try await Self.spawn(configuration, threadPool: context.threadPool)
+            process = try await Self.spawn(configuration, leading: processGroup, threadPool: context.threadPool)
         } catch {
             pipes.closeWriteEnds()
             await standardOutput.close()
@@ -62,8 +63,6 @@ extension ShellStep {
         // The child has its copies: the output ends when the last process
         // holding one does.
         pipes.closeWriteEnds()
-        let processGroup = ProcessGroupHandle()
-        processGroup.started(leader: process.pid)
         let eventLoop = context.eventLoop
         let grace = context.terminationGracePeriod
         let status = await withTaskCancellationHandler {
@@ -101,22 +100,33 @@ extension ShellStep {
         return (folder + "/\(StepFileName.make(for: context.stepID)).\(context.attempt).txt", folder)
     }
 
-    /// Starts the command; the child creates the empty `$TASKLOOP_OUTPUT`
-    /// file before it executes (no trip to the thread pool). Only when the
-    /// run's folder itself is gone does that take a trip: the folders are
-    /// made on the thread pool, and the command started again.
-    private static func spawn(_ configuration: ChildProcess.Configuration, threadPool: NIOThreadPool) async throws -> ChildProcess {
+    /// Starts the command on the thread pool: the thread that starts a
+    /// child waits until the child executes (see ``ChildProcess``), and
+    /// that wait (the child's set-up, the empty `$TASKLOOP_OUTPUT` file it
+    /// creates, the first part of `execve`) is never the loop's. So the
+    /// loop goes on with other steps meanwhile, and two children can be
+    /// starting at once. `group` knows the child as soon as it exists.
+    /// Only when the run's folder itself is gone does the start take a
+    /// second trip: the folders are made, and the command started again.
+    private static func spawn(
+        _ configuration: ChildProcess.Configuration, leading group: ProcessGroupHandle, threadPool: NIOThreadPool
+    ) async throws -> ChildProcess {
+        @Sendable func start() throws(SpawnFailure) -> ChildProcess {
+            let process = try ChildProcess.spawn(configuration)
+            group.started(leader: process.pid)
+            return process
+        }
         let failure: SpawnFailure
         do {
-            return try ChildProcess.spawn(configuration)
-        } catch {
+            return try await threadPool.runIfActive { try start() }
+        } catch let error as SpawnFailure {
             failure = error
         }
         guard failure.stage == Int(TASKLOOP_SPAWN_STAGE_EMPTY_FILE), failure.code == ENOENT, let emptyFile = configuration.emptyFile else {
             throw failure
         }
         try await createFolders(emptyFile.folder, forOutputFile: emptyFile.path, threadPool: threadPool)
-        return try ChildProcess.spawn(configuration)
+        return try await threadPool.runIfActive { try start() }
     }
 
     /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB);
