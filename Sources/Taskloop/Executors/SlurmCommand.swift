@@ -62,7 +62,7 @@ enum ShellQuoting {
     /// `text` as one word for `/bin/sh`: in single quotes unless it is plainly safe.
     static func quote(_ text: String) -> String {
         let safe = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./=:,+@%".unicodeScalars.contains(scalar))
+            scalar.isASCIILetterOrDigit || "-_./=:,+@%".unicodeScalars.contains(scalar)
         }
         return safe ? text : "'" + text.replacingOccurrences("'", with: "'\\''") + "'"
     }

@@ -152,8 +152,8 @@ public struct PipelineLoader: Sendable {
     }
 
     static func isEnvironmentName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        guard let first = name.unicodeScalars.first, first == "_" || first.isASCIILetter else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.isASCIILetterOrDigit }
     }
 
     /// The entries of a `steps:` mapping, each id checked.

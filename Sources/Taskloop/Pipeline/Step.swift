@@ -16,7 +16,7 @@ public struct StepID: Sendable, Hashable, Comparable, Codable, CustomStringConve
     /// Whether `text` is a well-formed step id.
     public static func isValid(_ text: String) -> Bool {
         !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
+            scalar.isASCIILetterOrDigit || "_.-".unicodeScalars.contains(scalar)
         }
     }
 }

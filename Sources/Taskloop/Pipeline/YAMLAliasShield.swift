@@ -61,7 +61,7 @@ struct YAMLAliasShield {
     /// Whether `name` is an anchor name as libyaml scans it: `[A-Za-z0-9_-]+`.
     static func isAnchorName(_ name: Substring) -> Bool {
         !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-")
+            scalar.isASCIILetterOrDigit || scalar == "_" || scalar == "-"
         }
     }
 
