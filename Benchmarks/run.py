@@ -157,7 +157,7 @@ WORKLOADS = [
     ("1,000 x sleep 200ms, fan-out", lambda: fan_out(1000, "200ms"), 1000, "ideal makespan 0.200 s"),
     ("10,000 independent no-op steps", lambda: independent(10000), 10000, "per-step overhead"),
     ("2,000-step chain of no-ops", lambda: chain(2000), 2000, "per-link latency"),
-    ("200 x shell `true`, fan-out", lambda: shell_fan_out(200), 200, "process spawn on the loop"),
+    ("200 x shell `true`, fan-out", lambda: shell_fan_out(200), 200, "a process per step"),
     ("2,000 x HTTP GET, limits.io 64", lambda base: http_fan_out(2000, base), 2000, "requests/s"),
     ("8 x spin 250ms, 2 workers", lambda: spins(8, "250ms"), 8, "ideal makespan 1.000 s"),
     ("400 x spin 5ms, 2 workers", lambda: spins(400, "5ms"), 400, "ideal makespan 1.000 s"),
