@@ -9,22 +9,18 @@ import Glibc
 /// trip to the thread pool: a shell step's latency is mostly such trips (a
 /// wake-up of a pool thread and of the loop), and a step of a DAG waits for
 /// every one of them. The child process creates the file as it starts;
-/// ``createFolders(_:forOutputFile:threadPool:)`` is for when the run's
-/// folder is gone.
+/// ``createFolders(_:forOutputFile:)`` is for when the run's folder is gone.
 extension ShellStep {
     /// Creates `folder` and the folders above it that are missing, for the
-    /// output file at `path`. Throws the system's reason.
-    static func createFolders(_ folder: String, forOutputFile path: String, threadPool: NIOThreadPool) async throws {
-        let failure: Int32? = try await threadPool.runIfActive {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                return nil
-            } catch {
-                return SystemErrorText.errno(in: error) ?? EIO
-            }
+    /// output file at `path`. Blocks: call it on the thread pool. Throws the
+    /// system's reason.
+    static func createFolders(_ folder: String, forOutputFile path: String) throws(StepFailure) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            let failure = SystemErrorText.errno(in: error) ?? EIO
+            throw StepFailure("cannot create the output file \(path) (mkdir \(folder)): \(SystemErrorText.describe(failure))")
         }
-        guard let failure else { return }
-        throw StepFailure("cannot create the output file \(path) (mkdir \(folder)): \(SystemErrorText.describe(failure))")
     }
 
     /// The text of the file at `path`, at most `limit` bytes of it, and the

@@ -106,27 +106,25 @@ extension ShellStep {
     /// creates, the first part of `execve`) is never the loop's. So the
     /// loop goes on with other steps meanwhile, and two children can be
     /// starting at once. `group` knows the child as soon as it exists.
-    /// Only when the run's folder itself is gone does the start take a
-    /// second trip: the folders are made, and the command started again.
+    /// When the run's folder itself is gone, the same trip makes the
+    /// folders and starts the command again.
     private static func spawn(
         _ configuration: ChildProcess.Configuration, leading group: ProcessGroupHandle, threadPool: NIOThreadPool
     ) async throws -> ChildProcess {
-        @Sendable func start() throws(SpawnFailure) -> ChildProcess {
-            let process = try ChildProcess.spawn(configuration)
-            group.started(leader: process.pid)
-            return process
+        try await threadPool.runIfActive {
+            func start() throws(SpawnFailure) -> ChildProcess {
+                let process = try ChildProcess.spawn(configuration)
+                group.started(leader: process.pid)
+                return process
+            }
+            do {
+                return try start()
+            } catch let failure as SpawnFailure where failure.stage == Int(TASKLOOP_SPAWN_STAGE_EMPTY_FILE) && failure.code == ENOENT {
+                guard let emptyFile = configuration.emptyFile else { throw failure }
+                try createFolders(emptyFile.folder, forOutputFile: emptyFile.path)
+                return try start()
+            }
         }
-        let failure: SpawnFailure
-        do {
-            return try await threadPool.runIfActive { try start() }
-        } catch let error as SpawnFailure {
-            failure = error
-        }
-        guard failure.stage == Int(TASKLOOP_SPAWN_STAGE_EMPTY_FILE), failure.code == ENOENT, let emptyFile = configuration.emptyFile else {
-            throw failure
-        }
-        try await createFolders(emptyFile.folder, forOutputFile: emptyFile.path, threadPool: threadPool)
-        return try await threadPool.runIfActive { try start() }
     }
 
     /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB);
