@@ -9,7 +9,7 @@ import Taskloop
 struct CIReports {
     var junit: String?
     var json: String?
-    var environment: [String: String] = ProcessInfo.processInfo.environment
+    var environment: [String: String] = ProcessEnvironment.atStart
     var workingDirectory: String = FileManager.default.currentDirectoryPath
 
     var isGitHubActions: Bool { environment["GITHUB_ACTIONS"] == "true" }

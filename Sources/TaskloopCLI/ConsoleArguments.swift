@@ -42,7 +42,7 @@ struct ConsoleArguments: ParsableArguments {
     }
 
     /// The settings these flags ask for, "auto" resolved for this process's stdout.
-    func options(environment: [String: String] = ProcessInfo.processInfo.environment) -> ConsoleOptions {
+    func options(environment: [String: String] = ProcessEnvironment.atStart) -> ConsoleOptions {
         ConsoleOptions.detect(
             environment: environment,
             progress: progress == .auto ? nil : (progress == .live ? .live : .plain),

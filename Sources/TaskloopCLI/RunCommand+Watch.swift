@@ -17,7 +17,7 @@ extension RunCommand {
     /// the grace period) and starts over; with `queue`, the run finishes and
     /// the next starts at once. Exits with 130 (or 143) when interrupted.
     func runWatching(_ pipeline: Pipeline, options: RunOptions) async throws -> Never {
-        let watchLimit = ProcessInfo.processInfo.environment[SourceWatcher.watchLimitVariable].flatMap { Int($0) }
+        let watchLimit = ProcessEnvironment.atStart[SourceWatcher.watchLimitVariable].flatMap { Int($0) }
         let watcher = try await NIOThreadPool.singleton.runIfActive { SourceWatcher(pipeline: pipeline, watchLimit: watchLimit) }
         defer { watcher.close() }
         if let notice = watcher.fallbackNotice { FileHandleOutput.standardError("taskloop: \(notice)\n") }

@@ -40,7 +40,7 @@ struct TimelineCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let record = RunRecord(events: log.events)
-        let console = ConsoleOptions.detect(environment: ProcessInfo.processInfo.environment)
+        let console = ConsoleOptions.detect(environment: ProcessEnvironment.atStart)
         var text = RunSummary(record: record).render() + "\n\n"
             + TextGantt(record: record, width: console.width, style: console.usesColor ? .color : .plain).render() + "\n"
         let failures = FailureSummary(record: record, usesColor: console.usesColor).render()

@@ -7,7 +7,7 @@ import Foundation
 /// ``ConsoleOptions/detect(environment:progress:output:verbosity:color:)``'s call).
 public enum TerminalStyle {
     public static var width: Int {
-        width(of: STDOUT_FILENO) ?? Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
+        width(of: STDOUT_FILENO) ?? Int(ProcessEnvironment.atStart["COLUMNS"] ?? "") ?? 80
     }
 
     /// The columns of the terminal on `descriptor`, or nil when it is not one.

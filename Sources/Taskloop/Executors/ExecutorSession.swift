@@ -55,7 +55,7 @@ enum ExecutorSession {
             guard pipe == nil else { return }
             var fds: [CInt] = [-1, -1]
             guard taskloop_pipe_cloexec(&fds) == 0 else { return }
-            let allocation = ProcessInfo.processInfo.environment["SLURM_JOB_ID"] ?? ""
+            let allocation = ProcessEnvironment.atStart["SLURM_JOB_ID"] ?? ""
             if spawnGuardian(readEnd: fds[0], allocation: allocation) {
                 pipe = fds[1]
             } else {

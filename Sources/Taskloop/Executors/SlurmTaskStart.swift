@@ -54,7 +54,7 @@ struct SlurmTaskStart: Sendable, Hashable {
 
     /// Whether Taskloop runs inside an allocation (`salloc`, `sbatch`): its
     /// `srun`s then start job steps of that job.
-    static let insideAllocation = ProcessInfo.processInfo.environment["SLURM_JOB_ID"].map { !$0.isEmpty } ?? false
+    static let insideAllocation = ProcessEnvironment.atStart["SLURM_JOB_ID"].map { !$0.isEmpty } ?? false
 }
 
 /// Watches a command's stderr for the line an executor's wrapper writes as

@@ -44,7 +44,7 @@ public enum IncrementalExplainer {
         _ pipeline: Pipeline, steps selected: Set<StepID>? = nil, options: IncrementalOptions = IncrementalOptions(),
         environment: [String: String]? = nil
     ) throws -> [StepExplanation] {
-        let environment = environment ?? ProcessInfo.processInfo.environment
+        let environment = environment ?? ProcessEnvironment.atStart
         let engine: IncrementalEngine
         do {
             engine = try IncrementalEngine(pipeline: pipeline, options: options, environment: environment)

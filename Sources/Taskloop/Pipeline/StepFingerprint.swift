@@ -34,7 +34,9 @@ public enum StepFingerprint {
     public static func digests(of pipeline: Pipeline) async -> [String] {
         let steps = pipeline.steps
         let environment = environmentText(of: pipeline)
-        let chunkSize = max(512, steps.count / (4 * ProcessInfo.processInfo.activeProcessorCount) + 1)
+        // Asking for the core count reads the cgroup's files: only a file
+        // of more than one chunk's steps needs it.
+        let chunkSize = steps.count <= 512 ? 512 : max(512, steps.count / (4 * ProcessInfo.processInfo.activeProcessorCount) + 1)
         let chunks = stride(from: 0, to: steps.count, by: chunkSize).map { $0..<min($0 + chunkSize, steps.count) }
         guard chunks.count > 1 else { return steps.map { digest(of: $0, in: pipeline, environment: environment) } }
         return await withTaskGroup(of: (Int, [String]).self) { group in

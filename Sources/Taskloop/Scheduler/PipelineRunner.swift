@@ -128,7 +128,7 @@ public struct PipelineRunner: Sendable {
         let recorder = RunRecorder()
         let outputTails = StepOutputTails()
         let console = consoleOptions.map { ConsoleReporter(options: $0, eventLoop: eventLoop) }
-        let masker = SecretMasker(pipeline: pipeline, environment: ProcessInfo.processInfo.environment)
+        let masker = SecretMasker(pipeline: pipeline, environment: ProcessEnvironment.atStart)
         let writers: [any RunObserver] = [recorder, outputTails, eventLog] + (console.map { [$0] } ?? [])
         // With secrets, everything reaches the writers through the masker.
         var observers: [any RunObserver] = masker.isEmpty ? writers : [MaskingObserver(masker: masker, observers: writers)]
@@ -186,7 +186,7 @@ public struct PipelineRunner: Sendable {
         let pipeline = pipeline
         let options = options.incremental
         return try await NIOThreadPool.singleton.runIfActive {
-            try IncrementalEngine(pipeline: pipeline, options: options, environment: ProcessInfo.processInfo.environment)
+            try IncrementalEngine(pipeline: pipeline, options: options, environment: ProcessEnvironment.atStart)
         }
     }
 

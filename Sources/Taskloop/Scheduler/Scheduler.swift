@@ -36,7 +36,7 @@ package final class Scheduler: Sendable {
         clock: RunClock, httpClient: SharedHTTPClient, runDirectory: String, workerPool: WorkerPool? = nil,
         loopLagMonitor: LoopLagMonitor? = nil, incremental: IncrementalHook? = nil
     ) {
-        let inheritedEnvironment = ProcessInfo.processInfo.environment
+        let inheritedEnvironment = ProcessEnvironment.atStart
         self.inheritedEnvironment = inheritedEnvironment
         let secretMasker = pipeline.secrets.isEmpty
             ? SecretMasker(values: []) : SecretMasker(pipeline: pipeline, environment: inheritedEnvironment)
