@@ -106,6 +106,49 @@ import Testing
         #expect(noSteps.map(\.message) == ["the pipeline has no steps: add a `steps:` mapping from step ids to steps"])
     }
 
+    @Test func aFileIsReadWholeAndItsKindIsNamed() throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Far more than one page, so the read is not a single small chunk.
+        let steps = (0..<2_000).map { "  step\($0): { sleep: 0s }\n" }.joined()
+        try ("steps:\n" + steps).write(toFile: folder + "/big.yaml", atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader().load(file: folder + "/big.yaml")
+        #expect(pipeline.steps.count == 2_000)
+        #expect(pipeline.steps.last?.id == "step1999")
+
+        let failures: [(path: String, prefix: String)] = [
+            (folder, "error: cannot read `\(folder)`: it is a folder"),
+            (folder + "/big.yaml/inside.yaml", "error: cannot read `\(folder)/big.yaml/inside.yaml`: no such file"),
+        ]
+        for (path, prefix) in failures {
+            do {
+                _ = try PipelineLoader().load(file: path)
+                Issue.record("\(path) loaded")
+            } catch {
+                #expect(error.rendered.hasPrefix(prefix), "\(error.rendered)")
+            }
+        }
+        try Data([0x73, 0x74, 0xFF, 0xFE]).write(to: URL(fileURLWithPath: folder + "/binary.yaml"))
+        do {
+            _ = try PipelineLoader().load(file: folder + "/binary.yaml")
+            Issue.record("a file that is not UTF-8 loaded")
+        } catch {
+            #expect(error.diagnostics.map(\.problem.message) == ["cannot read `\(folder)/binary.yaml`: it is not UTF-8 text; save it as UTF-8"])
+        }
+    }
+
+    @Test func wholeFileReadsEveryByteOrSaysWhy() throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/data"))
+        #expect(try WholeFile.read(folder + "/data").get() == bytes)
+        try Data().write(to: URL(fileURLWithPath: folder + "/empty"))
+        #expect(try WholeFile.read(folder + "/empty").get() == [])
+        #expect(throws: WholeFile.Failure(code: ENOENT)) { try WholeFile.read(folder + "/missing").get() }
+        #expect(throws: WholeFile.Failure(code: EISDIR)) { try WholeFile.read(folder).get() }
+    }
+
     @Test func fileStepOperationsAreChecked() throws {
         let two = problems(inText: "steps:\n  f: { file: { read: a, mkdir: b } }\n")
         #expect(two.map(\.message) == ["`file` of step `f`: name one operation, not `read`, `mkdir`"])

@@ -144,21 +144,21 @@ extension PipelineLoader {
     static func readText(_ path: String) -> Result<String, FileReadFailure> {
         // Opening a named pipe would wait for a writer, and a device may never end.
         var status = stat()
-        if stat(path, &status) == 0, let kind = FileReadFailure.kind(of: status.st_mode) {
-            return .failure(.notRegularFile(kind))
+        if stat(path, &status) == 0 {
+            if let kind = FileReadFailure.kind(of: status.st_mode) { return .failure(.notRegularFile(kind)) }
+            if status.st_mode & S_IFMT == S_IFDIR { return .failure(.folder) }
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            var isFolder: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return .failure(.notFound) }
-            if isFolder.boolValue { return .failure(.folder) }
-            return .failure(.unreadable((error as NSError).localizedDescription))
+        switch WholeFile.read(path) {
+        case .success(let bytes):
+            // The standard library's validating decoder: one pass over the bytes.
+            guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.notUTF8) }
+            return .success(text)
+        case .failure(let failure) where failure.code == ENOENT || failure.code == ENOTDIR:
+            return .failure(.notFound)
+        case .failure(let failure) where failure.code == EISDIR:
+            return .failure(.folder)
+        case .failure(let failure):
+            return .failure(.unreadable(SystemErrorText.describe(failure.code)))
         }
-        // The standard library's validating decoder: one pass over the bytes,
-        // where Foundation's `String(data:encoding:)` costs several.
-        guard let text = String(validating: data, as: UTF8.self) else { return .failure(.notUTF8) }
-        return .success(text)
     }
 }
