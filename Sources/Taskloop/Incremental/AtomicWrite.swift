@@ -101,20 +101,4 @@ enum AtomicWrite {
     private static func temporaryPath(beside target: String) -> String {
         "\(target).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
-
-    /// The whole file at `path`, or nil. Blocking.
-    static func read(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count < 0 { return nil }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
-    }
 }

@@ -70,7 +70,7 @@ extension LocalCache {
         }
         if removed.blobs > 0 {
             for action in files(under: "ac") {
-                guard let bytes = AtomicWrite.read(action.path),
+                guard let bytes = try? WholeFile.read(action.path).get(),
                     let result = try? JSONDecoder().decode(ActionResult.self, from: Data(bytes)),
                     !isComplete(result)
                 else { continue }

@@ -55,7 +55,7 @@ package struct LocalCache: Sendable {
     // MARK: action cache
 
     func action(_ key: String) -> ActionResult? {
-        guard let bytes = AtomicWrite.read(actionPath(key)) else { return nil }
+        guard let bytes = try? WholeFile.read(actionPath(key)).get() else { return nil }
         return try? JSONDecoder().decode(ActionResult.self, from: Data(bytes))
     }
 
@@ -71,13 +71,13 @@ package struct LocalCache: Sendable {
     // MARK: step records
 
     func record(pipelineFile: String, step: StepID) -> StepRunRecord? {
-        guard let bytes = AtomicWrite.read(recordPath(pipelineFile: pipelineFile, step: step)) else { return nil }
+        guard let bytes = try? WholeFile.read(recordPath(pipelineFile: pipelineFile, step: step)).get() else { return nil }
         return try? JSONDecoder().decode(StepRunRecord.self, from: Data(bytes))
     }
 
     func sources(pipelineFile: String, step: StepID) -> [SourceDigest]? {
         let path = recordPath(pipelineFile: pipelineFile, step: step).dropLast(5) + ".sources"
-        guard let bytes = AtomicWrite.read(String(path)) else { return nil }
+        guard let bytes = try? WholeFile.read(String(path)).get() else { return nil }
         return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
             guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
             return SourceDigest(
@@ -107,13 +107,13 @@ package struct LocalCache: Sendable {
     /// The folder's HMAC key (32 random bytes, made on first use, mode 0600).
     func hmacKey() throws(CacheStoreError) -> [UInt8] {
         let path = folder + "/hmac-key"
-        if let bytes = AtomicWrite.read(path), bytes.count == 32 { return bytes }
+        if let bytes = try? WholeFile.read(path).get(), bytes.count == 32 { return bytes }
         var key = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in key.indices { key[index] = UInt8.random(in: 0...255, using: &generator) }
         // Two runs racing here: the rename of one wins; read back what won.
         try AtomicWrite.write(key, to: path, mode: 0o600)
-        return AtomicWrite.read(path) ?? key
+        return (try? WholeFile.read(path).get()) ?? key
     }
 
     // MARK: lock

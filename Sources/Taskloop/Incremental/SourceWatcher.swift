@@ -212,7 +212,7 @@ package final class SourceWatcher: Sendable {
     }
 
     private static var maxUserWatches: String {
-        AtomicWrite.read("/proc/sys/fs/inotify/max_user_watches").map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "unknown"
+        (try? WholeFile.read("/proc/sys/fs/inotify/max_user_watches").get()).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "unknown"
     }
 
     /// `**`: a valid pattern, so the `try!` cannot fail.

@@ -144,9 +144,8 @@ extension PipelineLoader {
     static func readText(_ path: String) -> Result<String, FileReadFailure> {
         // Opening a named pipe would wait for a writer, and a device may never end.
         var status = stat()
-        if stat(path, &status) == 0 {
-            if let kind = FileReadFailure.kind(of: status.st_mode) { return .failure(.notRegularFile(kind)) }
-            if status.st_mode & S_IFMT == S_IFDIR { return .failure(.folder) }
+        if stat(path, &status) == 0, let kind = FileReadFailure.kind(of: status.st_mode) {
+            return .failure(.notRegularFile(kind))
         }
         switch WholeFile.read(path) {
         case .success(let bytes):

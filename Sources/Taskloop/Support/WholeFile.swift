@@ -2,9 +2,10 @@
 import Glibc
 #endif
 
-/// Reads a whole file with `open`, `fstat` and `read`: a blocking read, for
-/// the pipeline file before the loop starts. (`Data(contentsOf:)` reads the
-/// same bytes through Foundation's URL and file-handle layers.)
+/// Reads a whole file with `open`, `fstat` and `read`. Blocking: for the
+/// pipeline file before the loop starts, and the local cache's files on
+/// the thread pool. (`Data(contentsOf:)` reads the same bytes through
+/// Foundation's URL and file-handle layers.)
 enum WholeFile {
     /// Why a read failed: the `errno` of the call.
     struct Failure: Error, Equatable {
