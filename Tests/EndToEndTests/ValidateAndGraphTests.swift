@@ -34,6 +34,24 @@ import Testing
             """)
     }
 
+    @Test func anUnreadableFileSaysTheSystemsReason() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "steps:\n  a: { sleep: 0s }\n".write(toFile: folder + "/locked.yaml", atomically: true, encoding: .utf8)
+        #expect(chmod(folder + "/locked.yaml", 0) == 0)
+        // Root reads a file whatever its mode: run taskloop without the
+        // capabilities that let it, as a user without permission.
+        let launcher = getuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set=-dac_override,-dac_read_search"] : []
+        let result = try TaskloopBinary.run(["validate", "locked.yaml"], in: folder, launcher: launcher)
+        #expect(result.exitCode == 2)
+        #expect(result.standardError == """
+            error: cannot read `locked.yaml`: Permission denied; check that the file exists and is readable
+
+            1 error in locked.yaml
+
+            """)
+    }
+
     @Test func validateWarnsAboutOutputsPastedIntoShellCommands() throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

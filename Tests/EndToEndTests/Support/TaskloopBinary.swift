@@ -29,23 +29,28 @@ enum TaskloopBinary {
     }
 
     /// Runs `taskloop arguments…` to completion in `folder`; `input`, when
-    /// given, is its stdin (else it shares the test's).
+    /// given, is its stdin (else it shares the test's). `launcher`, when
+    /// given, is a command that runs taskloop (`setpriv …`), taskloop's path
+    /// and arguments following its own.
     static func run(
-        _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:], input: FileHandle? = nil
+        _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:], input: FileHandle? = nil,
+        launcher: [String] = []
     ) throws -> Result {
-        let process = try start(arguments, in: folder, environment: environment, input: input)
+        let process = try start(arguments, in: folder, environment: environment, input: input, launcher: launcher)
         return process.finish()
     }
 
     /// Starts `taskloop arguments…`; stdout and stderr go to files, so the
     /// child never blocks on a full pipe, whatever the test does meanwhile.
     static func start(
-        _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:], input: FileHandle? = nil
+        _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:], input: FileHandle? = nil,
+        launcher: [String] = []
     ) throws -> Running {
         let process = Process()
         if let input { process.standardInput = input }
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        let command = launcher + [path] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let capture = NSTemporaryDirectory() + "taskloop-e2e-output-" + UUID().uuidString
