@@ -142,18 +142,6 @@ static int spawn_child(void *argument) {
             return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DESCRIPTORS);
         }
     }
-    if (options->empty_file != NULL) {
-        int file = open(options->empty_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        // The folder is made by the run's first step; only then is it missing.
-        if (file < 0 && errno == ENOENT && options->empty_file_folder != NULL) {
-            if (mkdir(options->empty_file_folder, 0755) != 0 && errno != EEXIST) {
-                return fail_in_child(state, TASKLOOP_SPAWN_STAGE_EMPTY_FILE);
-            }
-            file = open(options->empty_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        }
-        if (file < 0) return fail_in_child(state, TASKLOOP_SPAWN_STAGE_EMPTY_FILE);
-        close(file);
-    }
     if (options->directory != NULL && chdir(options->directory) != 0) {
         return fail_in_child(state, TASKLOOP_SPAWN_STAGE_DIRECTORY);
     }

@@ -59,6 +59,41 @@ import TaskloopTestServer
         #expect(try report.outputs("look")["stdout"] == .string("there"))
     }
 
+    @Test func aCommandThatReplacesItsOutputFilePublishesTheNewOne() async throws {
+        // The file Taskloop made (and holds open) is unlinked by the `mv`:
+        // the outputs come from the file now at the path, read afresh.
+        let (report, folder) = try await runPipeline("""
+            steps:
+              swap: { shell: 'echo "kind=replaced" > made.txt && mv made.txt "$TASKLOOP_OUTPUT"' }
+              gone: { shell: 'rm "$TASKLOOP_OUTPUT"' }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try report.outputs("swap")["kind"] == .string("replaced"))
+        #expect(try report.outputs("gone")["exit-code"] == JSONValue(0))
+    }
+
+    @Test func noOutputFileOutlivesItsRunWhetherStepsSucceedFailTimeOutOrCannotStart() async throws {
+        var yaml = "limits: { io: 16 }\nsteps:\n"
+        for index in 0..<60 { yaml += "  quiet\(index): { shell: 'true' }\n" }
+        yaml += """
+              says: { shell: 'echo "n=1" >> "$TASKLOOP_OUTPUT"' }
+              fails: { shell: 'exit 3' }
+              slow: { shell: 'sleep 60', timeout: 1s }
+              lost: { cwd: nowhere, shell: 'true' }
+
+            """
+        let (report, folder) = try await runPipeline(yaml, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(report.status("quiet59") == .success)
+        #expect(try report.outputs("says")["n"] == .string("1"))
+        #expect(report.status("fails") == .failure)
+        #expect(report.step("slow")?.error == "timed out after 1.00s (the step's `timeout`)")
+        #expect(report.step("lost")?.error?.hasPrefix("could not start /bin/sh in") == true)
+        // Every step's file was made; the run removed each one before it returned.
+        let outputs = (report.eventLogPath as NSString).deletingLastPathComponent + "/outputs"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outputs) == [])
+    }
+
     @Test func aStepStillPublishesOutputsAfterTheRunsFolderWasRemoved() async throws {
         // The first step removes the run's folder (where the output files
         // live, its own too: it has no outputs); the second one's file is

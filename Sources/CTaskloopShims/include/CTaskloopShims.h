@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <stdint.h>
 #include <unistd.h>
 // No <sys/resource.h> or <sys/types.h> here: with _GNU_SOURCE they define
@@ -25,6 +26,13 @@ static inline int taskloop_set_parent_death_signal(int signal) {
 /// Glibc's Swift module does not export).
 static inline int taskloop_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+/// The magic number of the file system `fd` is on (`f_type` of `fstatfs`,
+/// which Glibc's Swift module does not export); 0 with errno on failure.
+static inline uint32_t taskloop_file_system_type(int fd) {
+    struct statfs info;
+    return fstatfs(fd, &info) == 0 ? (uint32_t)info.f_type : 0;
 }
 
 /// How many bytes wait to be read from the pipe `fd` (`ioctl(FIONREAD)`,
@@ -85,15 +93,6 @@ typedef struct {
     int set_file_limit;
     uint64_t file_limit_soft;
     uint64_t file_limit_hard;
-    /// When not NULL, the child creates this empty file (truncating one that
-    /// is there) before it executes anything, making `empty_file_folder`
-    /// first (its parent must exist): a shell step's `$TASKLOOP_OUTPUT`,
-    /// made in the child rather than by a trip to a thread pool. The caller
-    /// waits for it as for the child's `chdir` and `execve`, which already
-    /// touch the file system: a local folder of the run's, one `mkdir` and
-    /// one `open`.
-    const char *empty_file;
-    const char *empty_file_folder;
 } taskloop_spawn_options;
 
 /// Which step of starting a child failed (`failed_stage` of `taskloop_spawn`).
@@ -103,7 +102,6 @@ enum {
     TASKLOOP_SPAWN_STAGE_DESCRIPTORS = 2,
     TASKLOOP_SPAWN_STAGE_DIRECTORY = 3,
     TASKLOOP_SPAWN_STAGE_EXECUTE = 4,
-    TASKLOOP_SPAWN_STAGE_EMPTY_FILE = 5,
 };
 
 /// Starts a child process; returns 0, or an errno value with the stage that

@@ -70,9 +70,11 @@ package final class Scheduler: Sendable {
     /// starts and the running steps are cancelled.
     package func run(interruption: StopSignal) async -> RunFinished {
         let executor = EventLoopTaskExecutor(eventLoop: eventLoop)
-        return await withTaskExecutorPreference(executor) {
+        let finished = await withTaskExecutorPreference(executor) {
             await runSteps(interruption: interruption)
         }
+        await stepServices.fileRemoval.finish()
+        return finished
     }
 
     private func runSteps(interruption: StopSignal) async -> RunFinished {

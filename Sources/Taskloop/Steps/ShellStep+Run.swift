@@ -36,9 +36,9 @@ extension ShellStep {
     ) async throws -> StepOutputs {
         var environment = context.environment
         environment["TASKLOOP_STEP"] = context.stepID.rawValue
-        let outputFile = Self.outputFile(in: context)
-        environment["TASKLOOP_OUTPUT"] = outputFile.path
-        let arguments = commandLine(outputFile.path)
+        let outputFileLocation = Self.outputFileLocation(in: context)
+        environment["TASKLOOP_OUTPUT"] = outputFileLocation.path
+        let arguments = commandLine(outputFileLocation.path)
 
         let capture = ShellCapture(
             limit: Self.capturedOutputLimit, errorLines: Self.reportedErrorLines, masker: context.secretMasker)
@@ -46,13 +46,14 @@ extension ShellStep {
         let (standardOutput, standardError) = try await Self.startReaders(of: pipes, context: context, capture: capture, watch: watch)
         let processGroup = ProcessGroupHandle()
         let process: ChildProcess
+        let outputFile: ShellOutputFile
         do {
-            var configuration = ChildProcess.Configuration(
+            let configuration = ChildProcess.Configuration(
                 executable: arguments[0], arguments: Array(arguments.dropFirst()), environment: environment,
                 directory: context.workingDirectory.isEmpty ? nil : context.workingDirectory,
                 standardInput: nil, standardOutput: pipes.outputWrite, standardError: pipes.errorWrite)
-            configuration.emptyFile = outputFile
-            process = try await Self.spawn(configuration, leading: processGroup, threadPool: context.threadPool)
+            (process, outputFile) = try await Self.start(
+                configuration, outputFile: outputFileLocation, leading: processGroup, threadPool: context.threadPool)
         } catch {
             pipes.closeWriteEnds()
             await standardOutput.close()
@@ -75,10 +76,13 @@ extension ShellStep {
         }
         // Take what is still in the pipes; the output ends there.
         await ShellOutputReader.endWithPipeContents([standardOutput, standardError])
-        try Task.checkCancellation()
+        if Task.isCancelled {
+            outputFile.discard(removal: context.fileRemoval)
+            throw CancellationError()
+        }
 
         var outputs: StepOutputs = ["stdout": .string(capture.standardOutput)]
-        for (name, value) in try await Self.readOutputFile(outputFile.path, threadPool: context.threadPool) { outputs[name] = .string(value) }
+        for (name, value) in try await Self.readOutputs(of: outputFile, in: context) { outputs[name] = .string(value) }
         switch status {
         case .exited(0):
             outputs["exit-code"] = JSONValue(0)
@@ -95,42 +99,40 @@ extension ShellStep {
 
     /// The file of the command's `$TASKLOOP_OUTPUT`, in the run's folder,
     /// named after the step (see ``StepFileName``) and the attempt.
-    private static func outputFile(in context: StepContext) -> (path: String, folder: String) {
+    private static func outputFileLocation(in context: StepContext) -> (path: String, folder: String) {
         let folder = context.runDirectory + "/outputs"
         return (folder + "/\(StepFileName.make(for: context.stepID)).\(context.attempt).txt", folder)
     }
 
-    /// Starts the command on the thread pool: the thread that starts a
-    /// child waits until the child executes (see ``ChildProcess``), and
-    /// that wait (the child's set-up, the empty `$TASKLOOP_OUTPUT` file it
-    /// creates, the first part of `execve`) is never the loop's. So the
-    /// loop goes on with other steps meanwhile, and two children can be
-    /// starting at once. `group` knows the child as soon as it exists.
-    /// When the run's folder itself is gone, the same trip makes the
-    /// folders and starts the command again.
-    private static func spawn(
-        _ configuration: ChildProcess.Configuration, leading group: ProcessGroupHandle, threadPool: NIOThreadPool
-    ) async throws -> ChildProcess {
+    /// Makes the command's empty `$TASKLOOP_OUTPUT` file and starts the
+    /// command, on the thread pool: the thread that starts a child waits
+    /// until the child executes (see ``ChildProcess``), and that wait (the
+    /// child's set-up, the first part of `execve`) and the file's creation
+    /// are never the loop's. So the loop goes on with other steps meanwhile,
+    /// and two children can be starting at once. `group` knows the child as
+    /// soon as it exists. When the command cannot start, its file is removed.
+    private static func start(
+        _ configuration: ChildProcess.Configuration, outputFile: (path: String, folder: String), leading group: ProcessGroupHandle,
+        threadPool: NIOThreadPool
+    ) async throws -> (ChildProcess, ShellOutputFile) {
         try await threadPool.runIfActive {
-            func start() throws(SpawnFailure) -> ChildProcess {
+            let file = try ShellOutputFile.create(path: outputFile.path, folder: outputFile.folder)
+            do {
                 let process = try ChildProcess.spawn(configuration)
                 group.started(leader: process.pid)
-                return process
-            }
-            do {
-                return try start()
-            } catch let failure as SpawnFailure where failure.stage == Int(TASKLOOP_SPAWN_STAGE_EMPTY_FILE) && failure.code == ENOENT {
-                guard let emptyFile = configuration.emptyFile else { throw failure }
-                try createFolders(emptyFile.folder, forOutputFile: emptyFile.path)
-                return try start()
+                return (process, file)
+            } catch {
+                file.remove()
+                throw error
             }
         }
     }
 
     /// The outputs the command wrote to `$TASKLOOP_OUTPUT` (at most 1 MiB);
     /// the file is removed once read.
-    private static func readOutputFile(_ path: String, threadPool: NIOThreadPool) async throws -> [String: String] {
-        let text = try await takeFile(at: path, limit: 1024 * 1024, threadPool: threadPool)
+    private static func readOutputs(of file: ShellOutputFile, in context: StepContext) async throws -> [String: String] {
+        let text = try await file.take(
+            limit: 1024 * 1024, ranHere: context.executor == nil, threadPool: context.threadPool, removal: context.fileRemoval)
         do {
             return try OutputFile.parse(text)
         } catch {

@@ -20,6 +20,8 @@ public final class StepContext: Sendable {
         let runDirectory: String
         let workerPool: WorkerPool?
         let secretMasker: SecretMasker
+        /// Removes the files steps are done with, in batches on the pool.
+        let fileRemoval: BatchedRemoval
         /// Records a timeline event (called on `eventLoop`).
         let eventHandler: @Sendable (TimelineEvent.Payload) -> Void
         let outputHandler: @Sendable (StepOutputChunk) -> Void
@@ -37,6 +39,7 @@ public final class StepContext: Sendable {
             self.runDirectory = runDirectory
             self.workerPool = workerPool
             self.secretMasker = secretMasker
+            self.fileRemoval = BatchedRemoval(eventLoop: eventLoop, threadPool: threadPool)
             self.eventHandler = eventHandler
             self.outputHandler = outputHandler
         }
@@ -68,6 +71,9 @@ public final class StepContext: Sendable {
     /// The run's secrets, for a step that cuts output it keeps (so a cut
     /// never leaves the start of a secret, which masking would not catch).
     package var secretMasker: SecretMasker { services.secretMasker }
+    /// Removes files the step is done with (its empty `$TASKLOOP_OUTPUT`)
+    /// off the loop, in batches; the run waits for them before it ends.
+    var fileRemoval: BatchedRemoval { services.fileRemoval }
     /// Where a shell step's command runs (nil: on this machine).
     package let executor: Executor?
     /// For an http step with `save:` in an incremental run: the validators

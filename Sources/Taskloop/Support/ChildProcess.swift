@@ -31,10 +31,6 @@ final class ChildProcess: Sendable {
         /// Give the child the open-file limit Taskloop was started with, not
         /// the raised one (see ``OpenFileLimit``).
         var restoresFileLimit = true
-        /// An empty file the child creates (truncating one that is there)
-        /// before it executes, making `folder` first when it is missing (its
-        /// parent must exist).
-        var emptyFile: (path: String, folder: String)?
     }
 
     let pid: pid_t
@@ -62,16 +58,9 @@ final class ChildProcess: Sendable {
         var pid: pid_t = 0
         var pidfd: CInt = -1
         var stage: CInt = 0
-        let emptyFile = configuration.emptyFile
-        // C copies of the optional strings, freed once the child has executed.
+        // A C copy of the folder, freed once the child has executed.
         let directory = configuration.directory.flatMap { strdup($0) }
-        let emptyFilePath = emptyFile.flatMap { strdup($0.path) }
-        let emptyFileFolder = emptyFile.flatMap { strdup($0.folder) }
-        defer {
-            free(directory)
-            free(emptyFilePath)
-            free(emptyFileFolder)
-        }
+        defer { free(directory) }
         let error: CInt = path.withCString { path in
             arguments.withUnsafeBufferPointer { argv in
                 environment.withUnsafeBufferPointer { envp in
@@ -80,8 +69,6 @@ final class ChildProcess: Sendable {
                     options.argv = argv.baseAddress
                     options.envp = envp.baseAddress
                     options.directory = UnsafePointer(directory)
-                    options.empty_file = UnsafePointer(emptyFilePath)
-                    options.empty_file_folder = UnsafePointer(emptyFileFolder)
                     options.stdin_fd = configuration.standardInput ?? -1
                     options.stdout_fd = configuration.standardOutput
                     options.stderr_fd = configuration.standardError
@@ -98,8 +85,7 @@ final class ChildProcess: Sendable {
         }
         guard error == 0 else {
             throw SpawnFailure(
-                code: error, stage: Int(stage), executable: configuration.executable, directory: configuration.directory,
-                emptyFile: emptyFile?.path)
+                code: error, stage: Int(stage), executable: configuration.executable, directory: configuration.directory)
         }
         return ChildProcess(pid: pid, pidfd: pidfd)
     }
@@ -182,8 +168,6 @@ struct SpawnFailure: Error, CustomStringConvertible {
     var stage: Int
     var executable: String
     var directory: String?
-    /// The empty file the child was to create, if any.
-    var emptyFile: String?
 
     /// Whether it failed for want of a free file descriptor.
     var isOutOfDescriptors: Bool { code == EMFILE || code == ENFILE }
@@ -195,8 +179,6 @@ struct SpawnFailure: Error, CustomStringConvertible {
         switch Int32(stage) {
         case Int32(TASKLOOP_SPAWN_STAGE_DIRECTORY):
             return "could not start \(executable) in \(directory ?? "."): \(reason)"
-        case Int32(TASKLOOP_SPAWN_STAGE_EMPTY_FILE):
-            return "cannot create the output file \(emptyFile ?? "?"): \(reason)"
         case Int32(TASKLOOP_SPAWN_STAGE_EXECUTE):
             return "cannot execute \(executable): \(reason)"
         case Int32(TASKLOOP_SPAWN_STAGE_START) where code == EAGAIN:

@@ -19,7 +19,8 @@ import Glibc
 enum OpenFileLimit {
     /// Descriptors one running I/O step may hold at its peak: a shell step's
     /// two pipes (four ends until its command starts), its pidfd, and its
-    /// `$TASKLOOP_OUTPUT` file while it is read.
+    /// `$TASKLOOP_OUTPUT` file, held open while the command runs (and closed
+    /// before it is opened again to be read).
     static let descriptorsPerStep = 6
     /// Descriptors kept for the rest of Taskloop: standard streams, the event
     /// loop, the event log, the guardian, each worker's pipes, spare.
