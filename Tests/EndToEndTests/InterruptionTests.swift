@@ -32,6 +32,20 @@ import Testing
         return try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
+    @Test func theRunnersThreadsCarryTheirNamesForTools() async throws {
+        // `top -H`, `ps -L` and `perf` name a thread by its `comm`.
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let running = try await startLongRun(in: folder)
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(running.pid)/task")) ?? []
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/\(running.pid)/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .newlines) }
+        running.signal(SIGINT)
+        #expect(running.finish().exitCode == 130)
+        #expect(names.contains("taskloop-watch"), "\(names)")
+        #expect(names.contains("NIO-ELT-1-#1"), "\(names)")
+    }
+
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func aSignalStopsTheRunCleanly(signal: Int32, exitCode: Int32) async throws {
         let folder = try makeScratchFolder()

@@ -28,6 +28,12 @@ static inline int taskloop_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
 
+/// Names the calling thread for `top -H`, `ps -L` and `perf` (at most 15
+/// bytes are kept); `prctl` is variadic, which Swift cannot call.
+static inline void taskloop_name_this_thread(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+}
+
 /// The magic number of the file system `fd` is on (`f_type` of `fstatfs`,
 /// which Glibc's Swift module does not export); 0 with errno on failure.
 static inline uint32_t taskloop_file_system_type(int fd) {

@@ -43,8 +43,14 @@ final class ChildWatcher: Sendable {
     private static func start() -> ChildWatcher {
         let watcher = ChildWatcher(epoll: taskloop_watch_create())
         if watcher.epoll >= 0 {
-            let thread = Thread { watcher.run() }
-            thread.name = "taskloop-watch"  // At most 15 bytes, or Linux keeps the creator's name.
+            let thread = Thread {
+                // Named from the thread itself: Foundation does not pass a
+                // name set before `start()` to Linux, and the thread kept
+                // its creator's (`top -H`, `perf` and `ps -L` show it). At
+                // most 15 bytes.
+                taskloop_name_this_thread("taskloop-watch")
+                watcher.run()
+            }
             thread.start()
         }
         return watcher
