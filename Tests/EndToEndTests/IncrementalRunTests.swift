@@ -67,6 +67,22 @@ import Glibc
         #expect(second.output.contains("2 up to date"))
     }
 
+    @Test func aNamedPipeAmongTheSourcesIsNotWaitedOn() throws {
+        // Opening a FIFO to read waits for a writer: hashing the sources hung here.
+        let folder = try setUp("""
+            steps:
+              gen: { sources: [src/*.c], shell: ls src }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(mkfifo(folder + "/src/pipe.c", 0o600) == 0)
+        for round in 0..<2 {
+            let result = try TaskloopBinary.run(
+                ["run", "p.yaml", "--progress", "plain"], in: folder, launcher: ["/usr/bin/timeout", "-s", "KILL", "60"])
+            #expect(result.exitCode == 0, "\(result.standardOutput)\n\(result.standardError)")
+            #expect(result.standardOutput.contains(round == 0 ? "[gen] ok" : "[gen] up to date"), "\(result.standardOutput)")
+        }
+    }
+
     @Test func aTouchedButIdenticalSourceDoesNotRerun() throws {
         let folder = try setUp()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -145,8 +145,13 @@ import Testing
         #expect(try WholeFile.read(folder + "/data").get() == bytes)
         try Data().write(to: URL(fileURLWithPath: folder + "/empty"))
         #expect(try WholeFile.read(folder + "/empty").get() == [])
-        #expect(throws: WholeFile.Failure(code: ENOENT)) { try WholeFile.read(folder + "/missing").get() }
-        #expect(throws: WholeFile.Failure(code: EISDIR)) { try WholeFile.read(folder).get() }
+        #expect(throws: WholeFile.Failure.system(ENOENT)) { try WholeFile.read(folder + "/missing").get() }
+        #expect(throws: WholeFile.Failure.folder) { try WholeFile.read(folder).get() }
+        #expect(throws: WholeFile.Failure.tooLarge) { try WholeFile.read(folder + "/data", limit: 99_999).get() }
+        #expect(try WholeFile.read(folder + "/data", limit: 100_000).get() == bytes)
+        // A named pipe nobody writes to is refused at once, not waited on.
+        #expect(mkfifo(folder + "/pipe", 0o600) == 0)
+        #expect(throws: WholeFile.Failure.special("a named pipe (FIFO)")) { try WholeFile.read(folder + "/pipe").get() }
     }
 
     @Test func fileStepOperationsAreChecked() throws {

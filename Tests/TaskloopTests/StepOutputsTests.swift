@@ -72,6 +72,25 @@ import TaskloopTestServer
         #expect(try report.outputs("gone")["exit-code"] == JSONValue(0))
     }
 
+    @Test func somethingOtherThanAFileAtTheOutputPathFailsTheStepInsteadOfHangingIt() async throws {
+        // Opening a FIFO to read waits for a writer: the run hung here forever.
+        let (report, folder) = try await runPipeline("""
+            steps:
+              fifo: { shell: 'rm "$TASKLOOP_OUTPUT" && mkfifo "$TASKLOOP_OUTPUT"' }
+              tty: { shell: 'rm "$TASKLOOP_OUTPUT" && ln -s /dev/null "$TASKLOOP_OUTPUT"' }
+              dir: { shell: 'rm "$TASKLOOP_OUTPUT" && mkdir "$TASKLOOP_OUTPUT"' }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fifo = try #require(report.step("fifo")?.error)
+        #expect(fifo.hasPrefix("cannot read $TASKLOOP_OUTPUT ("), "\(fifo)")
+        #expect(fifo.hasSuffix("): the command left a named pipe (FIFO) there, not a file; append `NAME=VALUE` lines to the file instead"), "\(fifo)")
+        #expect(report.step("tty")?.error?.contains("the command left a character device there") == true)
+        #expect(report.step("dir")?.error?.contains("the command left a folder there") == true)
+        // The FIFO and the link are removed with the step; the folder is the command's to keep.
+        let outputs = (report.eventLogPath as NSString).deletingLastPathComponent + "/outputs"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outputs).count == 1)
+    }
+
     @Test func noOutputFileOutlivesItsRunWhetherStepsSucceedFailTimeOutOrCannotStart() async throws {
         var yaml = "limits: { io: 16 }\nsteps:\n"
         for index in 0..<60 { yaml += "  quiet\(index): { shell: 'true' }\n" }

@@ -51,7 +51,9 @@ enum AtomicWrite {
     /// Copies the file `source` to `target` the same way (temporary, rename),
     /// keeping the executable bit as asked.
     static func copy(_ source: String, to target: String, executable: Bool) throws(CacheStoreError) {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a named pipe in the source's place fails its first
+        // read (EAGAIN) instead of holding the pool thread until a writer comes.
+        let input = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard input >= 0 else { throw CacheStoreError("open", source) }
         defer { close(input) }
         try makeFolders(parentOf: target)

@@ -6,10 +6,16 @@ import Glibc
 /// SHA-256 of a file's bytes, read in 1 MiB chunks; lowercase hex.
 /// Blocking: call it off the event loop.
 enum ContentDigest {
+    /// Nil when `path` cannot be read, or is not a regular file: a named
+    /// pipe among the sources (whose `open` would wait for a writer) or a
+    /// device has no content to fingerprint, and is refused as it is
+    /// opened, never waited on.
     static func ofFile(_ path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         var hasher = SHA256()
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)

@@ -142,22 +142,21 @@ extension PipelineLoader {
 
     /// The text of the file at `path` (a blocking read).
     static func readText(_ path: String) -> Result<String, FileReadFailure> {
-        // Opening a named pipe would wait for a writer, and a device may never end.
-        var status = stat()
-        if stat(path, &status) == 0, let kind = FileReadFailure.kind(of: status.st_mode) {
-            return .failure(.notRegularFile(kind))
-        }
         switch WholeFile.read(path) {
         case .success(let bytes):
             // The standard library's validating decoder: one pass over the bytes.
             guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.notUTF8) }
             return .success(text)
-        case .failure(let failure) where failure.code == ENOENT || failure.code == ENOTDIR:
+        case .failure(.system(let code)) where code == ENOENT || code == ENOTDIR:
             return .failure(.notFound)
-        case .failure(let failure) where failure.code == EISDIR:
+        case .failure(.system(let code)):
+            return .failure(.unreadable(SystemErrorText.describe(code)))
+        case .failure(.folder):
             return .failure(.folder)
-        case .failure(let failure):
-            return .failure(.unreadable(SystemErrorText.describe(failure.code)))
+        case .failure(.special(let kind)):
+            return .failure(.notRegularFile(kind))
+        case .failure(.tooLarge):
+            return .failure(.unreadable(SystemErrorText.describe(EFBIG)))
         }
     }
 }

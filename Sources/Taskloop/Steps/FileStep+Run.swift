@@ -8,6 +8,8 @@ import Glibc
 extension FileStep {
     /// The largest file `read` loads into the output `content`.
     static let readLimit = 1024 * 1024
+    static let readTooLarge =
+        "the file is larger than \(readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
 
     public func run(in context: StepContext) async throws -> StepOutputs {
         let fileSystem = FileSystem.shared
@@ -28,15 +30,30 @@ extension FileStep {
 
         case .read(let path):
             let source = context.resolve(path)
-            let buffer = try await Self.attempt("read", path) {
-                try await fileSystem.withFileHandle(forReadingAt: FilePath(source)) { handle in
-                    try await handle.readToEnd(maximumSizeAllowed: .bytes(Int64(Self.readLimit)))
-                }
+            // ``WholeFile`` refuses a named pipe or a device as it opens it,
+            // where opening a pipe to read would hold a pool thread, and the
+            // step, until some writer came.
+            let read = try await context.threadPool.runIfActive { WholeFile.read(source, limit: Self.readLimit) }
+            let problem: String
+            switch read {
+            case .success(let bytes):
+                return [
+                    "path": .string(source), "bytes": JSONValue(bytes.count),
+                    "content": .string(String(decoding: bytes, as: UTF8.self)),
+                ]
+            case .failure(.system(ENOTDIR)):
+                problem = FileStepProblem.missing.description
+            case .failure(.system(let code)):
+                problem = FileStepProblem(errno: code).description
+            case .failure(.folder):
+                problem = "it is a folder; `read` loads one file"
+            case .failure(.special(let kind)):
+                problem = "it is \(kind), not a file; `read` loads one file"
+            case .failure(.tooLarge):
+                problem = Self.readTooLarge
             }
-            return [
-                "path": .string(source), "bytes": JSONValue(buffer.readableBytes),
-                "content": .string(String(buffer: buffer)),
-            ]
+            if Task.isCancelled { throw CancellationError() }
+            throw StepFailure("cannot read \(path): \(problem)")
 
         case .copy(let from, let to):
             let source = context.resolve(from)
@@ -147,7 +164,7 @@ extension FileStep {
         case .permissionDenied: return "permission denied"
         case .fileAlreadyExists: return FileStepProblem.fileInTheWay.description
         case .notEmpty: return "the folder is not empty"
-        case .resourceExhausted: return "the file is larger than \(readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
+        case .resourceExhausted: return readTooLarge
         default: return SystemErrorText.reason(error, fallback: error.message.isEmpty ? "\(error.code)" : error.message)
         }
     }

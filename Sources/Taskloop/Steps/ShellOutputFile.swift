@@ -106,49 +106,39 @@ struct ShellOutputFile: Sendable {
     }
 
     /// One trip to the pool: closes `descriptor`, opens the file at `path`
-    /// afresh, reads it and removes it.
+    /// afresh, reads it and removes it. Whatever else the command left at
+    /// the path (a FIFO, a link to a device, a folder) fails the step, never
+    /// blocks it.
     private static func takeFile(at path: String, closing descriptor: CInt, limit: Int, threadPool: NIOThreadPool) async throws -> String {
-        enum Outcome: Sendable {
-            case text([UInt8])
-            case failed(Int32)
-            case tooLarge
-        }
-        let outcome: Outcome
+        let read: Result<[UInt8], WholeFile.Failure>
         do {
-            outcome = try await threadPool.runIfActive {
+            read = try await threadPool.runIfActive {
                 close(descriptor)
-                let file = open(path, O_RDONLY | O_CLOEXEC)
-                if file < 0, errno == ENOENT { return .text([]) }
-                guard file >= 0 else { return .failed(errno) }
-                defer {
-                    close(file)
-                    unlink(path)
-                }
-                var bytes: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-                while true {
-                    let count = chunk.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        return .failed(errno)
-                    }
-                    if count == 0 { return .text(bytes) }
-                    bytes += chunk[..<count]
-                    if bytes.count > limit { return .tooLarge }
-                }
+                let read = WholeFile.read(path, limit: limit)
+                // What is there goes, unless nothing was (a folder stays: unlink refuses it).
+                if read != .failure(.system(ENOENT)) { unlink(path) }
+                return read
             }
         } catch {
             // The pool is shutting down: the trip never ran.
             close(descriptor)
             throw error
         }
-        switch outcome {
-        case .text(let bytes):
+        let problem: String
+        switch read {
+        case .success(let bytes):
             return String(decoding: bytes, as: UTF8.self)
-        case .failed(let code):
-            throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): \(SystemErrorText.describe(code))")
-        case .tooLarge:
-            throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): it holds more than \(limit / 1024 / 1024) MiB; write large results to a file of your own and its path to $TASKLOOP_OUTPUT")
+        case .failure(.system(ENOENT)):
+            return ""
+        case .failure(.system(let code)):
+            problem = SystemErrorText.describe(code)
+        case .failure(.folder):
+            problem = "the command left a folder there, not a file; append `NAME=VALUE` lines to the file instead"
+        case .failure(.special(let kind)):
+            problem = "the command left \(kind) there, not a file; append `NAME=VALUE` lines to the file instead"
+        case .failure(.tooLarge):
+            problem = "it holds more than \(limit / 1024 / 1024) MiB; write large results to a file of your own and its path to $TASKLOOP_OUTPUT"
         }
+        throw StepFailure("cannot read $TASKLOOP_OUTPUT (\(path)): \(problem)")
     }
 }

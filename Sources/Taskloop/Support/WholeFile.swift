@@ -2,24 +2,41 @@
 import Glibc
 #endif
 
-/// Reads a whole file with `open`, `fstat` and `read`. Blocking: for the
-/// pipeline file before the loop starts, and the local cache's files on
-/// the thread pool. (`Data(contentsOf:)` reads the same bytes through
-/// Foundation's URL and file-handle layers.)
+/// Reads a whole regular file with `open`, `fstat` and `read`. Blocking:
+/// for the pipeline file before the loop starts, and on the thread pool
+/// (a `file: { read: }` step, a shell step's `$TASKLOOP_OUTPUT`, the local
+/// cache's files).
+///
+/// It never waits for anything but the disk: the file is opened
+/// non-blocking and without becoming a controlling terminal, and whatever
+/// is not a regular file (a named pipe, whose `open` for reading would wait
+/// for a writer; a device that may never end; a folder) is refused as
+/// opened, so what is checked is what would have been read.
 enum WholeFile {
-    /// Why a read failed: the `errno` of the call.
-    struct Failure: Error, Equatable {
-        var code: Int32
+    /// Why a read failed.
+    enum Failure: Error, Equatable {
+        /// The `errno` of `open`, `fstat` or `read` (`ENOENT`: nothing there).
+        case system(Int32)
+        case folder
+        /// A named pipe, a device or a socket, in words (``FileReadFailure/kind(of:)``).
+        case special(String)
+        /// The file holds more bytes than the limit.
+        case tooLarge
     }
 
-    static func read(_ path: String) -> Result<[UInt8], Failure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(Failure(code: errno)) }
+    static func read(_ path: String, limit: Int = .max) -> Result<[UInt8], Failure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { return .failure(.system(errno)) }
         defer { close(descriptor) }
         var status = stat()
-        let expected = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        guard fstat(descriptor, &status) == 0 else { return .failure(.system(errno)) }
+        if (status.st_mode & S_IFMT) == S_IFDIR { return .failure(.folder) }
+        if let kind = FileReadFailure.kind(of: status.st_mode) { return .failure(.special(kind)) }
+        // O_NONBLOCK changes nothing for a regular file's reads.
         // One byte more than the size, so a file read whole ends with one
         // read of 0; a file that grows meanwhile is read to its end.
+        let expected = Int(status.st_size)
+        if expected > limit { return .failure(.tooLarge) }
         var bytes = [UInt8](repeating: 0, count: max(expected + 1, 4096))
         var count = 0
         while true {
@@ -27,10 +44,11 @@ enum WholeFile {
             let read = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
             if read < 0 {
                 if errno == EINTR { continue }
-                return .failure(Failure(code: errno))
+                return .failure(.system(errno))
             }
             if read == 0 { break }
             count += read
+            if count > limit { return .failure(.tooLarge) }
         }
         bytes.removeSubrange(count...)
         return .success(bytes)
