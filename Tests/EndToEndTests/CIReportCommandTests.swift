@@ -4,6 +4,10 @@ import FoundationXML
 #endif
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `taskloop run` in CI: `--junit`, `--json`, and the GitHub Actions
 /// annotations and job summary, written after a failing run.
 @Suite(.serialized) struct CIReportCommandTests {
@@ -100,6 +104,21 @@ import Testing
         #expect(text.hasPrefix("# Earlier step\n\nkept\n\n## ❌ ci-check failed\n"))
         #expect(text.contains("**`test`** (`ci/p.yaml:9`): exited with status 2\n"))
         #expect(text.contains("| `deploy` | ⏭️ skipped: needs `test`, which did not succeed | - | 0 |\n"))
+    }
+
+    @Test func aJobSummaryThatIsANamedPipeIsRefusedNotWaitedOn() throws {
+        // Nobody reads the pipe: the run hung appending its summary there.
+        let folder = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let summary = folder + "/summary.pipe"
+        #expect(mkfifo(summary, 0o600) == 0)
+        let result = try TaskloopBinary.run(
+            ["run", "ci/p.yaml"], in: folder, environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary],
+            launcher: ["/usr/bin/timeout", "-s", "KILL", "60"])
+        #expect(result.exitCode == 1, "\(result.standardError)")
+        #expect(result.standardError.contains(
+            "error: cannot write the job summary (GITHUB_STEP_SUMMARY) to \(summary): it is a named pipe (FIFO), whose writes wait for a reader"),
+            "\(result.standardError)")
     }
 
     @Test func aReportThatCannotBeWrittenIsAnErrorAndTheRunKeepsItsExitCode() throws {

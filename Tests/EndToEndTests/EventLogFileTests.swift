@@ -3,6 +3,10 @@ import Taskloop
 import TaskloopTestServer
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The event log as a file: appended to with `--events`, complete or reported
 /// incomplete on a full disk, and found by `timeline` from a folder or a run id.
 @Suite(.serialized) struct EventLogFileTests {
@@ -50,6 +54,24 @@ import Testing
         #expect(run.exitCode != 0)
         #expect(run.standardError.contains("cannot log the run to notes.txt: the file exists and is not a Taskloop event log; choose another place with --events PATH"))
         #expect(try String(contentsOfFile: folder + "/notes.txt", encoding: .utf8) == "my notes\n")
+    }
+
+    @Test func eventsToANamedPipeAreRefusedAndLogsToDevNullRun() throws {
+        // Nobody reads the pipe: once its buffer filled, the run hung at its end.
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var yaml = "steps:\n"
+        for index in 0..<1_000 { yaml += "  s\(index): { sleep: 0s }\n" }
+        try yaml.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        #expect(mkfifo(folder + "/events.pipe", 0o600) == 0)
+        let timeout = ["/usr/bin/timeout", "-s", "KILL", "60"]
+        let refused = try TaskloopBinary.run(["run", "p.yaml", "--events", "events.pipe"], in: folder, launcher: timeout)
+        #expect(refused.exitCode == 1)
+        #expect(refused.standardError.contains(
+            "cannot log the run to events.pipe: it is a named pipe (FIFO), whose writes wait for a reader; choose a file with --events PATH"),
+            "\(refused.standardError)")
+        let discarded = try TaskloopBinary.run(["run", "p.yaml", "--events", "/dev/null"], in: folder, launcher: timeout)
+        #expect(discarded.exitCode == 0, "\(discarded.standardError)")
     }
 
     @Test(.enabled(if: SmallDisk.isAvailable, Comment(rawValue: SmallDisk.unavailableReason)))

@@ -129,8 +129,8 @@ import Testing
         #expect(report.step("load")?.error == "cannot read absent.txt: no such file or folder")
     }
 
-    @Test func readingAPipeOrAFolderFailsAtOnce() async throws {
-        // Opening a FIFO to read waits for a writer: the step hung here.
+    @Test func readingOrAppendingToAPipeFailsAtOnce() async throws {
+        // Opening a FIFO waits for the other end: these steps hung here.
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(mkfifo(folder + "/pipe", 0o600) == 0)
@@ -140,11 +140,13 @@ import Testing
               pipe: { file: { read: \(folder)/pipe } }
               box: { file: { read: \(folder)/box } }
               below: { file: { read: \(folder)/pipe/x } }
+              add: { file: { append: \(folder)/pipe, content: x } }
             """, policy: .keepGoing)
         defer { try? FileManager.default.removeItem(atPath: runFolder) }
         #expect(report.step("pipe")?.error == "cannot read \(folder)/pipe: it is a named pipe (FIFO), not a file; `read` loads one file")
         #expect(report.step("box")?.error == "cannot read \(folder)/box: it is a folder; `read` loads one file")
         #expect(report.step("below")?.error == "cannot read \(folder)/pipe/x: no such file or folder")
+        #expect(report.step("add")?.error == "cannot append to \(folder)/pipe: it is a named pipe (FIFO), not a file; write to a pipe from a shell step")
     }
 
     @Test func writingBelowAFileFailsWithoutLeavingFiles() async throws {

@@ -18,6 +18,10 @@ public enum ReportFile {
     /// the file held: a blank line separates the two.
     public static func append(_ text: String, to path: String, what: String) async throws(ReportFileError) {
         do {
+            // Opening a named pipe to write waits for a reader, maybe forever.
+            if try await FileSystem.shared.info(forFileAt: FilePath(path))?.type == .fifo {
+                throw ReportFileError(what: what, path: path, reason: "it is a named pipe (FIFO), whose writes wait for a reader")
+            }
             try await FileSystem.shared.withFileHandle(
                 forWritingAt: FilePath(path), options: .modifyFile(createIfNecessary: true)
             ) { handle in
@@ -25,6 +29,8 @@ public enum ReportFile {
                 let separated = end > 0 ? "\n" + text : text
                 try await handle.write(contentsOf: separated.utf8, toAbsoluteOffset: end)
             }
+        } catch let error as ReportFileError {
+            throw error
         } catch {
             throw ReportFileError(what: what, path: path, cause: error)
         }
@@ -37,6 +43,12 @@ public struct ReportFileError: Error, CustomStringConvertible {
     public var what: String
     public var path: String
     public var reason: String
+
+    init(what: String, path: String, reason: String) {
+        self.what = what
+        self.path = path
+        self.reason = reason
+    }
 
     init(what: String, path: String, cause: any Error) {
         self.what = what

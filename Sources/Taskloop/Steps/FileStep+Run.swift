@@ -140,7 +140,11 @@ extension FileStep {
     /// when the append created it.
     private static func append(_ bytes: [UInt8], to target: String, fileSystem: FileSystem) async throws {
         try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
-        let existed = try await fileSystem.info(forFileAt: FilePath(target)) != nil
+        let info = try await fileSystem.info(forFileAt: FilePath(target))
+        // Opening a named pipe to write waits for a reader, holding a pool
+        // thread and the step until one comes, maybe never.
+        if info?.type == .fifo { throw FileStepProblem.namedPipe }
+        let existed = info != nil
         try await fileSystem.withFileHandle(
             forWritingAt: FilePath(target), options: .modifyFile(createIfNecessary: true)
         ) { handle in
@@ -179,6 +183,8 @@ enum FileStepProblem: Error, CustomStringConvertible {
     /// Not a file, a folder or a symbolic link (a socket, a device).
     case notCopyable(String)
     case permissionDenied
+    /// `append` to a named pipe.
+    case namedPipe
     /// A system call failed with this `errno`.
     case system(Int32)
 
@@ -206,6 +212,7 @@ enum FileStepProblem: Error, CustomStringConvertible {
         case .notCopyable(let path): return "\(path) is not a file, a folder or a symbolic link, and cannot be copied"
         case .missing: return "no such file or folder"
         case .permissionDenied: return "permission denied"
+        case .namedPipe: return "it is a named pipe (FIFO), not a file; write to a pipe from a shell step"
         case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
         }

@@ -7,6 +7,9 @@ public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
     case cannotCreate(path: String, errno: Int32)
     /// `--events` names a file that is not an event log: appending would spoil it.
     case notAnEventLogToAppendTo(path: String)
+    /// `--events` names a named pipe or a socket: once nobody reads it, the
+    /// log's writes would wait forever, and the run with them.
+    case notAFile(path: String, kind: String)
     /// Another run is writing to the log (it holds its lock).
     case inUse(path: String)
     /// A write failed during the run (a full disk): the log ends at its last whole line.
@@ -22,6 +25,8 @@ public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot create the event log \(path): \(String(cString: strerror(code))); choose another place with --events PATH"
         case .notAnEventLogToAppendTo(let path):
             return "cannot log the run to \(path): the file exists and is not a Taskloop event log; choose another place with --events PATH"
+        case .notAFile(let path, let kind):
+            return "cannot log the run to \(path): it is \(kind), whose writes wait for a reader; choose a file with --events PATH"
         case .inUse(let path):
             return "cannot log the run to \(path): another run is writing to it; choose another place with --events PATH"
         case .writeFailed(let path, let code):

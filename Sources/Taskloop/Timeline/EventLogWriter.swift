@@ -43,9 +43,17 @@ package final class EventLogWriter: RunObserver {
         }
         let descriptor = try await NIOThreadPool.singleton.runIfActive { () throws -> CInt in
             let existed = access(path, F_OK) == 0
-            let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            // Non-blocking and no controlling terminal: opening never waits.
+            let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0o644)
             guard descriptor >= 0 else { throw EventLogError.cannotCreate(path: path, errno: errno) }
             do {
+                var status = stat()
+                if fstat(descriptor, &status) == 0, [S_IFIFO, S_IFSOCK].contains(status.st_mode & S_IFMT),
+                   let kind = FileReadFailure.kind(of: status.st_mode) {
+                    throw EventLogError.notAFile(path: path, kind: kind)
+                }
+                // Writes block again (a regular file, a device such as /dev/null).
+                _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
                 let size = try EventLogAppending.prepare(descriptor, path: path)
                 do {
                     try EventLogAppending.writeAll(EventLogFormat.headerLine, to: descriptor, path: path)
