@@ -154,6 +154,24 @@ import Testing
         #expect(throws: WholeFile.Failure.special("a named pipe (FIFO)")) { try WholeFile.read(folder + "/pipe").get() }
     }
 
+    @Test func streamingReadersRefuseWhatIsNotARegularFileToo() throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: folder + "/data"))
+        #expect(mkfifo(folder + "/pipe", 0o600) == 0)
+        let file = try WholeFile.openRegular(folder + "/data").get()
+        close(file.descriptor)
+        #expect(file.status.st_size == 3)
+        #expect(throws: WholeFile.Failure.special("a named pipe (FIFO)")) { try WholeFile.openRegular(folder + "/pipe").get() }
+        #expect(throws: WholeFile.Failure.special("a character device")) { try WholeFile.openRegular("/dev/zero").get() }
+        // The source digest and the cache's copy go through it: neither waits on the pipe.
+        #expect(ContentDigest.ofFile(folder + "/data") == ContentDigest.of("abc"))
+        #expect(ContentDigest.ofFile(folder + "/pipe") == nil)
+        #expect(ContentDigest.ofFile("/dev/zero") == nil)
+        #expect(throws: CacheStoreError.self) { try AtomicWrite.copy(folder + "/pipe", to: folder + "/copy", executable: false) }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/copy"))
+    }
+
     @Test func fileStepOperationsAreChecked() throws {
         let two = problems(inText: "steps:\n  f: { file: { read: a, mkdir: b } }\n")
         #expect(two.map(\.message) == ["`file` of step `f`: name one operation, not `read`, `mkdir`"])

@@ -51,10 +51,13 @@ enum AtomicWrite {
     /// Copies the file `source` to `target` the same way (temporary, rename),
     /// keeping the executable bit as asked.
     static func copy(_ source: String, to target: String, executable: Bool) throws(CacheStoreError) {
-        // Non-blocking: a named pipe in the source's place fails its first
-        // read (EAGAIN) instead of holding the pool thread until a writer comes.
-        let input = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard input >= 0 else { throw CacheStoreError("open", source) }
+        // A named pipe or a device in the source's place is refused, never
+        // waited on or read without end.
+        let input: CInt
+        switch WholeFile.openRegular(source) {
+        case .success(let file): input = file.descriptor
+        case .failure(let failure): throw CacheStoreError("open", source, code: failure.code)
+        }
         defer { close(input) }
         try makeFolders(parentOf: target)
         let temporary = temporaryPath(beside: target)

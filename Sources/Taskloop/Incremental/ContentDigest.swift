@@ -11,11 +11,9 @@ enum ContentDigest {
     /// device has no content to fingerprint, and is refused as it is
     /// opened, never waited on.
     static func ofFile(_ path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else { return nil }
+        guard case .success(let file) = WholeFile.openRegular(path) else { return nil }
+        let descriptor = file.descriptor
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         var hasher = SHA256()
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)

@@ -149,14 +149,12 @@ extension PipelineLoader {
             return .success(text)
         case .failure(.system(let code)) where code == ENOENT || code == ENOTDIR:
             return .failure(.notFound)
-        case .failure(.system(let code)):
-            return .failure(.unreadable(SystemErrorText.describe(code)))
         case .failure(.folder):
             return .failure(.folder)
         case .failure(.special(let kind)):
             return .failure(.notRegularFile(kind))
-        case .failure(.tooLarge):
-            return .failure(.unreadable(SystemErrorText.describe(EFBIG)))
+        case .failure(let failure):
+            return .failure(.unreadable(SystemErrorText.describe(failure.code)))
         }
     }
 }

@@ -8,8 +8,6 @@ import Glibc
 extension FileStep {
     /// The largest file `read` loads into the output `content`.
     static let readLimit = 1024 * 1024
-    static let readTooLarge =
-        "the file is larger than \(readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
 
     public func run(in context: StepContext) async throws -> StepOutputs {
         let fileSystem = FileSystem.shared
@@ -50,7 +48,7 @@ extension FileStep {
             case .failure(.special(let kind)):
                 problem = "it is \(kind), not a file; `read` loads one file"
             case .failure(.tooLarge):
-                problem = Self.readTooLarge
+                problem = "the file is larger than \(Self.readLimit / 1024 / 1024) MiB, the most `read` loads; use `copy` or a shell step for large files"
             }
             if Task.isCancelled { throw CancellationError() }
             throw StepFailure("cannot read \(path): \(problem)")
@@ -168,7 +166,6 @@ extension FileStep {
         case .permissionDenied: return "permission denied"
         case .fileAlreadyExists: return FileStepProblem.fileInTheWay.description
         case .notEmpty: return "the folder is not empty"
-        case .resourceExhausted: return readTooLarge
         default: return SystemErrorText.reason(error, fallback: error.message.isEmpty ? "\(error.code)" : error.message)
         }
     }

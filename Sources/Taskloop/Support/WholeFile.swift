@@ -11,7 +11,9 @@ import Glibc
 /// non-blocking and without becoming a controlling terminal, and whatever
 /// is not a regular file (a named pipe, whose `open` for reading would wait
 /// for a writer; a device that may never end; a folder) is refused as
-/// opened, so what is checked is what would have been read.
+/// opened, so what is checked is what would have been read. Readers that
+/// stream a file instead (its digest, the cache's copy) open it through
+/// ``openRegular(_:)`` for the same guarantee.
 enum WholeFile {
     /// Why a read failed.
     enum Failure: Error, Equatable {
@@ -22,16 +24,46 @@ enum WholeFile {
         case special(String)
         /// The file holds more bytes than the limit.
         case tooLarge
+
+        /// An `errno` that says it, for reports made of `errno` values.
+        var code: Int32 {
+            switch self {
+            case .system(let code): return code
+            case .folder: return EISDIR
+            case .special: return ENODEV
+            case .tooLarge: return EFBIG
+            }
+        }
+    }
+
+    /// Opens the regular file at `path` to read, never waiting (see above):
+    /// its descriptor, which the caller closes, and its status.
+    static func openRegular(_ path: String) -> Result<(descriptor: CInt, status: stat), Failure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { return .failure(.system(errno)) }
+        var status = stat()
+        let failure: Failure
+        if fstat(descriptor, &status) != 0 {
+            failure = .system(errno)
+        } else if (status.st_mode & S_IFMT) == S_IFDIR {
+            failure = .folder
+        } else if let kind = FileReadFailure.kind(of: status.st_mode) {
+            failure = .special(kind)
+        } else {
+            return .success((descriptor, status))
+        }
+        close(descriptor)
+        return .failure(failure)
     }
 
     static func read(_ path: String, limit: Int = .max) -> Result<[UInt8], Failure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else { return .failure(.system(errno)) }
+        let descriptor: CInt
+        let status: stat
+        switch openRegular(path) {
+        case .success(let file): (descriptor, status) = file
+        case .failure(let failure): return .failure(failure)
+        }
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return .failure(.system(errno)) }
-        if (status.st_mode & S_IFMT) == S_IFDIR { return .failure(.folder) }
-        if let kind = FileReadFailure.kind(of: status.st_mode) { return .failure(.special(kind)) }
         // O_NONBLOCK changes nothing for a regular file's reads.
         // One byte more than the size, so a file read whole ends with one
         // read of 0; a file that grows meanwhile is read to its end.
