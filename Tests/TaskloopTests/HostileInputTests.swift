@@ -86,6 +86,45 @@ import Testing
         #expect(error.diagnostics.allSatisfy { ($0.location?.line ?? 0) >= 1 && ($0.location?.column ?? 0) >= 1 })
     }
 
+    /// A minified or generated line is shown as the part around the column,
+    /// with the caret under the same character as in the whole line.
+    @Test(arguments: [1, 7, 25_000, 49_990, 50_000, 50_001])
+    func aVeryLongLineIsShownAroundItsColumn(column: Int) {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        let line = String((0..<50_000).map { (index: Int) -> Character in index % 1_000 == 0 ? "\t" : letters[index % 26] })
+        let diagnostic = Diagnostic(.badStepID("x"), at: SourceLocation(file: "t.yaml", line: 2, column: column))
+        let lines = diagnostic.rendered(in: "steps:\n" + line + "\nnext: 1\n").split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 3)
+        guard lines.count == 3 else { return }
+        let (excerpt, caret) = (Array(lines[1].unicodeScalars), Array(lines[2].unicodeScalars))
+        #expect(excerpt.count <= Diagnostic.excerptWidth + 6)
+        #expect(lines[1].hasPrefix("...") == (column > Diagnostic.excerptWidth / 2 + 1))
+        #expect(lines[1].hasSuffix("...") == (column - 1 < 50_000 - Diagnostic.excerptWidth / 2))
+        #expect(caret.last == "^")
+        let caretOffset = caret.count - 1
+        let whole = Array(line.unicodeScalars)
+        if column <= whole.count {
+            #expect(excerpt[caretOffset] == whole[column - 1])
+        } else {
+            #expect(caretOffset == excerpt.count - (lines[1].hasSuffix("...") ? 3 : 0))
+        }
+        // Tabs of the shown part are kept in the padding, so the caret lines up in a terminal.
+        #expect(zip(caret.dropLast(), excerpt).allSatisfy { padding, shown in padding == (shown == "\t" ? "\t" : " ") })
+    }
+
+    @Test func aLongQuotedValueIsShownByItsStartAndEnd() throws {
+        let digits = String(repeating: "9", count: 50_000) + "x"
+        let file = "name: t\nsteps:\n  a: { shell: true, timeout: \(digits) }\n"
+        let error = try #require(throws: PipelineLoadError.self) { try PipelineLoader().load(contents: file, file: "t.yaml") }
+        let message = try #require(error.diagnostics.first?.problem.message)
+        #expect(message == "`timeout` of step `a`: `" + String(repeating: "9", count: 56) + "..." + String(repeating: "9", count: 20)
+            + "x` is not a duration: write a number and a unit, such as 250ms, 1.5s, 2m or 1h (a bare number means seconds)")
+        // A value that fits is quoted whole, and an unpaired backtick is left alone.
+        #expect(PipelineProblem.badDuration(String(repeating: "5", count: 80), field: "`t` of step `a`").message.contains(String(repeating: "5", count: 80)))
+        let unpaired = "`" + String(repeating: "a", count: 100)
+        #expect(PipelineProblem.shorteningQuotedValues(in: unpaired) == unpaired)
+    }
+
     @Test func mutatedAndRandomInputsAlwaysGiveLocatedDiagnostics() throws {
         var random = SplitMix64(seed: 0x7A5C_100F)
         let bases = try Fixture.all().map { try $0.text }

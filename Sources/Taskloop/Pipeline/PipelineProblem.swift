@@ -90,7 +90,14 @@ public enum PipelineProblem: Sendable, Hashable {
     /// (the value then also shows in the command line, which `ps` shows).
     case environmentInShellCommand(step: String, expression: String, name: String?, isSecret: Bool)
 
+    /// What happened and what to do. A quoted value longer than
+    /// ``quotedWidth`` characters (a minified line, a pasted blob) is shown
+    /// by its start and its end, so that one message stays one readable line.
     public var message: String {
+        Self.shorteningQuotedValues(in: fullMessage)
+    }
+
+    private var fullMessage: String {
         switch self {
         case .fileNotFound(let path):
             return "cannot read `\(path)`: no such file; check the path (a relative path starts from the current folder)"
@@ -200,6 +207,23 @@ public enum PipelineProblem: Sendable, Hashable {
             return "the document holds more than \(Self.grouped(limit)) values, the most one file may hold: "
                 + "split it into files that `include:` brings together"
         }
+    }
+
+    /// The most characters of a value quoted whole in a message.
+    static let quotedWidth = 80
+
+    /// `text` with every value between backticks that is longer than
+    /// ``quotedWidth`` cut to its first and last characters around `...`.
+    static func shorteningQuotedValues(in text: String) -> String {
+        guard text.utf8.count > quotedWidth else { return text }
+        var parts = text.split(separator: "`", omittingEmptySubsequences: false)
+        // Parts at odd offsets stand between a pair of backticks; a last
+        // part after an unpaired backtick is left as it is.
+        for index in stride(from: 1, to: parts.count - 1, by: 2) where parts[index].count > quotedWidth {
+            let value = parts[index]
+            parts[index] = Substring(value.prefix(quotedWidth - 24) + "..." + value.suffix(21))
+        }
+        return parts.joined(separator: "`")
     }
 
     static func list(_ names: [String]) -> String {
