@@ -21,7 +21,7 @@ struct TimelineCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp(
-        "The run: its event log (events.jsonl), its folder, or its id in .taskloop/runs here.", valueName: "run"))
+        "The run: its event log (events.jsonl, or the path given to --events), its folder, or its id in .taskloop/runs here.", valueName: "run"))
     var events: String
 
     @Option(help: ArgumentHelp("Write a Chrome/Perfetto trace here.", valueName: "path"))

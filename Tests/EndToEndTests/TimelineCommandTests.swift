@@ -48,4 +48,39 @@ import Testing
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains("x.jsonl:1: not a Taskloop event log"))
     }
+
+    /// `--events` may name the log anything; `timeline` reads it by that name.
+    @Test func timelineReadsALogWrittenUnderAnyName() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "steps:\n  a: { shell: echo a }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        #expect(try TaskloopBinary.run(["run", "p.yaml", "--events", "run.log"], in: folder).exitCode == 0)
+        let result = try TaskloopBinary.run(["timeline", "run.log"], in: folder)
+        #expect(result.exitCode == 0)
+        #expect(result.standardOutput.contains("· 1 succeeded"))
+    }
+
+    /// What is there but is no log is named for what it is, and a named pipe
+    /// is never opened to wait for a writer.
+    @Test func timelineSaysWhatAPathIsWhenItIsNoLog() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(mkfifo(folder + "/pipe", 0o600) == 0)
+        #expect(mkfifo(folder + "/pipe.jsonl", 0o600) == 0)
+        try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: false)
+        let expected = [
+            "pipe": "error: cannot read the event log pipe: it is a named pipe (FIFO), not a file; name a run's folder, its events.jsonl, or a run id",
+            "pipe.jsonl": "error: cannot read the event log pipe.jsonl: it is a named pipe (FIFO), not a file; name a run's folder, its events.jsonl, or a run id",
+            "empty": "error: cannot read the event log empty: it is a folder without an events.jsonl; name a run's folder, its events.jsonl, or a run id",
+            "/dev/null": "error: cannot read the event log /dev/null: it is a character device, not a file; name a run's folder, its events.jsonl, or a run id",
+        ]
+        for (argument, message) in expected {
+            let result = try TaskloopBinary.run(["timeline", argument], in: folder, launcher: ["/usr/bin/timeout", "-s", "KILL", "60"])
+            #expect(result.exitCode == 2, "\(argument)")
+            #expect(result.standardError.hasPrefix(message), "\(argument): \(result.standardError)")
+        }
+        let missing = try TaskloopBinary.run(["timeline", "nothing-here"], in: folder)
+        #expect(missing.exitCode == 2)
+        #expect(missing.standardError.hasPrefix("error: no run `nothing-here` in ./.taskloop/runs (it holds no runs)"))
+    }
 }

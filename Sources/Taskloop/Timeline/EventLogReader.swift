@@ -67,22 +67,21 @@ public struct EventLog: Sendable {
         return header
     }
 
-    /// Reads and parses the log at `path` (blocking: call it off the event loop).
+    /// Reads and parses the log at `path` (blocking: call it off the event
+    /// loop). A named pipe or a device is refused as it is opened, never
+    /// waited on.
     public static func read(path: String) throws(EventLogError) -> EventLog {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw .cannotRead(path: path, reason: SystemErrorText.describe(errno))
+        let what = "name a run's folder, its events.jsonl, or a run id"
+        switch WholeFile.read(path) {
+        case .success(let bytes):
+            return try parse(Data(bytes), path: path)
+        case .failure(.folder):
+            throw .cannotRead(path: path, reason: "it is a folder without an events.jsonl; \(what)")
+        case .failure(.special(let kind)):
+            throw .cannotRead(path: path, reason: "it is \(kind), not a file; \(what)")
+        case .failure(let failure):
+            throw .cannotRead(path: path, reason: SystemErrorText.describe(failure.code))
         }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw .cannotRead(path: path, reason: "it is a folder without an events.jsonl; name a run's folder, its events.jsonl, or a run id")
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .cannotRead(path: path, reason: SystemErrorText.reason(error, fallback: (error as NSError).localizedDescription))
-        }
-        return try parse(data, path: path)
     }
 
     /// Notes for a reader of the log: a cut last line, earlier runs in the file.

@@ -37,14 +37,16 @@ public struct RunHistory: Sendable {
 
     /// The event log `argument` names, as `--resume` and `taskloop timeline`
     /// take it: the path of an events.jsonl (any `.jsonl`), a run's folder,
-    /// or the id of a run in this history.
+    /// the id of a run in this history, or else any path that exists (a log
+    /// written with `--events run.log`; a folder or a pipe there is refused
+    /// with what it is when read).
     public func eventLogPath(named argument: String) throws(SelectionError) -> String {
         if let log = PreviousRun.logPath(named: argument) { return log }
         let path = logPath(of: argument)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw .unknownRunID(argument, folder: folder, latest: Array(runIDs().suffix(5).reversed()))
-        }
-        return path
+        if FileManager.default.fileExists(atPath: path) { return path }
+        var status = stat()
+        if stat(argument, &status) == 0 { return argument }
+        throw .unknownRunID(argument, folder: folder, latest: Array(runIDs().suffix(5).reversed()))
     }
 
     public func logPath(of runID: String) -> String {
