@@ -15,7 +15,7 @@ extension RunCommand {
     /// Ctrl-C. With `--on-change restart`, a change during a run cancels it
     /// (the first stage of the two-stage cancel: SIGTERM, then SIGKILL after
     /// the grace period) and starts over; with `queue`, the run finishes and
-    /// the next starts at once. Exits with 130 (or 143) when interrupted.
+    /// the next starts at once. Exits with 130 (143, 129) when interrupted.
     func runWatching(_ pipeline: Pipeline, options: RunOptions) async throws -> Never {
         let watchLimit = ProcessEnvironment.atStart[SourceWatcher.watchLimitVariable].flatMap { Int($0) }
         let watcher = try await NIOThreadPool.singleton.runIfActive { SourceWatcher(pipeline: pipeline, watchLimit: watchLimit) }
@@ -49,7 +49,7 @@ extension RunCommand {
                 return first
             }
             guard let change else {
-                throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
+                throw ExitCode(signals.interruptedExitStatus)
             }
             FileHandleOutput.standardOutput("\nchanged: \(describe(change, roots: watcher.roots)); running again\n")
         }
@@ -97,7 +97,7 @@ extension RunCommand {
         }
         if let change = endings.change { return change }
         if endings.report?.status == .interrupted || endings.report == nil {
-            throw ExitCode(signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted)
+            throw ExitCode(signals.interruptedExitStatus)
         }
         return nil
     }

@@ -21,7 +21,8 @@ struct RunCommand: AsyncParsableCommand {
             process groups get SIGTERM, then SIGKILL) and the rest are skipped. With \
             --keep-going, everything that does not depend on a failed step still runs.
 
-            Ctrl-C (SIGINT) or SIGTERM stops the run the same way and exits with 130 or 143.
+            Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the run the same way and exits with 130, 143 or 129 \
+            (SIGHUP stays ignored under nohup).
 
             For CI, after the run: --junit PATH writes JUnit XML (a test case per step, with \
             failures, errors for cancelled steps, skips, and each step's output), --json PATH \
@@ -203,8 +204,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let trace { FileHandleOutput.standardOutput("trace: \(trace) (open it in ui.perfetto.dev)\n") }
         if let path = self.report { FileHandleOutput.standardOutput("report: \(path)\n") }
-        var exitCode = report.status != .interrupted ? report.exitCode
-            : signals.receivedTerminate ? ExitStatus.terminated : ExitStatus.interrupted
+        var exitCode = report.status != .interrupted ? report.exitCode : signals.interruptedExitStatus
         if let failure = report.eventLogFailure {
             // The record of the run is incomplete: never report it as a clean success.
             FileHandleOutput.standardError("error: \(failure)\n")

@@ -77,8 +77,11 @@ enum ExitStatus {
     static let success: Int32 = 0
     static let stepFailed: Int32 = 1
     static let invalidInput: Int32 = 2
-    static let interrupted: Int32 = 130
-    static let terminated: Int32 = 143
+
+    /// A run a signal stopped: 128 plus the signal's number, as a shell
+    /// reports a command a signal ended: 130 for SIGINT, 143 for SIGTERM,
+    /// 129 for SIGHUP.
+    static func stopped(by signalNumber: Int32) -> Int32 { 128 + signalNumber }
 }
 
 struct TaskloopCommand: AsyncParsableCommand {
@@ -98,7 +101,7 @@ struct TaskloopCommand: AsyncParsableCommand {
             to the job's summary page. `secrets:` values are masked everywhere.
 
             Exit codes: 0 success, 1 a step failed, 2 an invalid pipeline or bad usage, \
-            130 interrupted (SIGINT), 143 terminated (SIGTERM).
+            130 interrupted (SIGINT), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
 
             Examples:
               taskloop run pipelines/hello.yaml

@@ -46,7 +46,7 @@ import Testing
         #expect(names.contains("NIO-ELT-1-#1"), "\(names)")
     }
 
-    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143)), (SIGHUP, Int32(129))])
     func aSignalStopsTheRunCleanly(signal: Int32, exitCode: Int32) async throws {
         let folder = try makeScratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -69,7 +69,7 @@ import Testing
         #expect(finished.cancelled == 2)
     }
 
-    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143)), (SIGHUP, Int32(129))])
     func aSignalStopsEveryKindOfStepAndCleanupStillRuns(signal: Int32, exitCode: Int32) async throws {
         let server = try await TestHTTPServer.start()
         let folder = try makeScratchFolder()
@@ -109,6 +109,27 @@ import Testing
         #expect(await ProcessTable.groupEnds(try shellGroup(in: folder, file: "shell.pid")))
         #expect(!workers.isEmpty)
         #expect(workers.allSatisfy { !ProcessTable.isAlive($0) })
+    }
+
+    /// Under `nohup`, SIGHUP stays ignored: the run goes on to its end.
+    @Test func aHangUpUnderNohupLeavesTheRunGoing() async throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            steps:
+              short:
+                shell: echo $$ > short.pid; sleep 1; echo done > done.txt
+            """.write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        let running = try TaskloopBinary.start(["run", "p.yaml", "--events", "events.jsonl"], in: folder, launcher: ["/usr/bin/nohup"])
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: folder + "/short.pid") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        running.signal(SIGHUP)
+        let result = running.finish()
+        #expect(result.exitCode == 0)
+        #expect(!result.standardError.contains("stopping"))
+        #expect(try String(contentsOfFile: folder + "/done.txt", encoding: .utf8) == "done\n")
+        #expect(try EventLog.read(path: folder + "/events.jsonl").isComplete)
     }
 
     @Test func aSecondSignalExitsAtOnceAndTakesTheProcessesAlong() async throws {

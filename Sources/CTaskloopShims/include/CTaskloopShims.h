@@ -28,6 +28,15 @@ static inline int taskloop_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
 
+/// Whether `signal` is ignored, as `nohup` leaves SIGHUP for the command it
+/// starts; the disposition is read, not changed (Swift cannot compare the
+/// handler `signal` returns with `SIG_IGN`).
+static inline int taskloop_signal_is_ignored(int signal) {
+    struct sigaction current;
+    if (sigaction(signal, NULL, &current) != 0) return 0;
+    return !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN;
+}
+
 /// Names the calling thread for `top -H`, `ps -L` and `perf` (at most 15
 /// bytes are kept); `prctl` is variadic, which Swift cannot call.
 static inline void taskloop_name_this_thread(const char *name) {

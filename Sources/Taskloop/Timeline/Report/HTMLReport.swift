@@ -92,7 +92,7 @@ public struct HTMLReport: Sendable {
             let reason = record.finished?.reason.map { " · stopped early: \($0)" } ?? ""
             (cls, word, detail) = ("failed", "✗ Failed", "exit status 1 · \(failed) step\(failed == 1 ? "" : "s") failed\(reason)\(toleratedNote)")
         case .interrupted:
-            (cls, word, detail) = ("interrupted", "Interrupted", "exit status 130 (Ctrl-C) or 143 (SIGTERM)" + (record.finished?.reason.map { " · \($0)" } ?? ""))
+            (cls, word, detail) = ("interrupted", "Interrupted", "exit status 130 (Ctrl-C), 143 (SIGTERM) or 129 (SIGHUP)" + (record.finished?.reason.map { " · \($0)" } ?? ""))
         case nil:
             (cls, word, detail) = ("unfinished", "Did not finish", "no exit status: the event log ends before the run did")
         }
