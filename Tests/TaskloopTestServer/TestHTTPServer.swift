@@ -14,6 +14,7 @@ import Synchronization
 /// - `/json`: a fixed JSON document
 /// - `/bytes/N`: N bytes of `x`, streamed in 64 KiB chunks as the client reads
 /// - `/stall`: never answers
+/// - `/stall-body`: answers with a head for 10 bytes, sends 5, then nothing more
 /// - `/hello`: `hello` (the benchmark's target)
 /// - `/versioned`: the ``VersionedDocument``'s current text, with its `ETag`
 ///   and `Last-Modified`, honouring `If-None-Match` and `If-Modified-Since`
@@ -143,6 +144,10 @@ final class TestHTTPHandler: ChannelInboundHandler {
             send(status, body: body, extra: headers, context: context)
         case "stall":
             break  // Never answer: the client must give up by itself.
+        case "stall-body":
+            let headers = HTTPHeaders([("Content-Length", "10"), ("Content-Type", "text/plain")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "start")))), promise: nil)
         default:
             send(.notFound, body: "no route \(path)", context: context)
         }

@@ -148,6 +148,29 @@ struct LoopCheckedHTTPStep: StepKind {
         }
     }
 
+    /// Without a `timeout:`, a server that stops sending (before its head,
+    /// or in the middle of its body, saved or not) fails the step once the
+    /// stall limit passes with nothing received; a step with a `timeout:`
+    /// has that limit instead.
+    @Test func aStalledServerFailsAStepWithoutTimeoutAfterTheStallLimit() async throws {
+        try await withTestServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  silent: { http: { url: "\(server.baseURL)/stall" } }
+                  cut: { http: { url: "\(server.baseURL)/stall-body" } }
+                  cut-saved: { http: { url: "\(server.baseURL)/stall-body", save: cut.txt } }
+                  patient: { http: { url: "\(server.baseURL)/stall" }, timeout: 1500ms }
+                """, policy: .keepGoing, httpStallLimit: .milliseconds(400))
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let stalled = "nothing came from the server for 400ms: it seems stalled; give the step a `timeout:` to let it wait longer"
+            #expect(report.step("silent")?.error == "GET \(server.baseURL)/stall: \(stalled)")
+            #expect(report.step("cut")?.error == "GET \(server.baseURL)/stall-body: \(stalled)")
+            #expect(report.step("cut-saved")?.error == "GET \(server.baseURL)/stall-body: the download failed after 5 bytes: \(stalled)")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/cut.txt"))
+            #expect(report.step("patient")?.error == "timed out after 1.50s (the step's `timeout`)")
+        }
+    }
+
     @Test func aRefusedConnectionSaysSo() async throws {
         // A port held bound but not listening refuses connections, and no
         // other suite's server can take it meanwhile (a stopped server's port

@@ -138,7 +138,8 @@ public struct PipelineRunner: Sendable {
             for sink in sinks { sink.observe(event) }
         }
         observers.append(monitor)
-        let httpClient = SharedHTTPClient(eventLoop: eventLoop, connectionsPerHost: pipeline.limits.io)
+        let httpClient = SharedHTTPClient(
+            eventLoop: eventLoop, connectionsPerHost: pipeline.limits.io, stallLimit: options.httpStallLimit)
         let incremental = try await openIncrementalEngine()
         let scheduler = Scheduler(
             pipeline: pipeline, options: options, eventLoop: eventLoop, observers: observers, clock: clock,

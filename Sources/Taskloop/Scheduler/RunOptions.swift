@@ -24,6 +24,13 @@ public struct RunOptions: Sendable {
     public var selection: StepSelection?
     /// `--no-cache` and `--force`: how steps with `sources:` are checked.
     public var incremental = IncrementalOptions()
+    /// How long an HTTP request of a step without a `timeout:` may receive
+    /// nothing from the server before it fails (see ``StepContext/httpClient``).
+    public var httpStallLimit = Self.defaultHTTPStallLimit
+
+    /// Five minutes: longer than any server takes to start answering
+    /// or between two parts of a body, unless it is stuck.
+    public static let defaultHTTPStallLimit = Duration.seconds(300)
 
     public init(
         policy: FailurePolicy = .failFast, eventLogPath: String? = nil,

@@ -382,7 +382,7 @@ package final class Scheduler: Sendable {
         let base = StepContext.resolve(step.workingDirectory ?? "", against: pipelineDirectory)
         return StepContext(
             stepID: step.id, attempt: attempt, workingDirectory: base, environment: environment, services: stepServices,
-            executor: step.executor.flatMap { pipeline.executors[$0.name] }, conditionalRequest: conditionalRequest)
+            timeout: step.timeout, executor: step.executor.flatMap { pipeline.executors[$0.name] }, conditionalRequest: conditionalRequest)
     }
 
     /// Where a step is as it starts: `worker` (a CPU step, until it has

@@ -9,7 +9,9 @@ import Glibc
 /// Words for why an HTTP request failed: refused connections, names that do
 /// not resolve, TLS failures and time-outs, instead of a type dump.
 enum HTTPFailure {
-    static func describe(_ error: any Error) -> String {
+    /// `stallLimit`: how long the request could receive nothing (see
+    /// ``SharedHTTPClient``), named when that is what ended it.
+    static func describe(_ error: any Error, stallLimit: Duration) -> String {
         if let connection = error as? NIOConnectionError {
             if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty {
                 return "cannot resolve host `\(connection.host)`: check the name (or your DNS)"
@@ -24,7 +26,9 @@ enum HTTPFailure {
         if let client = error as? HTTPClientError {
             switch client {
             case .connectTimeout: return "the connection timed out"
-            case .readTimeout: return "the server stopped answering (read timed out)"
+            case .readTimeout:
+                return "nothing came from the server for \(stallLimit.compactDescription): it seems stalled; "
+                    + "give the step a `timeout:` to let it wait longer"
             case .remoteConnectionClosed: return "the server closed the connection"
             case .invalidURL, .emptyHost, .emptyScheme: return "the URL is not valid"
             case .deadlineExceeded: return "the request timed out"

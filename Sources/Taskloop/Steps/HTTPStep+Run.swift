@@ -66,7 +66,8 @@ extension HTTPStep {
 
         if let savePath {
             let target = context.resolve(savePath)
-            let bytes = try await Self.stream(response.body, to: target, request: "\(method) \(url)")
+            let bytes = try await Self.stream(
+                response.body, to: target, request: "\(method) \(url)", stallLimit: context.httpStallLimit)
             outputs["bytes"] = JSONValue(Int(bytes))
             outputs["path"] = .string(target)
             return outputs
@@ -78,7 +79,7 @@ extension HTTPStep {
         } catch is NIOTooManyBytesError {
             throw StepFailure("\(method) \(url): the body is larger than 1 MiB; add `save: PATH` to stream it to a file")
         } catch {
-            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error))")
+            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error, stallLimit: context.httpStallLimit))")
         }
         let text = String(buffer: buffer)
         outputs["body"] = .string(text)
@@ -136,14 +137,16 @@ extension HTTPStep {
             return try await context.httpClient.execute(request, timeout: .hours(24))
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error))")
+            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error, stallLimit: context.httpStallLimit))")
         }
     }
 
     /// Streams `body` into a temporary file beside `target`, then renames it
     /// into place: memory stays flat whatever the size, and a failed or
     /// cancelled download leaves no file at `target`.
-    static func stream(_ body: HTTPClientResponse.Body, to target: String, request: String) async throws -> Int64 {
+    static func stream(
+        _ body: HTTPClientResponse.Body, to target: String, request: String, stallLimit: Duration
+    ) async throws -> Int64 {
         var written: Int64 = 0
         do {
             try await AtomicFile.replace(target, fileSystem: .shared) { temporary in
@@ -163,7 +166,7 @@ extension HTTPStep {
             throw CancellationError()
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("\(request): the download failed after \(written) bytes: \(HTTPFailure.describe(error))")
+            throw StepFailure("\(request): the download failed after \(written) bytes: \(HTTPFailure.describe(error, stallLimit: stallLimit))")
         }
         return written
     }

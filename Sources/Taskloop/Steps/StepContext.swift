@@ -50,6 +50,9 @@ public final class StepContext: Sendable {
     public let attempt: Int
     /// The folder of the pipeline file: relative paths are resolved against it.
     public let workingDirectory: String
+    /// The step's own `timeout:`, when it has one: the step is cancelled
+    /// when an attempt runs longer.
+    public let timeout: Duration?
     /// The pipeline's `env:` with the step's `env:` on top (not the inherited
     /// environment, which shell steps add beneath).
     public let environment: [String: String]
@@ -60,9 +63,14 @@ public final class StepContext: Sendable {
     /// How long a process gets between SIGTERM and SIGKILL when its step is
     /// cancelled or times out.
     public var terminationGracePeriod: Duration { services.terminationGracePeriod }
-    /// The run's HTTP client: it runs on ``eventLoop`` and shares one
-    /// connection pool among all steps. Made when a step first asks for it.
-    public var httpClient: HTTPClient { services.httpClient.client }
+    /// The run's HTTP client: it runs on ``eventLoop`` and shares its
+    /// connection pool with the run's other steps. Made when a step first
+    /// asks for it. For a step without a ``timeout``, a request fails once
+    /// nothing has come from the server for five minutes (a stalled server);
+    /// a step with one has that limit instead.
+    public var httpClient: HTTPClient { services.httpClient.client(watchful: timeout == nil) }
+    /// How long a request of ``httpClient`` may receive nothing, for a step without a `timeout:`.
+    package var httpStallLimit: Duration { services.httpClient.stallLimit }
     /// This run's folder (`.taskloop/runs/<run-id>`), for files a step keeps
     /// for the run, such as its `$TASKLOOP_OUTPUT` file.
     public var runDirectory: String { services.runDirectory }
@@ -84,11 +92,12 @@ public final class StepContext: Sendable {
 
     package init(
         stepID: StepID, attempt: Int, workingDirectory: String, environment: [String: String],
-        services: RunServices, executor: Executor? = nil, conditionalRequest: HTTPConditionalRequest? = nil
+        services: RunServices, timeout: Duration? = nil, executor: Executor? = nil, conditionalRequest: HTTPConditionalRequest? = nil
     ) {
         self.stepID = stepID
         self.attempt = attempt
         self.workingDirectory = workingDirectory
+        self.timeout = timeout
         self.environment = environment
         self.services = services
         self.executor = executor

@@ -15,7 +15,7 @@ func runPipeline(
     _ yaml: String, policy: FailurePolicy = .failFast, plugins: [any StepKind.Type] = [],
     cpuFunctions: [any CPUFunction.Type] = [], environment: [String: String] = [:],
     interrupter: RunInterrupter = RunInterrupter(), workerLaunch: WorkerLaunch = workerLaunch,
-    workerStartTimeout: Duration? = nil
+    workerStartTimeout: Duration? = nil, httpStallLimit: Duration? = nil
 ) async throws -> (report: PipelineRunner.Report, folder: String) {
     let folder = try makeTemporaryDirectory()
     let file = folder + "/pipeline.yaml"
@@ -24,6 +24,7 @@ func runPipeline(
     pipeline.environment.merge(environment) { _, new in new }
     var options = RunOptions(policy: policy, terminationGracePeriod: .seconds(2), workerLaunch: workerLaunch)
     if let workerStartTimeout { options.workerStartTimeout = workerStartTimeout }
+    if let httpStallLimit { options.httpStallLimit = httpStallLimit }
     let report = try await PipelineRunner(pipeline: pipeline, options: options).run(console: nil, interrupter: interrupter)
     return (report, folder)
 }
