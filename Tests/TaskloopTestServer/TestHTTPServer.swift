@@ -15,6 +15,7 @@ import Synchronization
 /// - `/bytes/N`: N bytes of `x`, streamed in 64 KiB chunks as the client reads
 /// - `/stall`: never answers
 /// - `/stall-body`: answers with a head for 10 bytes, sends 5, then nothing more
+/// - `/huge-headers`: a header of 100 KiB, more than a client reads
 /// - `/hello`: `hello` (the benchmark's target)
 /// - `/versioned`: the ``VersionedDocument``'s current text, with its `ETag`
 ///   and `Last-Modified`, honouring `If-None-Match` and `If-Modified-Since`
@@ -144,6 +145,8 @@ final class TestHTTPHandler: ChannelInboundHandler {
             send(status, body: body, extra: headers, context: context)
         case "stall":
             break  // Never answer: the client must give up by itself.
+        case "huge-headers":
+            send(.ok, body: "ok", extra: [("X-Huge", String(repeating: "h", count: 100 * 1024))], context: context)
         case "stall-body":
             let headers = HTTPHeaders([("Content-Length", "10"), ("Content-Type", "text/plain")])
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)

@@ -171,6 +171,18 @@ struct LoopCheckedHTTPStep: StepKind {
         }
     }
 
+    @Test func headersTooLargeToReadAreNamedForWhatTheyAre() async throws {
+        try await withTestServer { server in
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  huge: { http: { url: "\(server.baseURL)/huge-headers" } }
+                """)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(report.step("huge")?.error
+                == "GET \(server.baseURL)/huge-headers: the answer's headers are larger than 80 KiB, more than an HTTP client reads; is this an HTTP server?")
+        }
+    }
+
     @Test func aRefusedConnectionSaysSo() async throws {
         // A port held bound but not listening refuses connections, and no
         // other suite's server can take it meanwhile (a stopped server's port

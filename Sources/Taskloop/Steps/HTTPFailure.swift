@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 #if canImport(Glibc)
@@ -34,6 +35,12 @@ enum HTTPFailure {
             case .deadlineExceeded: return "the request timed out"
             default: return "\(client)"
             }
+        }
+        if let parser = error as? HTTPParserError {
+            if case .headerOverflow = parser {
+                return "the answer's headers are larger than 80 KiB, more than an HTTP client reads; is this an HTTP server?"
+            }
+            return "the answer is not valid HTTP (\(parser)); is this an HTTP server?"
         }
         let text = String(describing: error)
         if text.localizedCaseInsensitiveContains("certificate") || text.contains("SSL") || text.contains("handshake") {
