@@ -176,6 +176,34 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".taskloop", "pipeline.yaml", "public", "site"])
     }
 
+    /// A folder copied into itself would be walked while it grows, without
+    /// end; the target is resolved through links, so a link does not hide it.
+    @Test(.timeLimit(.minutes(1)))
+    func aFolderIsNeverCopiedOrMovedIntoItself() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              tree: { shell: mkdir -p src/sub elsewhere && echo a > src/a.txt && ln -s src link && ln -s ../../elsewhere src/sub/out }
+              into: { needs: tree, file: { copy: src, to: src/sub/inner } }
+              through-link: { needs: tree, file: { copy: src, to: link/deep/er } }
+              dotted: { needs: tree, file: { copy: link, to: ./src/sub/../x } }
+              itself: { needs: tree, file: { copy: src, to: src } }
+              move-into: { needs: tree, file: { move: src, to: src/sub/x } }
+              out-through-link: { needs: tree, file: { copy: src, to: src/sub/out/copy } }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let inside = "is inside it, and a folder cannot go into itself; choose a target outside it"
+        #expect(report.step("into")?.error == "cannot copy src: `src/sub/inner` \(inside)")
+        #expect(report.step("through-link")?.error == "cannot copy src: `link/deep/er` \(inside)")
+        #expect(report.step("dotted")?.error == "cannot copy link: `./src/sub/../x` \(inside)")
+        #expect(report.step("itself")?.error == "cannot copy src: `src` is that same folder; choose another target")
+        #expect(report.step("move-into")?.error == "cannot move src: `src/sub/x` \(inside)")
+        // A link inside the folder that leads out of it is followed: that copy lands outside.
+        #expect(report.status("out-through-link") == .success)
+        #expect(contents(folder + "/elsewhere/copy/a.txt") == "a\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/src").sorted() == ["a.txt", "sub"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/src/sub").sorted() == ["out"])
+    }
+
     @Test func aFileIsNotMovedOverAFolder() async throws {
         let (report, folder) = try await runPipeline("""
             steps:

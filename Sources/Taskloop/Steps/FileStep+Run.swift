@@ -1,5 +1,6 @@
 import NIOCore
 import NIOFileSystem
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -60,6 +61,7 @@ extension FileStep {
                 guard let info = try await fileSystem.info(forFileAt: FilePath(source)) else {
                     throw FileStepProblem.missing
                 }
+                if info.type == .directory { try await Self.refuseCopyIntoItself(source, target, to: to, threadPool: context.threadPool) }
                 try await AtomicFile.replace(target, fileSystem: fileSystem) { temporary in
                     try await ItemCopy.copy(FilePath(source), to: FilePath(temporary), fileSystem: fileSystem)
                 }
@@ -73,9 +75,10 @@ extension FileStep {
             let source = context.resolve(from)
             let target = context.resolve(to)
             try await Self.attempt("move", from) {
-                guard try await fileSystem.info(forFileAt: FilePath(source), infoAboutSymbolicLink: true) != nil else {
+                guard let info = try await fileSystem.info(forFileAt: FilePath(source), infoAboutSymbolicLink: true) else {
                     throw FileStepProblem.missing
                 }
+                if info.type == .directory { try await Self.refuseCopyIntoItself(source, target, to: to, threadPool: context.threadPool) }
                 try await AtomicFile.createParent(of: target, fileSystem: fileSystem)
                 do {
                     try await AtomicFile.moveIntoPlace(source, target, fileSystem: fileSystem)
@@ -133,6 +136,17 @@ extension FileStep {
         }
     }
 
+    /// Throws when the folder `source` would be copied or moved into itself
+    /// (`to` as written, for the message): a copy that walks the folder it
+    /// writes into never ends, and `rename` refuses it with a bare EINVAL.
+    private static func refuseCopyIntoItself(_ source: String, _ target: String, to: String, threadPool: NIOThreadPool) async throws {
+        switch try await threadPool.runIfActive({ PathContainment.place(of: target, from: source) }) {
+        case .theFolderItself: throw FileStepProblem.targetIsSource(to)
+        case .inside: throw FileStepProblem.targetInsideSource(to)
+        case .elsewhere: return
+        }
+    }
+
     /// Appends `bytes` to `target`, creating it. A failed append (a full
     /// disk) leaves the file as it was: cut back to its old size, or removed
     /// when the append created it.
@@ -182,6 +196,10 @@ enum FileStepProblem: Error, CustomStringConvertible {
     case permissionDenied
     /// `append` to a named pipe.
     case namedPipe
+    /// A folder's `copy` or `move` target (as written) lies inside the folder.
+    case targetInsideSource(String)
+    /// A folder's `copy` or `move` target (as written) is the folder itself.
+    case targetIsSource(String)
     /// A system call failed with this `errno`.
     case system(Int32)
 
@@ -210,6 +228,8 @@ enum FileStepProblem: Error, CustomStringConvertible {
         case .missing: return "no such file or folder"
         case .permissionDenied: return "permission denied"
         case .namedPipe: return "it is a named pipe (FIFO), not a file; write to a pipe from a shell step"
+        case .targetInsideSource(let target): return "`\(target)` is inside it, and a folder cannot go into itself; choose a target outside it"
+        case .targetIsSource(let target): return "`\(target)` is that same folder; choose another target"
         case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
         }
