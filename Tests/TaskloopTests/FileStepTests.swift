@@ -204,6 +204,42 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/src/sub").sorted() == ["out"])
     }
 
+    /// `remove` refuses what `rm` refuses (`.`, `..`) and a folder that holds
+    /// the run's own event log, which would take the record of the run with it.
+    @Test func removeRefusesDotFoldersAndTheFolderOfTheRunsLog() async throws {
+        // `here` names the pipeline's own folder: were the guard to fail, that
+        // scratch folder is all it would take.
+        let scratch = try makeTemporaryDirectory()
+        let (report, folder) = try await runPipeline("""
+            steps:
+              tree: { file: { mkdir: d/e } }
+              dot: { needs: tree, file: { remove: ".", recursive: true } }
+              dot-dot: { needs: tree, file: { remove: "d/e/..", recursive: true } }
+              runs: { needs: tree, file: { remove: .taskloop, recursive: true } }
+              here: { needs: tree, file: { remove: "\(scratch)", recursive: true } }
+              fine: { needs: [dot, dot-dot, runs, here], if: always(), file: { remove: d/e, recursive: true } }
+            """, policy: .keepGoing, in: scratch)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let dots = "a path ending in `.` or `..` is refused, as `rm` refuses it; name the folder by its own name"
+        #expect(report.step("dot")?.error == "cannot remove .: \(dots)")
+        #expect(report.step("dot-dot")?.error == "cannot remove d/e/..: \(dots)")
+        let runDirectory = (report.eventLogPath as NSString).deletingLastPathComponent
+        let holdsLog = "it holds this run's event log (in \(runDirectory)), which the run is still writing; "
+            + "remove what it holds instead, or log the run elsewhere with --events"
+        #expect(report.step("runs")?.error == "cannot remove .taskloop: \(holdsLog)")
+        #expect(report.step("here")?.error == "cannot remove \(scratch): \(holdsLog)")
+        #expect(report.status("fine") == .success)
+        #expect(try EventLog.read(path: report.eventLogPath).isComplete)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/d").isEmpty)
+    }
+
+    @Test func theRootIsWhereTheRootResolves() {
+        #expect(PathContainment.resolvedLocation(of: "/") == "/")
+        #expect(PathContainment.resolvedLocation(of: "/tmp/../") == "/")
+        #expect(PathContainment.resolvedLocation(of: "/no-such-folder/x/../..") == "/")
+        #expect(PathContainment.resolvedLocation(of: "/tmp") != "/")
+    }
+
     @Test func aFileIsNotMovedOverAFolder() async throws {
         let (report, folder) = try await runPipeline("""
             steps:

@@ -103,6 +103,7 @@ extension FileStep {
                 if info.type == .directory, !recursive {
                     throw FileStepProblem.folderNeedsRecursive
                 }
+                if info.type == .directory { try await Self.refuseRemoving(target, as: path, in: context) }
                 return try await fileSystem.removeItem(at: FilePath(target), strategy: .platformDefault, recursively: recursive)
             }
             return ["path": .string(target), "removed": JSONValue(removed)]
@@ -145,6 +146,23 @@ extension FileStep {
         case .inside: throw FileStepProblem.targetInsideSource(to)
         case .elsewhere: return
         }
+    }
+
+    /// Throws for a folder that must not go: one named `.` or `..` (as
+    /// `rm` refuses them), the root, and one that holds this run's event
+    /// log, which the run is still writing (the record of the run would go
+    /// with it).
+    private static func refuseRemoving(_ target: String, as written: String, in context: StepContext) async throws {
+        if let last = written.split(separator: "/").last, last == "." || last == ".." {
+            throw FileStepProblem.removingDotFolder
+        }
+        let runDirectory = context.runDirectory
+        let place = try await context.threadPool.runIfActive { () -> (root: Bool, holdsLog: Bool) in
+            (PathContainment.resolvedLocation(of: target) == "/",
+             PathContainment.place(of: runDirectory, from: target) != .elsewhere)
+        }
+        if place.root { throw FileStepProblem.removingRoot }
+        if place.holdsLog { throw FileStepProblem.removingRunLog(runDirectory) }
     }
 
     /// Appends `bytes` to `target`, creating it. A failed append (a full
@@ -200,6 +218,11 @@ enum FileStepProblem: Error, CustomStringConvertible {
     case targetInsideSource(String)
     /// A folder's `copy` or `move` target (as written) is the folder itself.
     case targetIsSource(String)
+    /// `remove` of a path whose last component is `.` or `..`.
+    case removingDotFolder
+    case removingRoot
+    /// `remove` of a folder that holds the run's event log, in this folder.
+    case removingRunLog(String)
     /// A system call failed with this `errno`.
     case system(Int32)
 
@@ -230,6 +253,11 @@ enum FileStepProblem: Error, CustomStringConvertible {
         case .namedPipe: return "it is a named pipe (FIFO), not a file; write to a pipe from a shell step"
         case .targetInsideSource(let target): return "`\(target)` is inside it, and a folder cannot go into itself; choose a target outside it"
         case .targetIsSource(let target): return "`\(target)` is that same folder; choose another target"
+        case .removingDotFolder:
+            return "a path ending in `.` or `..` is refused, as `rm` refuses it; name the folder by its own name"
+        case .removingRoot: return "it is the root folder, which `remove` never removes"
+        case .removingRunLog(let folder):
+            return "it holds this run's event log (in \(folder)), which the run is still writing; remove what it holds instead, or log the run elsewhere with --events"
         case .fileInTheWay: return "a file (not a folder) is already there"
         case .folderNeedsRecursive: return "it is a folder; add `recursive: true` to remove it and all it holds"
         }

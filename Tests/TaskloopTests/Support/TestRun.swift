@@ -9,15 +9,15 @@ func makeTemporaryDirectory() throws -> String {
     return path
 }
 
-/// Writes `yaml` as `pipeline.yaml` in a new folder, loads it, runs it without
-/// printing, and returns the report with the folder it ran in.
+/// Writes `yaml` as `pipeline.yaml` in `folder` (a new one when nil), loads
+/// it, runs it without printing, and returns the report with the folder it ran in.
 func runPipeline(
     _ yaml: String, policy: FailurePolicy = .failFast, plugins: [any StepKind.Type] = [],
     cpuFunctions: [any CPUFunction.Type] = [], environment: [String: String] = [:],
     interrupter: RunInterrupter = RunInterrupter(), workerLaunch: WorkerLaunch = workerLaunch,
-    workerStartTimeout: Duration? = nil, httpStallLimit: Duration? = nil
+    workerStartTimeout: Duration? = nil, httpStallLimit: Duration? = nil, in folder: String? = nil
 ) async throws -> (report: PipelineRunner.Report, folder: String) {
-    let folder = try makeTemporaryDirectory()
+    let folder = try folder ?? makeTemporaryDirectory()
     let file = folder + "/pipeline.yaml"
     try yaml.write(toFile: file, atomically: true, encoding: .utf8)
     var pipeline = try PipelineLoader(registry: StepKindRegistry.builtIn.adding(plugins: plugins, cpuFunctions: cpuFunctions)).load(file: file)
