@@ -125,6 +125,44 @@ import Testing
         #expect(PipelineProblem.shorteningQuotedValues(in: unpaired) == unpaired)
     }
 
+    /// A C string ends at NUL: a path, a command or a variable holding one
+    /// would be cut there without a word, so the file is refused instead.
+    @Test func aNULCharacterIsRefusedWhereItIsWritten() {
+        let nul = "error: the value holds a NUL character (`\\0`), which no file name, command, environment variable or URL can carry "
+            + "(it would be cut there); remove it, and write binary data from a shell step"
+        #expect(YAMLDocumentTests.problems("a: \"x\\0y\"\nb: [ok, \"\\u0000\"]\n\"k\\0\": 1\n") == [
+            "t.yaml:1:4: \(nul)", "t.yaml:2:9: \(nul)", "t.yaml:3:1: \(nul)",
+        ])
+        // Written plainly or single-quoted, `\0` is two characters of text.
+        #expect(YAMLDocumentTests.problems("a: x\\0y\nb: 'x\\0y'\n").isEmpty)
+    }
+
+    /// Windows Notepad starts a UTF-8 file with a byte-order mark.
+    @Test func aByteOrderMarkIsNotPartOfTheFirstKey() throws {
+        let pipeline = try PipelineLoader().load(contents: "\u{FEFF}name: marked\nsteps:\n  a: { sleep: 0s }\n", file: "t.yaml")
+        #expect(pipeline.name == "marked")
+        let error = try #require(throws: PipelineLoadError.self) {
+            try PipelineLoader().load(contents: "\u{FEFF}nme: x\nsteps:\n  a: { sleep: 0s }\n", file: "t.yaml")
+        }
+        #expect(error.diagnostics.map(\.summary) == ["t.yaml:1:1: error: unknown key `nme` in the pipeline; did you mean `name`?"])
+        #expect(error.diagnostics[0].rendered(in: "\u{FEFF}nme: x\n").hasSuffix("\nnme: x\n^"))
+    }
+
+    @Test func anEnvironmentNameHoldsNoEqualsSignAndIsNotEmpty() throws {
+        let error = try #require(throws: PipelineLoadError.self) {
+            try PipelineLoader().load(contents: """
+                env: { "=x": 1 }
+                steps:
+                  a: { sleep: 0s, env: { "A=B": 1, "": 2, GOOD: 3 } }
+                """, file: "t.yaml")
+        }
+        #expect(error.diagnostics.map(\.summary) == [
+            "t.yaml:1:8: error: `env`: `=x` cannot name an environment variable: a name holds no `=` (it would end the name there)",
+            "t.yaml:3:26: error: `env` of step `a`: `A=B` cannot name an environment variable: a name holds no `=` (it would end the name there)",
+            "t.yaml:3:36: error: `env` of step `a`: an environment variable needs a name, and this one is empty",
+        ])
+    }
+
     @Test func mutatedAndRandomInputsAlwaysGiveLocatedDiagnostics() throws {
         var random = SplitMix64(seed: 0x7A5C_100F)
         let bases = try Fixture.all().map { try $0.text }

@@ -70,8 +70,8 @@ public struct PipelineLoader: Sendable {
         _ = collect { () throws(PipelineDiagnostics) in try root.mapping(field: "the pipeline", known: Self.topLevelKeys) }
         let top = ConfigMapping(entries: topEntries.filter { Self.topLevelKeys.contains($0.name) }, location: root.location, field: "the pipeline")
         if let name = collect({ () throws(PipelineDiagnostics) in try top.string("name") }) ?? nil { pipeline.name = name }
-        if let env = top["env"], let entries = collect({ () throws(PipelineDiagnostics) in try env.stringMap(field: "`env`") }) {
-            pipeline.environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        if let env = top["env"], let environment = collect({ () throws(PipelineDiagnostics) in try Self.environment(env, field: "`env`") }) {
+            pipeline.environment = environment
         }
         if let params = top["params"], let entries = collect({ () throws(PipelineDiagnostics) in try params.stringMap(field: "`params`") }) {
             pipeline.parameters = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
@@ -130,6 +130,23 @@ public struct PipelineLoader: Sendable {
         }
         pipeline.warnings = problems.filter { $0.severity == .warning }
         return pipeline
+    }
+
+    /// An `env:` mapping. A name must be one a process can receive: not
+    /// empty, and without `=`, which would end the name there (`A=B: 1`
+    /// would set `A` to `B=1`).
+    static func environment(_ node: ConfigNode, field: String) throws(PipelineDiagnostics) -> [String: String] {
+        let entries = try node.stringMap(field: field)
+        let problems = entries.filter { $0.key.isEmpty || $0.key.contains("=") }.map { entry in
+            Diagnostic(.invalidValue(
+                field: field,
+                reason: entry.key.isEmpty
+                    ? "an environment variable needs a name, and this one is empty"
+                    : "`\(entry.key)` cannot name an environment variable: a name holds no `=` (it would end the name there)"),
+                at: entry.location)
+        }
+        if !problems.isEmpty { throw PipelineDiagnostics(problems) }
+        return Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     /// `secrets: [TOKEN, DB_PASSWORD]`: names of environment variables.
@@ -262,8 +279,8 @@ public struct PipelineLoader: Sendable {
         let cwd = collect { () throws(PipelineDiagnostics) in try mapping.string("cwd") } ?? nil
         let continueOnError = collect { () throws(PipelineDiagnostics) in try mapping.bool("continue-on-error") } ?? nil
         var environment: [String: String] = [:]
-        if let env = mapping["env"], let entries = collect({ () throws(PipelineDiagnostics) in try env.stringMap(field: mapping.name(of: "env")) }) {
-            environment = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        if let env = mapping["env"], let variables = collect({ () throws(PipelineDiagnostics) in try Self.environment(env, field: mapping.name(of: "env")) }) {
+            environment = variables
         }
 
         let incremental = collect { () throws(PipelineDiagnostics) in try IncrementalSettings.decode(mapping) }

@@ -33,6 +33,9 @@ public enum PipelineProblem: Sendable, Hashable {
     case privateUseCharactersExhausted
     /// The file is empty or holds only comments.
     case emptyDocument
+    /// A double-quoted value holds `\0` or `\u0000`, which a C string (a
+    /// path, an argument, an environment variable) would silently cut there.
+    case nulCharacter
     /// A key that is not known where it stands. `context` names the place
     /// (`the pipeline`, "step `build`"); `known` lists what is allowed there.
     case unknownKey(String, context: String, known: [String])
@@ -127,6 +130,9 @@ public enum PipelineProblem: Sendable, Hashable {
             return "the file uses every Unicode private-use character; Taskloop needs one of them free to read aliases safely"
         case .emptyDocument:
             return "the file is empty: a pipeline needs at least a `steps:` mapping"
+        case .nulCharacter:
+            return "the value holds a NUL character (`\\0`), which no file name, command, environment variable or URL can carry "
+                + "(it would be cut there); remove it, and write binary data from a shell step"
         case .unknownKey(let key, let context, let known):
             return "unknown key `\(key)` in \(context)\(Self.suggestion(for: key, among: known, listing: true))"
         case .duplicateKey(let key, let firstLine):

@@ -10,6 +10,7 @@ struct SourceText {
     private let lineStarts: [String.Index]
 
     init(_ text: String) {
+        let text = Self.droppingByteOrderMark(text)
         self.text = text
         var starts = [text.startIndex]
         let bytes = text.utf8
@@ -23,6 +24,15 @@ struct SourceText {
 
     /// The lines' characters, by 0-based line number, without the line end.
     private var lines: Lines { Lines(text: text, starts: lineStarts) }
+
+    /// `text` without the byte-order mark some editors put first (Windows
+    /// Notepad's UTF-8): Yams hands libyaml the text as UTF-8 already, so
+    /// libyaml would read the mark as part of the first key. Places are
+    /// counted without it, as an editor shows the line.
+    static func droppingByteOrderMark(_ text: String) -> String {
+        guard text.unicodeScalars.first == "\u{FEFF}" else { return text }
+        return String(text.unicodeScalars.dropFirst())
+    }
 
     /// Line `number` (1-based), without its line break (`\n` or `\r\n`);
     /// nil past the last line.

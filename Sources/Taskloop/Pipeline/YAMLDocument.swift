@@ -15,6 +15,7 @@ enum YAMLDocument {
     static func parse(
         _ text: String, file: String, expandedValueLimit: Int = expandedValueLimit
     ) throws(PipelineDiagnostics) -> ConfigNode {
+        let text = SourceText.droppingByteOrderMark(text)
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard let shield = YAMLAliasShield(text) else {
             throw PipelineDiagnostics(.privateUseCharactersExhausted, at: start)

@@ -67,6 +67,11 @@ struct YAMLNodeConverter {
         let location = location(of: scalar.mark)
         guard scalar.style == .plain || scalar.style == .any, let aliasText = shield.aliasText(scalar.string) else {
             try count(1, at: location)
+            // Only a double-quoted scalar can hold one (`"\0"`, `"\u0000"`):
+            // libyaml refuses the raw character.
+            if scalar.style == .doubleQuoted, scalar.string.utf8.contains(0) {
+                problems.append(Diagnostic(.nulCharacter, at: location))
+            }
             let isPlain = scalar.style == .plain || scalar.style == .any
             return ConfigNode(.scalar(shield.restoring(scalar.string), isPlain: isPlain), at: location)
         }
