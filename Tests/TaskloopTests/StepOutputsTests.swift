@@ -23,6 +23,26 @@ import TaskloopTestServer
         #expect(try report.outputs("consume")["stdout"] == .string("1.2.3|line one\nline = two"))
     }
 
+    /// An output may hold a NUL; filled into a command, a variable or a path
+    /// it would be cut there, so the step that would use it fails instead.
+    @Test func anOutputHoldingNULFailsTheStepThatWouldPasteIt() async throws {
+        let (report, folder) = try await runPipeline("""
+            steps:
+              produce:
+                shell: printf 'x=a\\000b\\n' >> "$TASKLOOP_OUTPUT"
+              command: { needs: produce, shell: "echo ${{ steps.produce.outputs.x }}" }
+              variable: { needs: produce, shell: "echo $V", env: { V: "${{ steps.produce.outputs.x }}" } }
+              path: { needs: produce, file: { write: "${{ steps.produce.outputs.x }}.txt", content: hi } }
+            """, policy: .keepGoing)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try report.outputs("produce")["x"] == .string("a\u{0}b"))
+        let nul = "a value filled in holds a NUL character, which no file name, command, environment variable or URL can carry (it would be cut there)"
+        #expect(report.step("command")?.error == "`shell` of step `command`: \(nul)")
+        #expect(report.step("variable")?.error == "`env.V`: \(nul)")
+        #expect(report.step("path")?.error == "`file` of step `path`: \(nul)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/a.txt"))
+    }
+
     @Test func aMalformedOutputFileFailsTheStep() async throws {
         let (report, folder) = try await runPipeline("""
             steps:

@@ -38,11 +38,21 @@ enum StepPreparation {
         return prepared
     }
 
+    /// `text` with its `${{ }}` filled in. A value that brings a NUL
+    /// character (a step's output can hold one) fails the step, as the file
+    /// itself may not hold one: a path, a command or a variable would be cut
+    /// there without a word.
     static func render(_ text: String, field: String, with evaluator: ExpressionEvaluator) throws(StepFailure) -> String {
+        let rendered: String
         do {
-            return try Template.parse(text).render(with: evaluator)
+            rendered = try Template.parse(text).render(with: evaluator)
         } catch {
             throw StepFailure("\(field): \(error.description)")
         }
+        if rendered.utf8.contains(0) {
+            throw StepFailure("\(field): a value filled in holds a NUL character, which no file name, command, "
+                + "environment variable or URL can carry (it would be cut there)")
+        }
+        return rendered
     }
 }
