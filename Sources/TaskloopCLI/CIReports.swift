@@ -14,19 +14,34 @@ struct CIReports {
 
     var isGitHubActions: Bool { environment["GITHUB_ACTIONS"] == "true" }
 
-    /// Writes every report asked for; a report that cannot be written is an
-    /// error message on stderr, and the others are still written.
-    func write(_ report: PipelineRunner.Report, exitCode: Int32) async {
+    /// Writes every report asked for and returns the run's exit status: a
+    /// report that cannot be written is an error message on stderr, the
+    /// others are still written, and a successful run's status becomes 1
+    /// (``ReportOutput``). The JSON result, written last, records that status.
+    func write(_ report: PipelineRunner.Report, exitCode: Int32) async -> Int32 {
+        var exitCode = exitCode
         if let junit {
             let text = JUnitReport(record: report.record, outputs: report.outputs).render()
-            await write(text, to: junit, what: "the JUnit report", announcing: "junit")
+            let written = await ReportOutput.write("junit", to: junit) { () throws(ReportFileError) in
+                try await ReportFile.write(text, to: junit, what: "the JUnit report")
+            }
+            exitCode = ReportOutput.exitCode(exitCode, allWritten: written)
         }
         if let json {
             let text = JSONRunResult(
                 record: report.record, outputs: report.outputs, eventLogPath: report.eventLogPath, exitCode: exitCode
             ).render()
-            await write(text, to: json, what: "the JSON result", announcing: "json")
+            let written = await ReportOutput.write("json", to: json) { () throws(ReportFileError) in
+                try await ReportFile.write(text, to: json, what: "the JSON result")
+            }
+            exitCode = ReportOutput.exitCode(exitCode, allWritten: written)
         }
+        await writeForGitHubActions(report)
+        return exitCode
+    }
+
+    /// Annotations on stdout and the job summary, under GitHub Actions.
+    private func writeForGitHubActions(_ report: PipelineRunner.Report) async {
         guard isGitHubActions else { return }
         FileHandleOutput.standardOutput(
             GitHubAnnotations(record: report.record, outputs: report.outputs, workingDirectory: workingDirectory).render())
@@ -40,12 +55,4 @@ struct CIReports {
         }
     }
 
-    private func write(_ text: String, to path: String, what: String, announcing label: String) async {
-        do {
-            try await ReportFile.write(text, to: path, what: what)
-            FileHandleOutput.standardOutput("\(label): \(path)\n")
-        } catch {
-            FileHandleOutput.standardError("error: \(error)\n")
-        }
-    }
 }

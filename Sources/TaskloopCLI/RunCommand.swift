@@ -197,20 +197,26 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.stepFailed)
         }
         signals.stop()
-        do {
-            try TimelineExport.write(report.record, trace: trace, report: self.report, workers: pipeline.limits.workers)
-        } catch {
-            FileHandleOutput.standardError("error: cannot write the trace or report: \(error.localizedDescription)\n")
+        var picturesWritten = true
+        if let trace {
+            picturesWritten = await ReportOutput.write("trace", to: trace, note: " (open it in ui.perfetto.dev)") { () throws(ReportFileError) in
+                try await TimelineExport.writeTrace(report.record, to: trace)
+            }
         }
-        if let trace { FileHandleOutput.standardOutput("trace: \(trace) (open it in ui.perfetto.dev)\n") }
-        if let path = self.report { FileHandleOutput.standardOutput("report: \(path)\n") }
+        if let path = self.report {
+            let written = await ReportOutput.write("report", to: path) { () throws(ReportFileError) in
+                try await TimelineExport.writeReport(report.record, to: path, workers: pipeline.limits.workers)
+            }
+            picturesWritten = picturesWritten && written
+        }
         var exitCode = report.status != .interrupted ? report.exitCode : signals.interruptedExitStatus
+        exitCode = ReportOutput.exitCode(exitCode, allWritten: picturesWritten)
         if let failure = report.eventLogFailure {
             // The record of the run is incomplete: never report it as a clean success.
             FileHandleOutput.standardError("error: \(failure)\n")
             if exitCode == ExitStatus.success { exitCode = ExitStatus.stepFailed }
         }
-        await CIReports(junit: junit, json: json).write(report, exitCode: exitCode)
+        exitCode = await CIReports(junit: junit, json: json).write(report, exitCode: exitCode)
         throw ExitCode(exitCode)
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Taskloop
 
-struct TimelineCommand: ParsableCommand {
+struct TimelineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timeline",
         abstract: "Re-render a recorded run from its event log.",
@@ -30,7 +30,7 @@ struct TimelineCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the HTML report here.", valueName: "path"))
     var report: String?
 
-    func run() throws {
+    func run() async throws {
         let log: EventLog
         do {
             // Resolved as `run --resume` resolves its value.
@@ -50,8 +50,18 @@ struct TimelineCommand: ParsableCommand {
         }
         for note in log.notes { text += note + "\n" }
         FileHandleOutput.standardOutput(text)
-        try TimelineExport.write(record, trace: trace, report: report)
-        if let trace { FileHandleOutput.standardOutput("trace: \(trace)\n") }
-        if let report { FileHandleOutput.standardOutput("report: \(report)\n") }
+        var allWritten = true
+        if let trace {
+            allWritten = await ReportOutput.write("trace", to: trace) { () throws(ReportFileError) in
+                try await TimelineExport.writeTrace(record, to: trace)
+            }
+        }
+        if let report {
+            let written = await ReportOutput.write("report", to: report) { () throws(ReportFileError) in
+                try await TimelineExport.writeReport(record, to: report)
+            }
+            allWritten = allWritten && written
+        }
+        if !allWritten { throw ExitCode(ExitStatus.stepFailed) }
     }
 }

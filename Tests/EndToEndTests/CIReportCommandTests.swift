@@ -132,4 +132,33 @@ import Glibc
         #expect(result.standardError.contains("; choose a path in a folder you can write to\n"))
         #expect(FileManager.default.fileExists(atPath: folder + "/result.json"))
     }
+
+    /// A successful run whose asked-for files cannot all be written exits 1,
+    /// names each path with why, and announces only the files written; the
+    /// JSON result, written last, records that exit status.
+    @Test func aSuccessfulRunWhoseReportsCannotBeWrittenExitsOne() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "steps:\n  ok: { shell: echo ok }\n".write(toFile: folder + "/p.yaml", atomically: true, encoding: .utf8)
+        try "a file".write(toFile: folder + "/blocker", atomically: true, encoding: .utf8)
+        let result = try TaskloopBinary.run(
+            ["run", "p.yaml", "--trace", "blocker/t.json", "--report", "deep/er/r.html", "--json", "out/result.json"], in: folder,
+            environment: ["GITHUB_ACTIONS": "false"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("error: cannot write the trace to blocker/t.json: "))
+        #expect(!result.standardOutput.contains("trace: "))
+        #expect(result.standardOutput.contains("report: deep/er/r.html\n"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/deep/er/r.html"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/out/result.json"))) as? [String: Any]
+        #expect(json?["exit_code"] as? Int == 1)
+
+        let again = try TaskloopBinary.run(["timeline", try Self.onlyRunID(in: folder), "--report", "blocker/r.html"], in: folder)
+        #expect(again.exitCode == 1)
+        #expect(again.standardError.contains("error: cannot write the HTML report to blocker/r.html: "))
+    }
+
+    static func onlyRunID(in folder: String) throws -> String {
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/.taskloop/runs")
+        return try #require(runs.first)
+    }
 }

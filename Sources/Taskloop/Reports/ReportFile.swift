@@ -7,8 +7,13 @@ public enum ReportFile {
     /// renamed over it), creating its folder if needed: a reader sees the old
     /// file or the whole new one.
     public static func write(_ text: String, to path: String, what: String) async throws(ReportFileError) {
+        try await write(Array(text.utf8), to: path, what: what)
+    }
+
+    /// Writes `bytes` to `path` as ``write(_:to:what:)`` writes text.
+    public static func write(_ bytes: [UInt8], to path: String, what: String) async throws(ReportFileError) {
         do {
-            try await AtomicFile.write(Array(text.utf8), to: path, fileSystem: .shared)
+            try await AtomicFile.write(bytes, to: path, fileSystem: .shared)
         } catch {
             throw ReportFileError(what: what, path: path, cause: error)
         }

@@ -1,15 +1,14 @@
-import Foundation
-
 /// Writes the pictures of a run: the Chrome trace and the HTML report. Each is
-/// written to a temporary file beside its target and renamed into place, so a
-/// reader never sees half a file. Call it off the event loop (it blocks).
+/// written to a temporary file beside its target and renamed into place (the
+/// target's folders are made first), so a reader never sees half a file.
 public enum TimelineExport {
-    public static func write(_ record: RunRecord, trace: String?, report: String?, workers: Int? = nil) throws {
-        if let trace {
-            try ChromeTrace(record: record).render().write(to: URL(fileURLWithPath: trace), options: .atomic)
-        }
-        if let report {
-            try Data(HTMLReport(record: record, workers: workers).render().utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
-        }
+    /// The Chrome/Perfetto trace of `record`, at `path`.
+    public static func writeTrace(_ record: RunRecord, to path: String) async throws(ReportFileError) {
+        try await ReportFile.write(Array(ChromeTrace(record: record).render()), to: path, what: "the trace")
+    }
+
+    /// The HTML report of `record`, at `path`; `workers` is the run's limit.
+    public static func writeReport(_ record: RunRecord, to path: String, workers: Int? = nil) async throws(ReportFileError) {
+        try await ReportFile.write(HTMLReport(record: record, workers: workers).render(), to: path, what: "the HTML report")
     }
 }
