@@ -145,6 +145,11 @@ struct RunCommand: AsyncParsableCommand {
         where Duration(parsing: value) == nil {
             throw ValidationError("\(flag) expects a duration such as 100ms, 1.5s or 10m, got `\(value)`")
         }
+        // A zero limit would end every run at once, a zero threshold report every tick.
+        for (flag, value) in [("--loop-stall-threshold", loopStallThreshold), ("--timeout", timeout ?? "1s")]
+        where Duration(parsing: value) == .zero {
+            throw ValidationError("\(flag) must be longer than 0, got `\(value)`")
+        }
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
             throw ValidationError("--param expects key=value, got `\(parameter)`")
         }

@@ -127,6 +127,8 @@ import Testing
             (["--grace", "5x"], "--grace expects a duration such as 100ms, 1.5s or 10m, got `5x`"),
             (["--timeout", "soon"], "--timeout expects a duration such as 100ms, 1.5s or 10m, got `soon`"),
             (["--loop-stall-threshold", "fast"], "--loop-stall-threshold expects a duration such as 100ms, 1.5s or 10m, got `fast`"),
+            (["--timeout", "0s"], "--timeout must be longer than 0, got `0s`"),
+            (["--loop-stall-threshold", "0ms"], "--loop-stall-threshold must be longer than 0, got `0ms`"),
             (["--param", "novalue"], "--param expects key=value, got `novalue`"),
             (["--progress", "fancy"], "--progress"),
             (["--output", "mixed"], "--output"),

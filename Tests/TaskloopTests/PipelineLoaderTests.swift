@@ -32,6 +32,18 @@ import Testing
         #expect((report.action as? FileStep)?.operation == .write(path: "out/report.txt", content: "done\n"))
     }
 
+    /// A time limit of 0 would end what it limits before it began.
+    @Test func aTimeoutOfZeroIsRefused() throws {
+        let error = try #require(throws: PipelineLoadError.self) {
+            try PipelineLoader().load(contents: "timeout: 0s\nsteps:\n  a: { sleep: 0s, timeout: 0ms }\n  b: { sleep: 0s, timeout: 1ms }\n", file: "t.yaml")
+        }
+        let zero = "a limit of 0 would end it before it began; give a duration longer than 0"
+        #expect(error.diagnostics.map(\.summary) == [
+            "t.yaml:1:10: error: `timeout` of the pipeline: \(zero)",
+            "t.yaml:3:28: error: `timeout` of step `a`: \(zero)",
+        ])
+    }
+
     @Test func theNameDefaultsToTheFileName() throws {
         let pipeline = try PipelineLoader().load(contents: "steps:\n  a: { sleep: 1s }\n", file: "ci/nightly.yaml")
         #expect(pipeline.name == "nightly")

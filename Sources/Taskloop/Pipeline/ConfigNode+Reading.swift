@@ -134,4 +134,16 @@ public struct ConfigMapping: Sendable {
     public func duration(_ key: String) throws(PipelineDiagnostics) -> Duration? {
         try self[key].map { node throws(PipelineDiagnostics) in try node.duration(field: name(of: key)) }
     }
+
+    /// A time limit (`timeout`): a duration longer than 0, which would end
+    /// what it limits before it began.
+    public func timeLimit(_ key: String) throws(PipelineDiagnostics) -> Duration? {
+        guard let node = self[key], let limit = try duration(key) else { return nil }
+        if limit == .zero {
+            throw PipelineDiagnostics(
+                .invalidValue(field: name(of: key), reason: "a limit of 0 would end it before it began; give a duration longer than 0"),
+                at: node.location)
+        }
+        return limit
+    }
 }

@@ -76,7 +76,7 @@ public struct PipelineLoader: Sendable {
         if let params = top["params"], let entries = collect({ () throws(PipelineDiagnostics) in try params.stringMap(field: "`params`") }) {
             pipeline.parameters = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
-        if let timeout = collect({ () throws(PipelineDiagnostics) in try top.duration("timeout") }) { pipeline.timeout = timeout }
+        if let timeout = collect({ () throws(PipelineDiagnostics) in try top.timeLimit("timeout") }) { pipeline.timeout = timeout }
         if let secrets = top["secrets"], let names = collect({ () throws(PipelineDiagnostics) in try Self.secretNames(secrets) }) {
             pipeline.secrets = names
         }
@@ -268,7 +268,7 @@ public struct PipelineLoader: Sendable {
         let needs = mapping["needs"].flatMap { node in
             collect { () throws(PipelineDiagnostics) in try node.stringList(field: mapping.name(of: "needs"), expected: "a step id or a list of step ids") }
         } ?? []
-        let timeout = collect { () throws(PipelineDiagnostics) in try mapping.duration("timeout") } ?? nil
+        let timeout = collect { () throws(PipelineDiagnostics) in try mapping.timeLimit("timeout") } ?? nil
         let retry = mapping["retry"].flatMap { node in
             collect { () throws(PipelineDiagnostics) in try RetryPolicy.decode(node, field: mapping.name(of: "retry")) }
         }
