@@ -32,6 +32,21 @@ import Testing
         #expect((report.action as? FileStep)?.operation == .write(path: "out/report.txt", content: "done\n"))
     }
 
+    /// A cycle through thousands of steps is still one line.
+    @Test func aLongCycleIsShownByItsEnds() throws {
+        let count = 5_000
+        let steps = (0..<count).map { "  s\($0): { needs: s\(($0 + 1) % count), sleep: 0s }" }.joined(separator: "\n")
+        let error = try #require(throws: PipelineLoadError.self) {
+            try PipelineLoader().load(contents: "steps:\n" + steps + "\n", file: "t.yaml")
+        }
+        #expect(error.diagnostics.map(\.problem.message) == [
+            "dependency cycle: s0 -> s1 -> s2 -> s3 -> s4 -> s5 -> s6 -> s7 -> ... 4,990 more ... -> s4998 -> s4999 -> s0; "
+                + "remove one of these `needs` to break it",
+        ])
+        let twelve = (1...12).map { "n\($0)" }
+        #expect(PipelineProblem.chain(twelve) == twelve.joined(separator: " -> "))
+    }
+
     /// A time limit of 0 would end what it limits before it began.
     @Test func aTimeoutOfZeroIsRefused() throws {
         let error = try #require(throws: PipelineLoadError.self) {

@@ -168,7 +168,7 @@ public enum PipelineProblem: Sendable, Hashable {
         case .unknownNeed(let need, let step, let nearest):
             return "step `\(step)` needs `\(need)`, which is not a step of this pipeline\(Self.suggestion(nearest: nearest))"
         case .dependencyCycle(let path):
-            return "dependency cycle: \(path.joined(separator: " -> ")); remove one of these `needs` to break it"
+            return "dependency cycle: \(Self.chain(path)); remove one of these `needs` to break it"
         case .unknownPool(let pool, let step, let known):
             if known.isEmpty {
                 return "step `\(step)` joins pool `\(pool)`, but the pipeline declares no pools: add `limits: { pools: { \(pool): 4 } }`"
@@ -202,7 +202,7 @@ public enum PipelineProblem: Sendable, Hashable {
         case .includeUnreadable(let path, let reason):
             return "cannot include `\(path)`: \(reason)"
         case .includeCycle(let chain):
-            return "include cycle: \(chain.joined(separator: " -> ")); remove one of these includes"
+            return "include cycle: \(Self.chain(chain)); remove one of these includes"
         case .keyOnlyInMainFile(let key):
             return "`\(key)` belongs in the main pipeline file: an included file holds only `steps:` and `include:`"
         case .tooManyNodes(let limit, let throughAliases):
@@ -230,6 +230,15 @@ public enum PipelineProblem: Sendable, Hashable {
             parts[index] = Substring(value.prefix(quotedWidth - 24) + "..." + value.suffix(21))
         }
         return parts.joined(separator: "`")
+    }
+
+    /// `a -> b -> c -> a`; a cycle of more than 12 names shows its first 8
+    /// and its last 3 around how many it leaves out, so a cycle through a
+    /// generated file's 100,000 steps is still one line.
+    static func chain(_ names: [String]) -> String {
+        guard names.count > 12 else { return names.joined(separator: " -> ") }
+        let left = names.count - 11
+        return (names.prefix(8) + ["... \(grouped(left)) more ..."] + names.suffix(3)).joined(separator: " -> ")
     }
 
     static func list(_ names: [String]) -> String {
