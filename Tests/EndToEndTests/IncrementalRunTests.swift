@@ -330,6 +330,31 @@ import Glibc
         #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8).contains("int a2;"))
     }
 
+    /// A sources folder removed and made again (a `git checkout`, a clean) is
+    /// watched again: what is written into the new one, at once or later,
+    /// and in a new folder below it, is seen.
+    @Test func watchModeFollowsAFolderThatIsRemovedAndMadeAgain() throws {
+        let folder = try setUp("""
+            steps:
+              gen:
+                sources: [src/**/*.c]
+                shell: cat $(find src -name '*.c' | sort) > all.txt; echo gen >> ran.txt
+            """)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let watching = try TaskloopBinary.start(["run", "p.yaml", "--watch", "--progress", "plain"], in: folder)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)"))
+        try FileManager.default.removeItem(atPath: folder + "/src")
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)", count: 2))
+        try FileManager.default.createDirectory(atPath: folder + "/src/new/deeper", withIntermediateDirectories: true)
+        try "int again;\n".write(toFile: folder + "/src/new/deeper/again.c", atomically: false, encoding: .utf8)
+        #expect(waitForOutput(watching, "for changes (Ctrl-C to stop)", count: 3))
+        watching.signal(SIGINT)
+        let result = watching.finish()
+        #expect(result.exitCode == 130)
+        #expect(result.standardOutput.contains("changed: src/new/deeper/again.c; running again"), "\(result.standardOutput)")
+        #expect(try String(contentsOfFile: folder + "/all.txt", encoding: .utf8) == "int again;\n")
+    }
+
     /// An http step that saves its body, and a step that reads the file.
     func downloadPipeline(_ url: String) -> String {
         """

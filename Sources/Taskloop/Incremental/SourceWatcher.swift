@@ -37,7 +37,7 @@ package final class SourceWatcher: Sendable {
         var snapshot: [String: FileStat] = [:]
     }
 
-    static let events = UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF)
+    static let events = UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)
 
     /// A test hook, not a setting: `TASKLOOP_TEST_INOTIFY_WATCH_LIMIT=N`
     /// makes the watcher act as if the kernel refused the watch after the
@@ -170,10 +170,22 @@ package final class SourceWatcher: Sendable {
                     }
                     offset = nameStart + Int(event.len)
                     guard let folder = state.withLock({ $0.folderOfWatch[event.wd] }) else { continue }
+                    if event.mask & UInt32(IN_IGNORED) != 0 {
+                        // The kernel dropped the watch (its folder is gone); its number may come back for another.
+                        state.withLock { _ = $0.folderOfWatch.removeValue(forKey: event.wd) }
+                        continue
+                    }
                     let path = name.isEmpty ? folder : FileWalker.join(folder, name)
                     paths.append(path)
                     if event.mask & UInt32(IN_ISDIR) != 0, event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
                         state.withLock { state in _ = Self.addWatches(under: path, descriptor: descriptor, limit: nil, into: &state.folderOfWatch) }
+                        // What the new folder already holds was written before its watch existed.
+                        paths += FileWalker.files(matching: [Self.everything], in: path).map { FileWalker.join(path, $0.path) }
+                    }
+                    if event.mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+                        // A watched folder went away: watch where it was, so that
+                        // a folder made again at its place is seen and watched.
+                        state.withLock { state in Self.watchNearestFolder(above: folder, descriptor: descriptor, into: &state.folderOfWatch) }
                     }
                 }
             }
@@ -209,6 +221,18 @@ package final class SourceWatcher: Sendable {
             }
         }
         return nil
+    }
+
+    /// Watches, alone (not what is below it), the nearest existing folder
+    /// above `folder`: a folder created there is then seen and watched.
+    private static func watchNearestFolder(above folder: String, descriptor: Int32, into folders: inout [Int32: String]) {
+        var ancestor = folder
+        repeat {
+            guard let slash = ancestor.lastIndex(of: "/") else { return }
+            ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
+        } while FileStat.of(ancestor)?.isDirectory != true && ancestor != "/"
+        let watch = inotify_add_watch(descriptor, ancestor, events | UInt32(IN_ONLYDIR))
+        if watch >= 0 { folders[watch] = ancestor }
     }
 
     private static var maxUserWatches: String {
