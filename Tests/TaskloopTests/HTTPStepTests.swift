@@ -171,6 +171,63 @@ struct LoopCheckedHTTPStep: StepKind {
         }
     }
 
+    /// A password in a URL reaches the server but is shown as `***` in the
+    /// step's detail, its errors and its `url` output (the event log and the
+    /// reports carry them).
+    @Test func aPasswordInTheURLIsNeverShown() async throws {
+        try await withTestServer { server in
+            let authority = server.baseURL.replacingOccurrences(of: "http://", with: "http://ci:hunter2@")
+            let (report, folder) = try await runPipeline("""
+                steps:
+                  ok: { http: { url: "\(authority)/echo" } }
+                  bad: { http: { url: "\(authority)/status/500" } }
+                """, policy: .keepGoing)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let shown = server.baseURL.replacingOccurrences(of: "http://", with: "http://ci:***@")
+            #expect(try report.outputs("ok")["url"] == .string(shown + "/echo"))
+            let headers = try echoed(report, "ok")["headers"]
+            #expect(headers?.description.contains("Basic Y2k6aHVudGVyMg==") == true, "\(String(describing: headers))")
+            #expect(report.step("bad")?.error == "GET \(shown)/status/500: status 500 Internal Server Error, expected 2xx")
+            #expect(!(try String(contentsOfFile: report.eventLogPath, encoding: .utf8)).contains("hunter2"))
+        }
+        #expect(HTTPStep.shown("https://example.com/a:b@c") == "https://example.com/a:b@c")
+        #expect(HTTPStep.shown("https://user@example.com/") == "https://user@example.com/")
+        #expect(HTTPStep.shown("https://u:p:q@example.com?x=1") == "https://u:***@example.com?x=1")
+    }
+
+    /// Credentials follow a redirect within their origin only, as curl and
+    /// browsers do: a server cannot hand the step's token to a host it names.
+    @Test func credentialsDoNotFollowARedirectToAnotherOrigin() async throws {
+        try await withTestServer { first in
+            try await withTestServer { other in
+                let away = "\(other.baseURL)/echo".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                let (report, folder) = try await runPipeline("""
+                    steps:
+                      away:
+                        http:
+                          url: "\(first.baseURL)/redirect/1?to=\(away)"
+                          headers: { Authorization: "Bearer t0ken", Cookie: "s=1", X-Trace: "kept" }
+                      home:
+                        http:
+                          url: "\(first.baseURL)/redirect/1"
+                          headers: { Authorization: "Bearer t0ken" }
+                    """)
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                #expect(report.status == .success)
+                guard case .object(let awayHeaders)? = try echoed(report, "away")["headers"],
+                    case .object(let homeHeaders)? = try echoed(report, "home")["headers"]
+                else {
+                    Issue.record("no headers echoed")
+                    return
+                }
+                #expect(awayHeaders["authorization"] == nil)
+                #expect(awayHeaders["cookie"] == nil)
+                #expect(awayHeaders["x-trace"] == .string("kept"))
+                #expect(homeHeaders["authorization"] == .string("Bearer t0ken"))
+            }
+        }
+    }
+
     @Test func headersTooLargeToReadAreNamedForWhatTheyAre() async throws {
         try await withTestServer { server in
             let (report, folder) = try await runPipeline("""

@@ -30,10 +30,10 @@ extension HTTPStep {
             _ = try? await response.body.collect(upTo: Self.bodyLimit)
             redirects += 1
             guard redirects <= Self.redirectLimit else {
-                throw StepFailure("\(method) \(url): more than \(Self.redirectLimit) redirects (last to \(location))")
+                throw StepFailure("\(method) \(shownURL): more than \(Self.redirectLimit) redirects (last to \(Self.shown(location)))")
             }
             guard let next = URL(string: location, relativeTo: URL(string: currentURL))?.absoluteString else {
-                throw StepFailure("\(method) \(url): the redirect to `\(location)` is not a URL")
+                throw StepFailure("\(method) \(shownURL): the redirect to `\(Self.shown(location))` is not a URL")
             }
             // 303, and 301/302 after a POST, continue as GET without a body (as browsers do).
             let status = Int(response.status.code)
@@ -48,7 +48,7 @@ extension HTTPStep {
         var outputs: StepOutputs = [
             "status": JSONValue(status),
             "headers": .object(Self.headerObject(response.headers)),
-            "url": .string(currentURL),
+            "url": .string(Self.shown(currentURL)),
         ]
         if status == 304, let savePath, conditionalRequest(in: context) != nil {
             // Not modified: the saved file is the server's current version; it stays as it is.
@@ -60,14 +60,14 @@ extension HTTPStep {
             let preview = (try? await response.body.collect(upTo: Self.bodyLimit)).map { String(buffer: $0) } ?? ""
             let expected = expectedStatuses.map { $0.map(String.init).joined(separator: ", ") } ?? "2xx"
             throw StepFailure(
-                "\(method) \(url): status \(status) \(response.status.reasonPhrase), expected \(expected)",
+                "\(method) \(shownURL): status \(status) \(response.status.reasonPhrase), expected \(expected)",
                 details: preview.isEmpty ? [] : ["body: " + Self.previewText(preview, masker: context.secretMasker)], outputs: outputs)
         }
 
         if let savePath {
             let target = context.resolve(savePath)
             let bytes = try await Self.stream(
-                response.body, to: target, request: "\(method) \(url)", stallLimit: context.httpStallLimit)
+                response.body, to: target, request: "\(method) \(shownURL)", stallLimit: context.httpStallLimit)
             outputs["bytes"] = JSONValue(Int(bytes))
             outputs["path"] = .string(target)
             return outputs
@@ -77,9 +77,9 @@ extension HTTPStep {
         do {
             buffer = try await response.body.collect(upTo: Self.bodyLimit)
         } catch is NIOTooManyBytesError {
-            throw StepFailure("\(method) \(url): the body is larger than 1 MiB; add `save: PATH` to stream it to a file")
+            throw StepFailure("\(method) \(shownURL): the body is larger than 1 MiB; add `save: PATH` to stream it to a file")
         } catch {
-            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error, stallLimit: context.httpStallLimit))")
+            throw StepFailure("\(method) \(shownURL): \(HTTPFailure.describe(error, stallLimit: context.httpStallLimit))")
         }
         let text = String(buffer: buffer)
         outputs["body"] = .string(text)
@@ -88,6 +88,22 @@ extension HTTPStep {
             outputs["json"] = json
         }
         return outputs
+    }
+
+    /// Headers that carry credentials, kept from a redirect to another origin.
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
+
+    /// Scheme, host and port: what a redirect must keep for credentials to follow it.
+    static func origin(of url: String) -> String? {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host?.lowercased() else { return nil }
+        let port = parsed.port ?? (scheme == "https" ? 443 : 80)
+        return "\(scheme)://\(host):\(port)"
+    }
+
+    /// `user:password` from a URL's user part, percent-decoded; nil without one.
+    static func basicCredentials(in url: String) -> String? {
+        guard let parsed = URL(string: url), let user = parsed.user(percentEncoded: false) else { return nil }
+        return user + ":" + (parsed.password(percentEncoded: false) ?? "")
     }
 
     /// The validators to send: only a GET that saves its body asks whether it changed.
@@ -114,10 +130,23 @@ extension HTTPStep {
     private func send(_ method: String, _ url: String, _ body: Body, with context: StepContext) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
-        for header in headers { request.headers.add(name: header.name, value: header.value) }
+        // A redirect to another origin gets no credentials meant for this
+        // one (as curl and browsers do): a server must not hand a token on by
+        // redirecting to a host of its choice.
+        let sameOrigin = Self.origin(of: url) == Self.origin(of: self.url)
+        for header in headers where sameOrigin || !Self.credentialHeaders.contains(header.name.lowercased()) {
+            request.headers.add(name: header.name, value: header.value)
+        }
         // The step's own conditional headers win over the remembered ones.
         for header in conditionalRequest(in: context)?.headers ?? [] where !request.headers.contains(name: header.name) {
             request.headers.add(name: header.name, value: header.value)
+        }
+        // `https://user:password@host/`: the client does not send the user
+        // part, so it becomes Basic authentication, as curl sends it (the
+        // step's own `Authorization` header wins). Also for each redirect's
+        // URL, as the user part belongs to the URL that carries it.
+        if !request.headers.contains(name: "authorization"), let credentials = Self.basicCredentials(in: url) {
+            request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
         }
         switch body {
         case .none:
@@ -137,7 +166,7 @@ extension HTTPStep {
             return try await context.httpClient.execute(request, timeout: .hours(24))
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw StepFailure("\(method) \(url): \(HTTPFailure.describe(error, stallLimit: context.httpStallLimit))")
+            throw StepFailure("\(method) \(shownURL): \(HTTPFailure.describe(error, stallLimit: context.httpStallLimit))")
         }
     }
 

@@ -71,7 +71,20 @@ public struct HTTPStep: StepKind {
         followsRedirects = try mapping.bool("follow-redirects") ?? true
     }
 
-    public var detail: String { "\(method) \(url)" }
+    public var detail: String { "\(method) \(shownURL)" }
+
+    /// The URL as messages, the step's detail and its `url` output show it.
+    var shownURL: String { Self.shown(url) }
+
+    /// `url` with the password of its user part, if any, as `***`
+    /// (`https://ci:***@example.com/x`): a URL is printed in errors, the
+    /// event log and the reports, which must not carry the password.
+    static func shown(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<authority.index(after: colon)]) + "***" + String(url[at...])
+    }
 
     func accepts(_ status: Int) -> Bool {
         expectedStatuses?.contains(status) ?? (200...299).contains(status)
