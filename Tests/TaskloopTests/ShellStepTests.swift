@@ -83,10 +83,14 @@ import Testing
         let (report, folder) = try await runPipeline("""
             steps:
               lost: { cwd: nowhere, shell: pwd }
-            """)
+              file: { cwd: pipeline.yaml, shell: pwd }
+            """, policy: .keepGoing)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(report.status("lost") == .failure)
-        #expect(report.step("lost")?.error?.hasPrefix("could not start /bin/sh in") == true)
+        #expect(report.step("lost")?.error == "could not start /bin/sh in \(folder)/nowhere: No such file or directory; "
+            + "the step's `cwd` must be an existing folder (make it in an earlier step, which this one `needs`)")
+        #expect(report.step("file")?.error == "could not start /bin/sh in \(folder)/pipeline.yaml: Not a directory; "
+            + "the step's `cwd` must name a folder, not a file")
     }
 
     @Test func aTimeoutEndsTheWholeProcessGroup() async throws {

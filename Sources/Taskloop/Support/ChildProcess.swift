@@ -178,7 +178,14 @@ struct SpawnFailure: Error, CustomStringConvertible {
         if code == ENFILE { return "cannot start \(executable): the system's table of open files is full (\(reason))" }
         switch Int32(stage) {
         case Int32(TASKLOOP_SPAWN_STAGE_DIRECTORY):
-            return "could not start \(executable) in \(directory ?? "."): \(reason)"
+            let fix: String
+            switch code {
+            case ENOENT: fix = "; the step's `cwd` must be an existing folder (make it in an earlier step, which this one `needs`)"
+            case ENOTDIR: fix = "; the step's `cwd` must name a folder, not a file"
+            case EACCES: fix = "; the step's `cwd` must be a folder this user may enter"
+            default: fix = ""
+            }
+            return "could not start \(executable) in \(directory ?? "."): \(reason)\(fix)"
         case Int32(TASKLOOP_SPAWN_STAGE_EXECUTE):
             return "cannot execute \(executable): \(reason)"
         case Int32(TASKLOOP_SPAWN_STAGE_START) where code == EAGAIN:
