@@ -134,6 +134,31 @@ import Glibc
         #expect(try run(folder).output.contains("2 up to date"))
     }
 
+    /// A blob whose bytes no longer match the digest it is stored under (a
+    /// disk error, a hand edit) is never restored: the step runs, the blob
+    /// is replaced by the run's output, and the next restore is right.
+    @Test func aDamagedCacheCopyIsNeverRestored() throws {
+        let folder = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try run(folder)
+        let built = try String(contentsOfFile: folder + "/build/app", encoding: .utf8)
+        let store = folder + "/.taskloop/cache/cas"
+        let blobs = (FileManager.default.enumerator(atPath: store)?.allObjects as? [String] ?? []).map { store + "/" + $0 }
+            .filter { (try? String(contentsOfFile: $0, encoding: .utf8)) == built }
+        #expect(blobs.count == 1)
+        let blob = try #require(blobs.first)
+        try "not what was built\n".write(toFile: blob, atomically: false, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        let second = try run(folder)
+        #expect(second.ran == ["app"])
+        #expect(second.output.contains("the cache's copy is damaged (its content no longer matches its digest), and was removed from the cache"))
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8) == built)
+        #expect(try String(contentsOfFile: blob, encoding: .utf8) == built)
+        try FileManager.default.removeItem(atPath: folder + "/build/app")
+        #expect(try run(folder).output.contains("[app] restored from cache (output build/app missing)"))
+        #expect(try String(contentsOfFile: folder + "/build/app", encoding: .utf8) == built)
+    }
+
     @Test func noCacheRunsInsteadOfRestoring() throws {
         let folder = try setUp()
         defer { try? FileManager.default.removeItem(atPath: folder) }

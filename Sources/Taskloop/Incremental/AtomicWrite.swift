@@ -1,3 +1,5 @@
+import Crypto
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +9,8 @@ package struct CacheStoreError: Error, Sendable, CustomStringConvertible {
     var path: String
     var operation: String
     var code: Int32
+    /// A copy's bytes did not hash to the digest they are stored under.
+    var isDamagedCopy = false
 
     init(_ operation: String, _ path: String, code: Int32 = errno) {
         self.operation = operation
@@ -14,7 +18,19 @@ package struct CacheStoreError: Error, Sendable, CustomStringConvertible {
         self.code = code
     }
 
-    package var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+    /// The cache's copy of `path` no longer hashes to its digest.
+    static func damagedCopy(of path: String) -> CacheStoreError {
+        var error = CacheStoreError("restore", path, code: EIO)
+        error.isDamagedCopy = true
+        return error
+    }
+
+    package var description: String {
+        if isDamagedCopy {
+            return "cannot restore \(path): the cache's copy is damaged (its content no longer matches its digest), and was removed from the cache"
+        }
+        return "cannot \(operation) \(path): \(String(cString: strerror(code)))"
+    }
 }
 
 /// Synchronous file writes for the cache, which runs on NIO's thread pool
@@ -49,8 +65,10 @@ enum AtomicWrite {
     }
 
     /// Copies the file `source` to `target` the same way (temporary, rename),
-    /// keeping the executable bit as asked.
-    static func copy(_ source: String, to target: String, executable: Bool) throws(CacheStoreError) {
+    /// keeping the executable bit as asked. With `digest` (SHA-256, hex), the
+    /// bytes are hashed as they are copied, and a copy that does not match
+    /// never reaches `target` (``CacheStoreError/damagedCopy(of:)``).
+    static func copy(_ source: String, to target: String, executable: Bool, digest: String? = nil) throws(CacheStoreError) {
         // A named pipe or a device in the source's place is refused, never
         // waited on or read without end.
         let input: CInt
@@ -72,11 +90,13 @@ enum AtomicWrite {
             unlink(temporary)
             return error
         }
+        var hasher = digest.map { _ in SHA256() }
         while true {
             let count = Glibc.read(input, buffer.baseAddress, chunk)
             if count < 0, errno == EINTR { continue }
             if count < 0 { throw fail("read", source) }
             if count == 0 { break }
+            hasher?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             var offset = 0
             while offset < count {
                 let done = Glibc.write(output, buffer.baseAddress! + offset, count - offset)
@@ -84,6 +104,11 @@ enum AtomicWrite {
                 if done <= 0 { throw fail("write", temporary) }
                 offset += done
             }
+        }
+        if let digest, let hasher, ContentDigest.hex(hasher.finalize()) != digest {
+            close(output)
+            unlink(temporary)
+            throw .damagedCopy(of: target)
         }
         if executable { fchmod(output, 0o755) }
         close(output)

@@ -200,7 +200,14 @@ package final class IncrementalEngine: Sendable {
         for file in cached.outputFiles {
             let target = FileWalker.join(evaluation.folder, file.path)
             if let stat = FileStat.of(target), digest(ofFile: target, stat: stat) == file.digest.hash { continue }
-            try AtomicWrite.copy(cache.blobPath(file.digest.hash), to: target, executable: file.isExecutable ?? false)
+            let blob = cache.blobPath(file.digest.hash)
+            do {
+                try AtomicWrite.copy(blob, to: target, executable: file.isExecutable ?? false, digest: file.digest.hash)
+            } catch {
+                // A damaged blob goes, so that the step's run stores a good one.
+                if error.isDamagedCopy { unlink(blob) }
+                throw error
+            }
         }
         cache.touch(cached, key: key.key)
         let record = StepRunRecord(
