@@ -20,6 +20,27 @@ enum ReportOutput {
         }
     }
 
+    /// The run's pictures asked for, `--trace` and `--report`, each written
+    /// and announced as ``write(_:to:note:_:)`` does (the trace's line
+    /// followed by `traceNote`). Whether every one asked for was written.
+    static func writePictures(
+        of record: RunRecord, trace: String?, report: String?, workers: Int? = nil, traceNote: String = ""
+    ) async -> Bool {
+        var allWritten = true
+        if let trace {
+            allWritten = await write("trace", to: trace, note: traceNote) { () throws(ReportFileError) in
+                try await TimelineExport.writeTrace(record, to: trace)
+            }
+        }
+        if let report {
+            let written = await write("report", to: report) { () throws(ReportFileError) in
+                try await TimelineExport.writeReport(record, to: report, workers: workers)
+            }
+            allWritten = allWritten && written
+        }
+        return allWritten
+    }
+
     /// `exitCode`, or 1 when it says success but a file asked for was not written.
     static func exitCode(_ exitCode: Int32, allWritten: Bool) -> Int32 {
         allWritten || exitCode != ExitStatus.success ? exitCode : ExitStatus.stepFailed

@@ -202,18 +202,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.stepFailed)
         }
         signals.stop()
-        var picturesWritten = true
-        if let trace {
-            picturesWritten = await ReportOutput.write("trace", to: trace, note: " (open it in ui.perfetto.dev)") { () throws(ReportFileError) in
-                try await TimelineExport.writeTrace(report.record, to: trace)
-            }
-        }
-        if let path = self.report {
-            let written = await ReportOutput.write("report", to: path) { () throws(ReportFileError) in
-                try await TimelineExport.writeReport(report.record, to: path, workers: pipeline.limits.workers)
-            }
-            picturesWritten = picturesWritten && written
-        }
+        let picturesWritten = await ReportOutput.writePictures(
+            of: report.record, trace: trace, report: self.report, workers: pipeline.limits.workers,
+            traceNote: " (open it in ui.perfetto.dev)")
         var exitCode = report.status != .interrupted ? report.exitCode : signals.interruptedExitStatus
         exitCode = ReportOutput.exitCode(exitCode, allWritten: picturesWritten)
         if let failure = report.eventLogFailure {

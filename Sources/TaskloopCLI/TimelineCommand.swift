@@ -50,18 +50,8 @@ struct TimelineCommand: AsyncParsableCommand {
         }
         for note in log.notes { text += note + "\n" }
         FileHandleOutput.standardOutput(text)
-        var allWritten = true
-        if let trace {
-            allWritten = await ReportOutput.write("trace", to: trace) { () throws(ReportFileError) in
-                try await TimelineExport.writeTrace(record, to: trace)
-            }
+        if await !ReportOutput.writePictures(of: record, trace: trace, report: report) {
+            throw ExitCode(ExitStatus.stepFailed)
         }
-        if let report {
-            let written = await ReportOutput.write("report", to: report) { () throws(ReportFileError) in
-                try await TimelineExport.writeReport(record, to: report)
-            }
-            allWritten = allWritten && written
-        }
-        if !allWritten { throw ExitCode(ExitStatus.stepFailed) }
     }
 }
